@@ -1,0 +1,1 @@
+"""Dropin's Qt-free core: tables, engine, operations, counting, import and export."""

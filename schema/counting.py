@@ -1,0 +1,448 @@
+"""Counting (DESIGN section 3): the figures a funder reads, computed by the database.
+
+The rules, in short:
+
+* visits: attendances in the period, named and anonymous (a duplicated count);
+* individuals: distinct people with an attendance or a referral in the period;
+* families: distinct households of those people, as they were at the time;
+* new: individuals / families whose first support ever falls in the period;
+* anonymous visits sit beside the unduplicated counts, never inside them;
+* every breakdown row is distinct within itself: rows do not add up to the total;
+* longer periods are counted distinctly over the whole period, never summed.
+
+Whole calendar months are read from the ``support_month`` roll-up (one row per
+person, household, site and service per month, kept in step with every
+attendance); only the days at the ragged ends of a period come from
+``attendance`` itself. Nothing here loads rows as ORM objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from schema.clock import month_start, next_month
+from schema.errors import Refused
+from schema.tables import Attendance
+
+# --- keeping the roll-ups in step --------------------------------------------------
+
+_UPSERT_MONTH = text(
+    "INSERT INTO support_month (month, person_id, household_id, site_id, service_id, visits) "
+    "VALUES (:month, :person, :household, :site, :service, 1) "
+    "ON CONFLICT (month, person_id, household_id, site_id, service_id) "
+    "DO UPDATE SET visits = support_month.visits + 1"
+)
+_UPSERT_FIRST = text(
+    "INSERT INTO first_support (person_id, first_date) VALUES (:person, :on) "
+    "ON CONFLICT (person_id) DO UPDATE SET first_date = CASE "
+    "WHEN excluded.first_date < first_support.first_date THEN excluded.first_date "
+    "ELSE first_support.first_date END"
+)
+_UPSERT_HOUSEHOLD_FIRST = text(
+    "INSERT INTO household_first_support (household_id, first_date) VALUES (:household, :on) "
+    "ON CONFLICT (household_id) DO UPDATE SET first_date = CASE "
+    "WHEN excluded.first_date < household_first_support.first_date THEN excluded.first_date "
+    "ELSE household_first_support.first_date END"
+)
+
+
+def note_attendance(s: Session, att: Attendance) -> None:
+    """Add one new named attendance to the roll-ups (same transaction)."""
+    if att.person_id is None:
+        return
+    s.execute(
+        _UPSERT_MONTH,
+        {"month": month_start(att.local_date), "person": att.person_id,
+         "household": att.household_id, "site": att.site_id, "service": att.service_id},
+    )
+    note_support(s, person_id=att.person_id, household_id=att.household_id,  # type: ignore[arg-type]
+                 on=att.local_date)
+
+
+def note_support(s: Session, *, person_id: int, household_id: int, on: dt.date) -> None:
+    """Remember the first day a person and their household were supported."""
+    s.execute(_UPSERT_FIRST, {"person": person_id, "on": on})
+    s.execute(_UPSERT_HOUSEHOLD_FIRST, {"household": household_id, "on": on})
+
+
+def _ids(values: list[int]) -> str:
+    return ",".join(str(int(v)) for v in values) or "NULL"
+
+
+_MONTH_OF = {
+    "sqlite": "date(local_date, 'start of month')",
+    "postgresql": "CAST(date_trunc('month', local_date) AS date)",
+}
+
+
+def _rebuild(s: Session, where: str, first_where: str, household_where: str) -> None:
+    month_of = _MONTH_OF[s.get_bind().dialect.name]
+    s.execute(text(f"DELETE FROM support_month WHERE {where}"))
+    s.execute(text(
+        "INSERT INTO support_month (month, person_id, household_id, site_id, service_id, visits) "
+        f"SELECT {month_of}, person_id, household_id, site_id, service_id, COUNT(*) "
+        f"FROM attendance WHERE person_id IS NOT NULL AND {where} GROUP BY 1, 2, 3, 4, 5"
+    ))
+    s.execute(text(f"DELETE FROM first_support WHERE {first_where}"))
+    s.execute(text(
+        "INSERT INTO first_support (person_id, first_date) SELECT person_id, MIN(local_date) "
+        "FROM (SELECT person_id, local_date FROM attendance WHERE person_id IS NOT NULL "
+        f"UNION ALL SELECT person_id, local_date FROM referral) u WHERE {first_where} "
+        "GROUP BY person_id"
+    ))
+    s.execute(text(f"DELETE FROM household_first_support WHERE {household_where}"))
+    s.execute(text(
+        "INSERT INTO household_first_support (household_id, first_date) "
+        "SELECT household_id, MIN(local_date) FROM (SELECT household_id, local_date "
+        "FROM attendance WHERE household_id IS NOT NULL "
+        f"UNION ALL SELECT household_id, local_date FROM referral) u WHERE {household_where} "
+        "GROUP BY household_id"
+    ))
+
+
+def refresh_person_rollups(s: Session, person_ids: list[int]) -> None:
+    """Recompute the roll-ups of these people (after a merge or a correction)."""
+    households = s.execute(text(
+        f"SELECT DISTINCT household_id FROM support_month WHERE person_id IN ({_ids(person_ids)}) "
+        f"UNION SELECT DISTINCT household_id FROM attendance WHERE person_id IN ({_ids(person_ids)}) "
+        f"UNION SELECT DISTINCT household_id FROM referral WHERE person_id IN ({_ids(person_ids)})"
+    )).scalars().all()
+    ids = _ids(person_ids)
+    _rebuild(s, f"person_id IN ({ids})", f"person_id IN ({ids})",
+             f"household_id IN ({_ids([h for h in households if h is not None])})")
+
+
+def refresh_household_rollups(s: Session, household_ids: list[int]) -> None:
+    """Recompute the roll-ups touching these households (after a household merge)."""
+    people = s.execute(text(
+        f"SELECT DISTINCT person_id FROM attendance WHERE household_id IN ({_ids(household_ids)}) "
+        f"AND person_id IS NOT NULL UNION SELECT DISTINCT person_id FROM referral "
+        f"WHERE household_id IN ({_ids(household_ids)})"
+    )).scalars().all()
+    ids = _ids(household_ids)
+    _rebuild(s, f"household_id IN ({ids})", f"person_id IN ({_ids(list(people))})",
+             f"household_id IN ({ids})")
+
+
+def rebuild_rollups(s: Session) -> None:
+    """Recreate every roll-up from ``attendance`` and ``referral`` (repair, bulk loads)."""
+    _rebuild(s, "1 = 1", "1 = 1", "1 = 1")
+
+
+# --- periods -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive local dates."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise Refused(f"the period ends ({self.end}) before it starts ({self.start})")
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        first = dt.date(year, month, 1)
+        return cls(first, next_month(first) - dt.timedelta(days=1))
+
+    @classmethod
+    def quarter(cls, year: int, q: int) -> Period:
+        first = dt.date(year, 3 * (q - 1) + 1, 1)
+        return cls(first, Period.month(year, 3 * q).end)
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+    def months(self) -> list[Period]:
+        """The calendar months the period touches, each cut to the period."""
+        out = []
+        first = month_start(self.start)
+        while first <= self.end:
+            last = next_month(first) - dt.timedelta(days=1)
+            out.append(Period(max(first, self.start), min(last, self.end)))
+            first = next_month(first)
+        return out
+
+    @property
+    def label(self) -> str:
+        if self.start.day == 1 and self.end == Period.month(self.start.year, self.start.month).end:
+            return self.start.strftime("%b %Y")
+        return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
+
+
+def parse_date(value: str) -> dt.date:
+    """YYYY-MM-DD or DD/MM/YYYY."""
+    value = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
+            return dt.date.fromisoformat("-".join(p.zfill(2) for p in value.split("-")))
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
+        if m:
+            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        pass
+    raise Refused(f"'{value[:30]}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+# --- the report --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    site_id: int | None = None
+    service_id: int | None = None
+
+
+@dataclass
+class Row:
+    families: int = 0
+    individuals: int = 0
+    visits: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"families": self.families, "individuals": self.individuals, "visits": self.visits}
+
+
+@dataclass
+class ReferralFigures:
+    total: int = 0
+    people: int = 0
+    families: int = 0
+    by_partner: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_partner_status: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    period: Period
+    filters: Filters
+    families: int = 0
+    individuals: int = 0
+    visits: int = 0
+    anonymous_visits: int = 0
+    new_families: int = 0
+    new_individuals: int = 0
+    by_service: dict[str, Row] = field(default_factory=dict)
+    by_site: dict[str, Row] = field(default_factory=dict)
+    by_age_band: dict[str, Row] = field(default_factory=dict)
+    by_district: dict[str, Row] = field(default_factory=dict)
+    referrals: ReferralFigures = field(default_factory=ReferralFigures)
+
+    @property
+    def returning_individuals(self) -> int:
+        return self.individuals - self.new_individuals
+
+    @property
+    def returning_families(self) -> int:
+        return self.families - self.new_families
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly the keys of DESIGN section 6."""
+        return {
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "families": self.families,
+            "individuals": self.individuals,
+            "visits": self.visits,
+            "anonymous_visits": self.anonymous_visits,
+            "new_families": self.new_families,
+            "new_individuals": self.new_individuals,
+            "by_service": {k: v.as_dict() for k, v in self.by_service.items()},
+            "by_site": {k: v.as_dict() for k, v in self.by_site.items()},
+            "referrals": {
+                "total": self.referrals.total,
+                "people": self.referrals.people,
+                "families": self.referrals.families,
+                "by_partner": dict(self.referrals.by_partner),
+            },
+        }
+
+
+UNKNOWN = "Unknown"
+
+
+def _filter_sql(f: Filters, alias: str = "") -> str:
+    p = f"{alias}." if alias else ""
+    out = ""
+    if f.site_id is not None:
+        out += f" AND {p}site_id = :site"
+    if f.service_id is not None:
+        out += f" AND {p}service_id = :service"
+    return out
+
+
+def _support_union(period: Period, f: Filters, params: dict[str, Any]) -> str:
+    """SQL for (person_id, household_id, site_id, service_id, visits) rows of named
+    support in the period: whole months from the roll-up, ragged ends from
+    attendance, and referrals (with no visits)."""
+    flt = _filter_sql(f)
+    first_full = period.start if period.start.day == 1 else next_month(period.start)
+    after_full = month_start(period.end + dt.timedelta(days=1))
+    parts = []
+    att = ("SELECT person_id, household_id, site_id, service_id, 1 AS visits FROM attendance "
+           "WHERE person_id IS NOT NULL AND local_date BETWEEN {a} AND {b}" + flt)
+    if first_full < after_full:
+        params.update(m_lo=first_full, m_hi=after_full)
+        parts.append("SELECT person_id, household_id, site_id, service_id, visits "
+                     "FROM support_month WHERE month >= :m_lo AND month < :m_hi" + flt)
+        if period.start < first_full:
+            params.update(e1a=period.start, e1b=first_full - dt.timedelta(days=1))
+            parts.append(att.format(a=":e1a", b=":e1b"))
+        if after_full <= period.end:
+            params.update(e2a=after_full, e2b=period.end)
+            parts.append(att.format(a=":e2a", b=":e2b"))
+    else:
+        parts.append(att.format(a=":p_start", b=":p_end"))
+    parts.append("SELECT person_id, household_id, site_id, service_id, 0 AS visits "
+                 "FROM referral WHERE local_date BETWEEN :p_start AND :p_end" + flt)
+    return " UNION ALL ".join(parts)
+
+
+def _age_band_sql() -> str:
+    from schema.people import AGE_BANDS
+
+    whens = " ".join(
+        f"WHEN :end_year - p.birth_year BETWEEN {lo} AND {hi} THEN '{name}'"
+        for name, lo, hi in AGE_BANDS
+    )
+    return f"CASE {whens} WHEN p.age_band IS NOT NULL THEN p.age_band ELSE '{UNKNOWN}' END"
+
+
+def report(conn: Session | Connection, period: Period, filters: Filters | None = None) -> Report:
+    """Every figure of DESIGN section 3 for ``period`` and ``filters``.
+
+    Age is the age a person reaches in the year the period ends (only the birth
+    year is kept). A district is the outward half of the household's postcode.
+    """
+    f = filters or Filters()
+    params: dict[str, Any] = {
+        "p_start": period.start,
+        "p_end": period.end,
+        "site": f.site_id,
+        "service": f.service_id,
+        "end_year": period.end.year,
+    }
+    union = _support_union(period, f, params)
+    rep = Report(period=period, filters=f)
+    run = conn.execute
+
+    # One pass over the period's support: per person and household, with visits.
+    per_person = (
+        f"SELECT person_id, household_id, SUM(visits) AS visits FROM ({union}) u "
+        "GROUP BY person_id, household_id"
+    )
+    row = run(text(
+        f"WITH pp AS MATERIALIZED ({per_person}) "
+        "SELECT COUNT(DISTINCT pp.person_id), COUNT(DISTINCT pp.household_id), "
+        "COALESCE(SUM(pp.visits), 0), "
+        "COUNT(DISTINCT CASE WHEN fs.first_date >= :p_start THEN pp.person_id END), "
+        "COUNT(DISTINCT CASE WHEN hf.first_date >= :p_start THEN pp.household_id END) "
+        "FROM pp LEFT JOIN first_support fs ON fs.person_id = pp.person_id "
+        "LEFT JOIN household_first_support hf ON hf.household_id = pp.household_id"
+    ), params).one()
+    rep.individuals, rep.families, named_visits, rep.new_individuals, rep.new_families = (
+        int(x or 0) for x in row
+    )
+
+    anon_by: dict[tuple[int, int], int] = {}
+    for site_id, service_id, n in run(text(
+        "SELECT site_id, service_id, SUM(headcount) FROM attendance WHERE person_id IS NULL "
+        "AND local_date BETWEEN :p_start AND :p_end" + _filter_sql(f) +
+        " GROUP BY site_id, service_id"
+    ), params):
+        anon_by[(site_id, service_id)] = int(n)
+    rep.anonymous_visits = sum(anon_by.values())
+    rep.visits = named_visits + rep.anonymous_visits
+
+    names = {
+        "service": dict(run(text("SELECT id, name FROM service")).all()),
+        "site": dict(run(text("SELECT id, name FROM site")).all()),
+    }
+    for dim, target in (("service", rep.by_service), ("site", rep.by_site)):
+        for key_id, fam, ind, vis in run(text(
+            f"SELECT {dim}_id, COUNT(DISTINCT household_id), COUNT(DISTINCT person_id), "
+            f"SUM(visits) FROM ({union}) u WHERE {dim}_id IS NOT NULL GROUP BY {dim}_id"
+        ), params):
+            target[names[dim][key_id]] = Row(int(fam), int(ind), int(vis))
+        for (site_id, service_id), n in anon_by.items():
+            key = names[dim][service_id if dim == "service" else site_id]
+            target.setdefault(key, Row()).visits += n
+        ordered = sorted(target.items(), key=lambda kv: (-kv[1].individuals, kv[0]))
+        target.clear()
+        target.update(ordered)
+
+    for band, fam, ind, vis in run(text(
+        f"WITH pp AS MATERIALIZED ({per_person}) "
+        f"SELECT {_age_band_sql()} AS band, COUNT(DISTINCT pp.household_id), "
+        "COUNT(DISTINCT pp.person_id), SUM(pp.visits) "
+        "FROM pp JOIN person p ON p.id = pp.person_id GROUP BY 1"
+    ), params):
+        rep.by_age_band[band] = Row(int(fam), int(ind), int(vis))
+    from schema.people import AGE_BANDS
+
+    order = [b[0] for b in AGE_BANDS] + [UNKNOWN]
+    rep.by_age_band = {k: rep.by_age_band[k] for k in order if k in rep.by_age_band}
+
+    for district, fam, ind, vis in run(text(
+        f"WITH pp AS MATERIALIZED ({per_person}) "
+        f"SELECT COALESCE(h.postcode_district, '{UNKNOWN}'), COUNT(DISTINCT pp.household_id), "
+        "COUNT(DISTINCT pp.person_id), SUM(pp.visits) "
+        "FROM pp JOIN household h ON h.id = pp.household_id GROUP BY 1"
+    ), params):
+        rep.by_district[district] = Row(int(fam), int(ind), int(vis))
+    rep.by_district = dict(sorted(rep.by_district.items(),
+                                  key=lambda kv: (kv[0] == UNKNOWN, -kv[1].individuals, kv[0])))
+
+    rep.referrals = _referrals(run, params, f)
+    return rep
+
+
+def _referrals(run: Any, params: dict[str, Any], f: Filters) -> ReferralFigures:
+    flt = _filter_sql(f, "r")
+    out = ReferralFigures()
+    total, people, families = run(text(
+        "SELECT COUNT(*), COUNT(DISTINCT person_id), COUNT(DISTINCT household_id) FROM referral r "
+        "WHERE local_date BETWEEN :p_start AND :p_end" + flt
+    ), params).one()
+    out.total, out.people, out.families = int(total), int(people), int(families)
+    for partner, status, n in run(text(
+        "SELECT p.name, r.status, COUNT(*) FROM referral r "
+        "JOIN referral_partner p ON p.id = r.partner_id "
+        "WHERE r.local_date BETWEEN :p_start AND :p_end" + flt +
+        " GROUP BY p.name, r.status ORDER BY p.name, r.status"
+    ), params):
+        out.by_partner[partner] = out.by_partner.get(partner, 0) + int(n)
+        out.by_status[status] = out.by_status.get(status, 0) + int(n)
+        out.by_partner_status.setdefault(partner, {})[status] = int(n)
+    return out
+
+
+RULES_TEXT = """\
+How Dropin counts
+- Visits: every sign-in in the period, named or anonymous. One person at three
+  sessions is three visits.
+- Individuals: different people who came to at least one session or were
+  referred to a partner in the period. Each person is counted once.
+- Families: different households those people belonged to at the time.
+- New: people (or households) supported for the first time ever in the period.
+- Anonymous visits are head-counts of people who gave no details. They are
+  shown beside the counts of people and families, never inside them.
+- Breakdowns (by service, site, age band, area) count each person once per row,
+  so a person who came to two services appears in both rows: rows do not add up
+  to the total.
+- A quarter or a year is counted over the whole period, so someone who came
+  every month is one person, not twelve. Never add up monthly figures.
+- Age band: the age a person reaches in the year the period ends.
+"""

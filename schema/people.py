@@ -1,0 +1,446 @@
+"""Households and people: register, edit, move, merge, and the kiosk's find-me search."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, text, update
+from sqlmodel import Session, col, select
+
+from schema import audit
+from schema.clock import now_utc
+from schema.errors import NotFound, Refused
+from schema.tables import (
+    Attendance,
+    Card,
+    Consent,
+    Feedback,
+    Household,
+    HouseholdMembership,
+    Person,
+    Referral,
+)
+from schema.text import (
+    clean_birth_year,
+    clean_name,
+    clean_phone,
+    clean_postcode,
+    clean_text,
+    search_key,
+)
+
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("0-4", 0, 4),
+    ("5-11", 5, 11),
+    ("12-17", 12, 17),
+    ("18-24", 18, 24),
+    ("25-49", 25, 49),
+    ("50-64", 50, 64),
+    ("65+", 65, 200),
+)
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    first_name: str
+    last_name: str = ""
+    birth_year: int | None = None
+    phone: str | None = None
+    age_band: str | None = None
+
+
+def _clean_person(p: NewPerson, this_year: int) -> NewPerson:
+    band = p.age_band
+    if band is not None and band not in {b[0] for b in AGE_BANDS}:
+        raise Refused(f"'{band}' is not an age band")
+    return NewPerson(
+        first_name=clean_name(p.first_name),
+        last_name=clean_name(p.last_name, field="last name", required=False),
+        birth_year=clean_birth_year(p.birth_year, this_year=this_year),
+        phone=clean_phone(p.phone),
+        age_band=band,
+    )
+
+
+def _live_person(s: Session, person_id: int) -> Person:
+    person = s.get(Person, person_id)
+    if person is None or person.merged_into_id is not None:
+        raise NotFound("that person is not on record")
+    return person
+
+
+def _live_household(s: Session, household_id: int) -> Household:
+    household = s.get(Household, household_id)
+    if household is None or household.merged_into_id is not None:
+        raise NotFound("that household is not on record")
+    return household
+
+
+def register_household(
+    s: Session,
+    *,
+    members: list[NewPerson],
+    reference: str = "",
+    postcode: str | None = None,
+    actor: str,
+    staff_id: int | None = None,
+    consent_version: str | None = None,
+    consent_method: str = "kiosk",
+) -> tuple[Household, list[Person]]:
+    """A new household with its members (the first is the one registering)."""
+    if not members:
+        raise Refused("a household needs at least one person")
+    at = now_utc()
+    cleaned = [_clean_person(m, at.year) for m in members]
+    pc, district = clean_postcode(postcode)
+    household = Household(
+        reference=clean_text(reference, field="household reference", max_len=200),
+        postcode=pc,
+        postcode_district=district,
+        created_at=at,
+    )
+    s.add(household)
+    s.flush()
+    assert household.id is not None
+    people = [_add_person(s, household.id, m, at) for m in cleaned]
+    if consent_version:
+        for person in people:
+            assert person.id is not None
+            s.add(
+                Consent(
+                    person_id=person.id,
+                    notice_version=consent_version,
+                    given_at=at,
+                    method=consent_method,
+                )
+            )
+    audit.record(
+        s,
+        actor=actor,
+        staff_id=staff_id,
+        action="household.register",
+        entity="household",
+        entity_id=household.id,
+        people=[p.id for p in people],
+    )
+    return household, people
+
+
+def _add_person(s: Session, household_id: int, m: NewPerson, at: dt.datetime) -> Person:
+    person = Person(
+        household_id=household_id,
+        first_name=m.first_name,
+        last_name=m.last_name,
+        birth_year=m.birth_year,
+        age_band=m.age_band,
+        phone=m.phone,
+        created_at=at,
+        search_name=search_key(m.first_name),
+    )
+    s.add(person)
+    s.flush()
+    assert person.id is not None
+    s.add(HouseholdMembership(person_id=person.id, household_id=household_id, valid_from=at))
+    return person
+
+
+def add_member(
+    s: Session, *, household_id: int, member: NewPerson, actor: str, staff_id: int | None = None
+) -> Person:
+    """Add a person (a new baby, a partner) to an existing household."""
+    _live_household(s, household_id)
+    at = now_utc()
+    person = _add_person(s, household_id, _clean_person(member, at.year), at)
+    audit.record(
+        s,
+        actor=actor,
+        staff_id=staff_id,
+        action="person.add",
+        entity="person",
+        entity_id=person.id,
+        household=household_id,
+    )
+    return person
+
+
+def update_person(
+    s: Session,
+    *,
+    person_id: int,
+    actor: str,
+    staff_id: int | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    birth_year: int | None | str = "",
+    phone: str | None = "",
+) -> Person:
+    """Correct a person's details. Arguments left out are unchanged."""
+    person = _live_person(s, person_id)
+    changed: list[str] = []
+    if first_name is not None:
+        person.first_name = clean_name(first_name)
+        person.search_name = search_key(person.first_name)
+        changed.append("first_name")
+    if last_name is not None:
+        person.last_name = clean_name(last_name, field="last name", required=False)
+        changed.append("last_name")
+    if birth_year != "":
+        person.birth_year = clean_birth_year(birth_year, this_year=now_utc().year)
+        changed.append("birth_year")
+    if phone != "":
+        person.phone = clean_phone(phone)
+        changed.append("phone")
+    s.add(person)
+    audit.record(
+        s,
+        actor=actor,
+        staff_id=staff_id,
+        action="person.update",
+        entity="person",
+        entity_id=person_id,
+        fields=changed,
+    )
+    return person
+
+
+def update_household(
+    s: Session,
+    *,
+    household_id: int,
+    actor: str,
+    staff_id: int | None = None,
+    reference: str | None = None,
+    postcode: str | None = "",
+) -> Household:
+    household = _live_household(s, household_id)
+    if reference is not None:
+        household.reference = clean_text(reference, field="household reference", max_len=200)
+    if postcode != "":
+        household.postcode, household.postcode_district = clean_postcode(postcode)
+    s.add(household)
+    audit.record(
+        s,
+        actor=actor,
+        staff_id=staff_id,
+        action="household.update",
+        entity="household",
+        entity_id=household_id,
+    )
+    return household
+
+
+def move_person(
+    s: Session,
+    *,
+    person_id: int,
+    to_household_id: int | None,
+    actor: str,
+    staff_id: int | None = None,
+) -> Household:
+    """Move a person to another household (or a new one of their own).
+
+    Past attendances and referrals keep the household they had at the time.
+    """
+    person = _live_person(s, person_id)
+    at = now_utc()
+    if to_household_id is None:
+        old = s.get(Household, person.household_id)
+        target = Household(
+            reference="", postcode=old.postcode if old else None, created_at=at,
+            postcode_district=old.postcode_district if old else None,
+        )
+        s.add(target)
+        s.flush()
+    else:
+        target = _live_household(s, to_household_id)
+    assert target.id is not None
+    if target.id == person.household_id:
+        raise Refused("that person is already in that household")
+    s.execute(
+        update(HouseholdMembership)
+        .where(col(HouseholdMembership.person_id) == person_id)
+        .where(col(HouseholdMembership.valid_to).is_(None))
+        .values(valid_to=at)
+    )
+    s.add(HouseholdMembership(person_id=person_id, household_id=target.id, valid_from=at))
+    from_id = person.household_id
+    person.household_id = target.id
+    s.add(person)
+    audit.record(
+        s,
+        actor=actor,
+        staff_id=staff_id,
+        action="person.move",
+        entity="person",
+        entity_id=person_id,
+        from_household=from_id,
+        to_household=target.id,
+    )
+    return target
+
+
+def merge_people(
+    s: Session, *, keep_id: int, merge_id: int, actor: str, staff_id: int | None = None
+) -> Person:
+    """Make two records of one person into one, as if they had always been one.
+
+    Every attendance, referral, card, consent and feedback of ``merge_id`` moves to
+    ``keep_id``; where both attended the same session only one attendance remains.
+    """
+    from schema.counting import refresh_person_rollups
+
+    if keep_id == merge_id:
+        raise Refused("choose two different people to merge")
+    keep = _live_person(s, keep_id)
+    gone = _live_person(s, merge_id)
+    # Same session twice: keep the earlier sign-in, drop the other.
+    dupes = s.execute(
+        text(
+            "SELECT b.id FROM attendance a JOIN attendance b ON a.session_id = b.session_id "
+            "WHERE a.person_id = :keep AND b.person_id = :gone"
+        ),
+        {"keep": keep_id, "gone": merge_id},
+    ).scalars().all()
+    if dupes:
+        s.execute(text("DELETE FROM attendance WHERE id IN (%s)" % ",".join(map(str, dupes))))
+    for table in (Attendance, Referral, Card, Consent, Feedback, HouseholdMembership):
+        s.execute(
+            update(table).where(col(table.person_id) == merge_id).values(person_id=keep_id)
+        )
+    if keep.birth_year is None:
+        keep.birth_year = gone.birth_year
+    if not keep.phone:
+        keep.phone = gone.phone
+    if len(keep.last_name) < len(gone.last_name):
+        keep.last_name = gone.last_name
+    gone.merged_into_id = keep_id
+    gone.first_name, gone.last_name, gone.search_name, gone.phone = "", "", "", None
+    s.add_all([keep, gone])
+    s.flush()
+    refresh_person_rollups(s, [keep_id, merge_id])
+    audit.record(
+        s,
+        actor=actor,
+        staff_id=staff_id,
+        action="person.merge",
+        entity="person",
+        entity_id=keep_id,
+        merged=merge_id,
+        dropped_duplicate_attendances=len(dupes),
+    )
+    return keep
+
+
+def merge_households(
+    s: Session, *, keep_id: int, merge_id: int, actor: str, staff_id: int | None = None
+) -> Household:
+    """Make two households one: members, history and cards all move to ``keep_id``."""
+    from schema.counting import refresh_household_rollups
+
+    if keep_id == merge_id:
+        raise Refused("choose two different households to merge")
+    keep = _live_household(s, keep_id)
+    gone = _live_household(s, merge_id)
+    for table in (Person, Attendance, Referral, Card, HouseholdMembership):
+        s.execute(
+            update(table).where(col(table.household_id) == merge_id).values(household_id=keep_id)
+        )
+    if not keep.postcode:
+        keep.postcode, keep.postcode_district = gone.postcode, gone.postcode_district
+    if not keep.reference:
+        keep.reference = gone.reference
+    gone.merged_into_id = keep_id
+    gone.reference, gone.postcode = "", None
+    s.add_all([keep, gone])
+    s.flush()
+    refresh_household_rollups(s, [keep_id, merge_id])
+    audit.record(
+        s,
+        actor=actor,
+        staff_id=staff_id,
+        action="household.merge",
+        entity="household",
+        entity_id=keep_id,
+        merged=merge_id,
+    )
+    return keep
+
+
+def household_members(s: Session, household_id: int) -> list[Person]:
+    return list(
+        s.exec(
+            select(Person)
+            .where(Person.household_id == household_id)
+            .where(col(Person.merged_into_id).is_(None))
+            .where(col(Person.anonymised_at).is_(None))
+            .order_by(col(Person.birth_year).is_(None), col(Person.birth_year), col(Person.id))
+        ).all()
+    )
+
+
+# --- the kiosk's find-me search (DESIGN 4.2) -----------------------------------------
+
+MIN_LETTERS = 3
+MAX_RESULTS = 5
+
+
+@dataclass(frozen=True)
+class Match:
+    person_id: int
+    household_id: int
+    label: str  # "Sam W. (1988)": never more than this on the kiosk
+
+
+def display_label(first_name: str, last_name: str, birth_year: int | None) -> str:
+    initial = f" {last_name.strip()[0].upper()}." if last_name.strip() else ""
+    year = f" ({birth_year})" if birth_year else ""
+    return f"{first_name}{initial}{year}"
+
+
+def find_me(
+    s: Session, *, first_name: str, hint: str = "", today: dt.date | None = None
+) -> list[Match]:
+    """Adults whose first name starts with ``first_name`` (3+ letters), narrowed by
+    ``hint``: a birth year, or the first letters of the surname.
+
+    Privacy (DESIGN 4.2): nothing for fewer than 3 letters; at most 5 results;
+    children are never listed; a surname shows only as an initial.
+    """
+    key = search_key(first_name)
+    if len(key) < MIN_LETTERS:
+        return []
+    year_now = (today or now_utc().date()).year
+    stmt = (
+        select(Person.id, Person.household_id, Person.first_name, Person.last_name,
+               Person.birth_year)
+        .where(col(Person.search_name).startswith(key, autoescape=True))
+        .where(col(Person.merged_into_id).is_(None))
+        .where(col(Person.anonymised_at).is_(None))
+        .where(
+            or_(
+                col(Person.birth_year).is_(None),
+                col(Person.birth_year) <= year_now - ADULT_AGE,
+            )
+        )
+        .where(or_(col(Person.age_band).is_(None), col(Person.age_band).notin_(
+            [b[0] for b in AGE_BANDS if b[2] < ADULT_AGE])))
+    )
+    hint = hint.strip()
+    if hint.isdigit() and len(hint) == 4:
+        stmt = stmt.where(Person.birth_year == int(hint))
+    elif hint:
+        stmt = stmt.where(
+            func.lower(col(Person.last_name)).startswith(search_key(hint), autoescape=True)
+        )
+    else:
+        # A first name alone is not enough to pick someone out on a shared screen.
+        return []
+    rows = s.execute(
+        stmt.order_by(col(Person.first_name), col(Person.id)).limit(MAX_RESULTS)
+    ).all()
+    return [
+        Match(person_id=r[0], household_id=r[1], label=display_label(r[2], r[3], r[4]))
+        for r in rows
+    ]

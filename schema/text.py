@@ -1,0 +1,82 @@
+"""Cleaning what people type: names, postcodes, phone numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from schema.errors import Refused
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+
+
+def clean_text(value: str, *, field: str, max_len: int, required: bool = False) -> str:
+    """Normalise (NFC), trim, collapse whitespace; refuse control characters and overlength."""
+    if value is None:
+        value = ""
+    value = unicodedata.normalize("NFC", str(value))
+    if _CONTROL.search(value):
+        raise Refused(f"{field} contains a control character")
+    value = _SPACES.sub(" ", value).strip()
+    if required and not value:
+        raise Refused(f"{field} is required")
+    if len(value) > max_len:
+        raise Refused(f"{field} is longer than {max_len} characters")
+    return value
+
+
+def clean_name(value: str, *, field: str = "first name", required: bool = True) -> str:
+    return clean_text(value, field=field, max_len=100, required=required)
+
+
+def clean_note(value: str, *, field: str = "note", max_len: int = 4000) -> str:
+    """Free text: keeps line breaks, refuses other control characters."""
+    if value is None:
+        return ""
+    value = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").strip()
+    if _CONTROL.search(value.replace("\n", " ").replace("\t", " ")):
+        raise Refused(f"{field} contains a control character")
+    if len(value) > max_len:
+        raise Refused(f"{field} is longer than {max_len} characters")
+    return value
+
+
+def search_key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold().strip()
+
+
+def clean_postcode(value: str | None) -> tuple[str | None, str | None]:
+    """A UK postcode as ("SW1A 1AA", "SW1A"); a bare district ("M40") is accepted too."""
+    if value is None or not str(value).strip():
+        return None, None
+    raw = _SPACES.sub("", str(value)).upper()
+    m = _POSTCODE.match(raw)
+    if m:
+        return f"{m.group(1)} {m.group(2)}", m.group(1)
+    if _DISTRICT.match(raw):
+        return raw, raw
+    raise Refused(f"'{str(value).strip()[:20]}' is not a UK postcode")
+
+
+def clean_phone(value: str | None) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    digits = re.sub(r"[\s().-]", "", str(value))
+    if not re.fullmatch(r"\+?[0-9]{6,15}", digits):
+        raise Refused("the phone number should be digits only, like 07700 900123")
+    return digits
+
+
+def clean_birth_year(value: int | str | None, *, this_year: int) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise Refused(f"'{str(value)[:20]}' is not a year of birth") from None
+    if not this_year - 120 <= year <= this_year:
+        raise Refused(f"{year} is not a possible year of birth")
+    return year
