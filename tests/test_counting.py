@@ -1,0 +1,257 @@
+"""Counting scenarios built by hand (DESIGN section 3), each with its numbers written out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from sqlalchemy import text
+
+from schema.counting import Period
+from schema.db import read_session, run_in_transaction
+from schema.people import merge_households, merge_people, move_person
+from schema.signin import sign_in, sign_out
+from schema.timetable import sessions_on_now
+from tests.helpers import ACTOR, World, local
+
+Q1 = Period.quarter(2026, 1)
+JAN, FEB, MAR = (Period.month(2026, m) for m in (1, 2, 3))
+
+
+def figures(rep):  # noqa: ANN001, ANN201
+    return (rep.families, rep.individuals, rep.visits, rep.new_families, rep.new_individuals)
+
+
+def test_quarter_is_not_the_sum_of_its_months(engine) -> None:  # noqa: ANN001
+    w = World(engine)
+    ann, bob = w.household("Ann", "Bob")
+    (cat,) = w.household("Cat")
+    for day in [(1, 6), (1, 13), (2, 3), (2, 10), (3, 3), (3, 10)]:
+        w.attend([ann, bob, cat], local(2026, *day))
+    (dan,) = w.household("Dan")
+    w.attend([dan], local(2026, 2, 17))
+
+    #                      families, individuals, visits, new families, new individuals
+    assert figures(w.report(JAN)) == (2, 3, 6, 2, 3)
+    assert figures(w.report(FEB)) == (3, 4, 7, 1, 1)
+    assert figures(w.report(MAR)) == (2, 3, 6, 0, 0)
+    # Summing the months would say 7 families and 10 individuals.
+    assert figures(w.report(Q1)) == (3, 4, 19, 3, 4)
+    assert figures(w.report(Period.year(2026))) == (3, 4, 19, 3, 4)
+    # A custom period with ragged ends: 13 Jan - 3 Feb.
+    custom = w.report(Period(dt.date(2026, 1, 13), dt.date(2026, 2, 3)))
+    assert figures(custom) == (2, 3, 6, 0, 0)
+    assert custom.by_service == {"Coffee": custom.by_service["Coffee"]}
+    assert custom.by_service["Coffee"].as_dict() == {"families": 2, "individuals": 3, "visits": 6}
+
+
+def test_person_who_moves_household_counts_with_the_household_of_the_time(engine) -> None:  # noqa: ANN001
+    w = World(engine)
+    (eve,) = w.household("Eve")
+    (fay,) = w.household("Fay")
+    fay_household = w.last_household
+    w.attend([eve], local(2026, 1, 10))
+    w.tx(lambda s: move_person(s, person_id=eve, to_household_id=fay_household, actor=ACTOR))
+    w.attend([eve, fay], local(2026, 2, 10))
+
+    assert figures(w.report(JAN)) == (1, 1, 1, 1, 1)
+    # In February Eve belongs to Fay's household: one family, two people; that
+    # household is new in February, Eve is not.
+    assert figures(w.report(FEB)) == (1, 2, 2, 1, 1)
+    # Over the quarter both households were supported.
+    assert figures(w.report(Q1)) == (2, 2, 3, 2, 2)
+
+
+def test_merge_makes_two_records_one_person(engine) -> None:  # noqa: ANN001
+    w = World(engine)
+    (gus1,) = w.household("Gus")
+    h1 = w.last_household
+    (gus2,) = w.household("Gus")
+    h2 = w.last_household
+    w.attend([gus1], local(2026, 1, 5))
+    w.attend([gus1, gus2], local(2026, 2, 5))  # both records at one session
+    w.attend([gus2], local(2026, 3, 5))
+
+    assert figures(w.report(Q1)) == (2, 2, 4, 2, 2)
+    assert figures(w.report(FEB)) == (2, 2, 2, 1, 1)
+
+    w.tx(lambda s: merge_people(s, keep_id=gus1, merge_id=gus2, actor=ACTOR))
+    # One person; the double sign-in on 5 Feb is one visit; March stays with
+    # the household it was made in.
+    assert figures(w.report(Q1)) == (2, 1, 3, 2, 1)
+    assert figures(w.report(FEB)) == (1, 1, 1, 0, 0)
+    assert figures(w.report(MAR)) == (1, 1, 1, 1, 0)
+
+    w.tx(lambda s: merge_households(s, keep_id=h1, merge_id=h2, actor=ACTOR))
+    assert figures(w.report(Q1)) == (1, 1, 3, 1, 1)
+    assert figures(w.report(MAR)) == (1, 1, 1, 0, 0)
+    with read_session(engine) as s:
+        left = s.execute(text("SELECT COUNT(*) FROM attendance WHERE person_id = :p OR "
+                              "household_id = :h"), {"p": gus2, "h": h2}).scalar()
+    assert left == 0
+
+
+def test_referral_alone_is_support(engine) -> None:  # noqa: ANN001
+    w = World(engine)
+    (hal,) = w.household("Hal")
+    (ivy,) = w.household("Ivy")
+    w.refer(hal, local(2026, 2, 12), partner="Housing")
+    w.refer(ivy, local(2026, 2, 13), partner="Beat team", site="Room", service="Beat surgery")
+    w.refer(ivy, local(2026, 2, 20), partner="Housing", site="Room", service="Beat surgery")
+
+    feb = w.report(FEB)
+    assert figures(feb) == (2, 2, 0, 2, 2)
+    assert (feb.referrals.total, feb.referrals.people, feb.referrals.families) == (3, 2, 2)
+    assert feb.referrals.by_partner == {"Beat team": 1, "Housing": 2}
+    assert feb.referrals.by_status == {"made": 3}
+    assert feb.by_service["Beat surgery"].as_dict() == {
+        "families": 1, "individuals": 1, "visits": 0}
+    assert figures(w.report(JAN)) == (0, 0, 0, 0, 0)
+    # Filtered to the site, Hal's referral (made nowhere in particular) drops out.
+    assert figures(w.report(FEB, site="Room")) == (1, 1, 0, 1, 1)
+
+
+def test_anonymous_visits_sit_beside_the_counts(engine) -> None:  # noqa: ANN001
+    w = World(engine)
+    (jo,) = w.household("Jo")
+    w.attend([jo], local(2026, 3, 2))
+    w.anonymous(local(2026, 3, 2), headcount=3)  # "me + 2 children"
+    w.anonymous(local(2026, 3, 9))
+    mar = w.report(MAR)
+    assert (mar.families, mar.individuals, mar.anonymous_visits, mar.visits) == (1, 1, 4, 5)
+    assert mar.by_service["Coffee"].as_dict() == {"families": 1, "individuals": 1, "visits": 5}
+    assert w.report(Q1).anonymous_visits == 4
+
+
+def test_rescan_and_sign_out_never_make_a_second_visit(engine) -> None:  # noqa: ANN001
+    w = World(engine)
+    (kim,) = w.household("Kim")
+    at = local(2026, 3, 4, 10)
+    assert w.attend([kim], at) == [kim]
+    assert w.attend([kim], at + dt.timedelta(minutes=1)) == []  # same session, same day
+    site = w.sites["Room"]
+    out = w.tx(lambda s: sign_out(s, person_ids=[kim], site_id=site, actor=ACTOR,
+                                  at=at + dt.timedelta(hours=2)))
+    assert out == [kim]
+    assert w.attend([kim], at + dt.timedelta(hours=3)) == [kim]  # back in: the same attendance
+    assert figures(w.report(MAR)) == (1, 1, 1, 1, 1)
+    w.attend([kim], at, service="Youth club")  # a different session is another visit
+    assert w.report(MAR).visits == 2
+
+
+@pytest.mark.parametrize(
+    ("born", "band"),
+    [(2022, "0-4"), (2021, "5-11"), (2015, "5-11"), (2014, "12-17"), (2009, "12-17"),
+     (2008, "18-24"), (2002, "18-24"), (2001, "25-49"), (1977, "25-49"), (1976, "50-64"),
+     (1962, "50-64"), (1961, "65+"), (None, "Unknown")],
+)
+def test_age_band_boundaries(engine, born: int | None, band: str) -> None:  # noqa: ANN001
+    w = World(engine)
+    (p,) = w.household("Lee", years=(born,))
+    w.attend([p], local(2026, 6, 1))
+    rep = w.report(Period.year(2026))
+    assert {k: v.individuals for k, v in rep.by_age_band.items()} == {band: 1}
+
+
+def test_breakdowns_are_distinct_within_each_row(engine) -> None:  # noqa: ANN001
+    w = World(engine)
+    mo, ned = w.household("Mo", "Ned", postcode="M40 7AB")
+    (oli,) = w.household("Oli", postcode="m9 4ab")
+    (pat,) = w.household("Pat")
+    w.attend([mo, ned], local(2026, 1, 6), site="Burns", service="Coffee")
+    w.attend([mo], local(2026, 1, 7), site="Moss", service="Coffee")
+    w.attend([mo, oli], local(2026, 1, 8), site="Moss", service="Youth club")
+    w.attend([pat], local(2026, 1, 9), site="Burns", service="Youth club")
+    jan = w.report(JAN)
+    assert figures(jan) == (3, 4, 6, 3, 4)
+    assert {k: v.as_dict() for k, v in jan.by_service.items()} == {
+        "Coffee": {"families": 1, "individuals": 2, "visits": 3},
+        "Youth club": {"families": 3, "individuals": 3, "visits": 3},
+    }
+    assert {k: v.as_dict() for k, v in jan.by_site.items()} == {
+        "Burns": {"families": 2, "individuals": 3, "visits": 3},
+        "Moss": {"families": 2, "individuals": 2, "visits": 3},
+    }
+    assert {k: (v.families, v.individuals) for k, v in jan.by_district.items()} == {
+        "M40": (1, 2), "M9": (1, 1), "Unknown": (1, 1)}
+    # Rows add up to more than the total: every row is distinct by itself.
+    assert sum(r.individuals for r in jan.by_service.values()) == 5 > jan.individuals
+    coffee = w.report(JAN, service="Coffee")
+    assert figures(coffee) == (1, 2, 3, 1, 2)
+    assert figures(w.report(JAN, site="Moss", service="Youth club")) == (2, 2, 2, 2, 2)
+
+
+def test_period_cut_at_local_midnight_across_bst(engine) -> None:  # noqa: ANN001
+    w = World(engine)
+    (quin,) = w.household("Quin")
+    (rae,) = w.household("Rae")
+    site = w.site("Room")
+
+    def kiosk_sign_in(person: int, at: dt.datetime) -> None:
+        def work(s):  # noqa: ANN001, ANN202
+            (on,) = sessions_on_now(s, site_id=site, at=at)  # General drop-in
+            sign_in(s, person_ids=[person], session_id=on.session_id, method="card",
+                    actor=ACTOR, at=at)
+        run_in_transaction(engine, work)
+
+    # 00:30 on 1 April in London is 23:30 on 31 March in UTC (BST began 29 March).
+    kiosk_sign_in(quin, dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC))
+    # 23:30 on 31 March in London (BST) is 22:30 UTC: still March.
+    kiosk_sign_in(rae, dt.datetime(2026, 3, 31, 22, 30, tzinfo=dt.UTC))
+    assert w.report(MAR).individuals == 1
+    assert w.report(Period.month(2026, 4)).individuals == 1
+    # Autumn: 00:30 on 1 October (BST) is 23:30 on 30 September UTC;
+    # 00:30 on 1 November (GMT, after the clocks went back on 25 Oct) is 00:30 UTC.
+    kiosk_sign_in(quin, dt.datetime(2026, 9, 30, 23, 30, tzinfo=dt.UTC))
+    kiosk_sign_in(rae, dt.datetime(2026, 11, 1, 0, 30, tzinfo=dt.UTC))
+    assert w.report(Period.month(2026, 9)).visits == 0
+    assert w.report(Period.month(2026, 10)).visits == 1
+    assert w.report(Period.month(2026, 11)).visits == 1
+    assert w.report(Period(dt.date(2026, 10, 25), dt.date(2026, 10, 31))).visits == 0
+
+
+def test_report_matches_brute_force_on_random_history(engine) -> None:  # noqa: ANN001
+    """Roll-up months plus ragged ends give exactly what counting raw rows gives."""
+    rng = random.Random(7)
+    w = World(engine)
+    people: list[tuple[int, int]] = []
+    for i in range(12):
+        ids = w.household(*[f"P{i}x{j}" for j in range(rng.randint(1, 3))])
+        people += [(p, w.last_household) for p in ids]
+    history = []
+    day0 = dt.date(2026, 1, 1)
+    for _ in range(60):
+        on = day0 + dt.timedelta(days=rng.randrange(120))
+        group = rng.sample(people, rng.randint(1, 3))
+        service = rng.choice(["Coffee", "Youth club"])
+        added = w.attend([p for p, _ in group], local(on.year, on.month, on.day), service=service)
+        history += [(on, p, h, service) for p, h in group if p in added]
+    for _ in range(6):
+        on = day0 + dt.timedelta(days=rng.randrange(120))
+        p, h = rng.choice(people)
+        w.refer(p, local(on.year, on.month, on.day))
+        history.append((on, p, h, None))
+    first: dict[int, dt.date] = {}
+    first_h: dict[int, dt.date] = {}
+    for on, p, h, _ in history:
+        first[p] = min(first.get(p, on), on)
+        first_h[h] = min(first_h.get(h, on), on)
+    periods = [Period.month(2026, m) for m in range(1, 5)] + [
+        Period.quarter(2026, 1), Period(dt.date(2026, 1, 17), dt.date(2026, 3, 9)),
+        Period(dt.date(2026, 2, 2), dt.date(2026, 2, 27)), Period.year(2026)]
+    for period in periods:
+        rows = [r for r in history if period.start <= r[0] <= period.end]
+        expect = (
+            len({h for _, _, h, _ in rows}),
+            len({p for _, p, _, _ in rows}),
+            sum(1 for r in rows if r[3] is not None),
+            len({h for _, _, h, _ in rows if first_h[h] >= period.start}),
+            len({p for _, p, _, _ in rows if first[p] >= period.start}),
+        )
+        assert figures(w.report(period)) == expect, period
+        coffee = [r for r in rows if r[3] == "Coffee"]
+        if coffee:
+            got = w.report(period).by_service["Coffee"]
+            assert (got.families, got.individuals, got.visits) == (
+                len({r[2] for r in coffee}), len({r[1] for r in coffee}), len(coffee))
