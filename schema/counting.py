@@ -109,12 +109,12 @@ def _rebuild(s: Session, where: str, first_where: str, household_where: str) -> 
 
 def refresh_person_rollups(s: Session, person_ids: list[int]) -> None:
     """Recompute the roll-ups of these people (after a merge or a correction)."""
-    households = s.execute(text(
-        f"SELECT DISTINCT household_id FROM support_month WHERE person_id IN ({_ids(person_ids)}) "
-        f"UNION SELECT DISTINCT household_id FROM attendance WHERE person_id IN ({_ids(person_ids)}) "
-        f"UNION SELECT DISTINCT household_id FROM referral WHERE person_id IN ({_ids(person_ids)})"
-    )).scalars().all()
     ids = _ids(person_ids)
+    households = s.execute(text(
+        f"SELECT DISTINCT household_id FROM support_month WHERE person_id IN ({ids}) "
+        f"UNION SELECT DISTINCT household_id FROM attendance WHERE person_id IN ({ids}) "
+        f"UNION SELECT DISTINCT household_id FROM referral WHERE person_id IN ({ids})"
+    )).scalars().all()
     _rebuild(s, f"person_id IN ({ids})", f"person_id IN ({ids})",
              f"household_id IN ({_ids([h for h in households if h is not None])})")
 

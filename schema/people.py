@@ -173,7 +173,7 @@ def update_person(
     staff_id: int | None = None,
     first_name: str | None = None,
     last_name: str | None = None,
-    birth_year: int | None | str = "",
+    birth_year: int | str | None = "",
     phone: str | None = "",
 ) -> Person:
     """Correct a person's details. Arguments left out are unchanged."""
@@ -304,7 +304,7 @@ def merge_people(
         {"keep": keep_id, "gone": merge_id},
     ).scalars().all()
     if dupes:
-        s.execute(text("DELETE FROM attendance WHERE id IN (%s)" % ",".join(map(str, dupes))))
+        s.execute(text("DELETE FROM attendance WHERE id IN ({})".format(",".join(map(str, dupes)))))
     for table in (Attendance, Referral, Card, Consent, Feedback, HouseholdMembership):
         s.execute(
             update(table).where(col(table.person_id) == merge_id).values(person_id=keep_id)

@@ -80,7 +80,7 @@ def update_referral(
     staff_id: int | None = None,
     status: str | None = None,
     outcome_note: str | None = None,
-    follow_up_on: dt.date | None | str = "",
+    follow_up_on: dt.date | str | None = "",
 ) -> Referral:
     referral = s.get(Referral, referral_id)
     if referral is None:

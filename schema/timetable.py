@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from schema import audit
 from schema.clock import LONDON, local_date, now_utc
 from schema.errors import NotFound, Refused
-from schema.tables import Closure, Service, Site, TimetableSlot
+from schema.tables import Closure, Service, SessionKind, Site, TimetableSlot
 from schema.tables import Session as SessionRow
-from schema.tables import SessionKind
 from schema.text import clean_text
 
 GENERAL = "General drop-in"
@@ -146,8 +146,9 @@ def sessions_on_now(s: Session, *, site_id: int, at: dt.datetime | None = None) 
             select(TimetableSlot)
             .where(TimetableSlot.site_id == site_id)
             .where(TimetableSlot.weekday == today.weekday())
-            .where((col(TimetableSlot.valid_from).is_(None)) | (col(TimetableSlot.valid_from) <= today))
-            .where((col(TimetableSlot.valid_to).is_(None)) | (col(TimetableSlot.valid_to) >= today))
+            .where(or_(col(TimetableSlot.valid_from).is_(None),
+                       col(TimetableSlot.valid_from) <= today))
+            .where(or_(col(TimetableSlot.valid_to).is_(None), col(TimetableSlot.valid_to) >= today))
         ).all()
         for slot in slots:
             if _covers(today, slot.start_time, slot.end_time, wall):

@@ -19,11 +19,11 @@ Q1 = Period.quarter(2026, 1)
 JAN, FEB, MAR = (Period.month(2026, m) for m in (1, 2, 3))
 
 
-def figures(rep):  # noqa: ANN001, ANN201
+def figures(rep):
     return (rep.families, rep.individuals, rep.visits, rep.new_families, rep.new_individuals)
 
 
-def test_quarter_is_not_the_sum_of_its_months(engine) -> None:  # noqa: ANN001
+def test_quarter_is_not_the_sum_of_its_months(engine) -> None:
     w = World(engine)
     ann, bob = w.household("Ann", "Bob")
     (cat,) = w.household("Cat")
@@ -46,7 +46,7 @@ def test_quarter_is_not_the_sum_of_its_months(engine) -> None:  # noqa: ANN001
     assert custom.by_service["Coffee"].as_dict() == {"families": 2, "individuals": 3, "visits": 6}
 
 
-def test_person_who_moves_household_counts_with_the_household_of_the_time(engine) -> None:  # noqa: ANN001
+def test_person_who_moves_household_counts_with_the_household_of_the_time(engine) -> None:
     w = World(engine)
     (eve,) = w.household("Eve")
     (fay,) = w.household("Fay")
@@ -63,7 +63,7 @@ def test_person_who_moves_household_counts_with_the_household_of_the_time(engine
     assert figures(w.report(Q1)) == (2, 2, 3, 2, 2)
 
 
-def test_merge_makes_two_records_one_person(engine) -> None:  # noqa: ANN001
+def test_merge_makes_two_records_one_person(engine) -> None:
     w = World(engine)
     (gus1,) = w.household("Gus")
     h1 = w.last_household
@@ -92,7 +92,7 @@ def test_merge_makes_two_records_one_person(engine) -> None:  # noqa: ANN001
     assert left == 0
 
 
-def test_referral_alone_is_support(engine) -> None:  # noqa: ANN001
+def test_referral_alone_is_support(engine) -> None:
     w = World(engine)
     (hal,) = w.household("Hal")
     (ivy,) = w.household("Ivy")
@@ -112,7 +112,7 @@ def test_referral_alone_is_support(engine) -> None:  # noqa: ANN001
     assert figures(w.report(FEB, site="Room")) == (1, 1, 0, 1, 1)
 
 
-def test_anonymous_visits_sit_beside_the_counts(engine) -> None:  # noqa: ANN001
+def test_anonymous_visits_sit_beside_the_counts(engine) -> None:
     w = World(engine)
     (jo,) = w.household("Jo")
     w.attend([jo], local(2026, 3, 2))
@@ -124,7 +124,7 @@ def test_anonymous_visits_sit_beside_the_counts(engine) -> None:  # noqa: ANN001
     assert w.report(Q1).anonymous_visits == 4
 
 
-def test_rescan_and_sign_out_never_make_a_second_visit(engine) -> None:  # noqa: ANN001
+def test_rescan_and_sign_out_never_make_a_second_visit(engine) -> None:
     w = World(engine)
     (kim,) = w.household("Kim")
     at = local(2026, 3, 4, 10)
@@ -146,7 +146,7 @@ def test_rescan_and_sign_out_never_make_a_second_visit(engine) -> None:  # noqa:
      (2008, "18-24"), (2002, "18-24"), (2001, "25-49"), (1977, "25-49"), (1976, "50-64"),
      (1962, "50-64"), (1961, "65+"), (None, "Unknown")],
 )
-def test_age_band_boundaries(engine, born: int | None, band: str) -> None:  # noqa: ANN001
+def test_age_band_boundaries(engine, born: int | None, band: str) -> None:
     w = World(engine)
     (p,) = w.household("Lee", years=(born,))
     w.attend([p], local(2026, 6, 1))
@@ -154,7 +154,7 @@ def test_age_band_boundaries(engine, born: int | None, band: str) -> None:  # no
     assert {k: v.individuals for k, v in rep.by_age_band.items()} == {band: 1}
 
 
-def test_breakdowns_are_distinct_within_each_row(engine) -> None:  # noqa: ANN001
+def test_breakdowns_are_distinct_within_each_row(engine) -> None:
     w = World(engine)
     mo, ned = w.household("Mo", "Ned", postcode="M40 7AB")
     (oli,) = w.household("Oli", postcode="m9 4ab")
@@ -182,14 +182,14 @@ def test_breakdowns_are_distinct_within_each_row(engine) -> None:  # noqa: ANN00
     assert figures(w.report(JAN, site="Moss", service="Youth club")) == (2, 2, 2, 2, 2)
 
 
-def test_period_cut_at_local_midnight_across_bst(engine) -> None:  # noqa: ANN001
+def test_period_cut_at_local_midnight_across_bst(engine) -> None:
     w = World(engine)
     (quin,) = w.household("Quin")
     (rae,) = w.household("Rae")
     site = w.site("Room")
 
     def kiosk_sign_in(person: int, at: dt.datetime) -> None:
-        def work(s):  # noqa: ANN001, ANN202
+        def work(s):
             (on,) = sessions_on_now(s, site_id=site, at=at)  # General drop-in
             sign_in(s, person_ids=[person], session_id=on.session_id, method="card",
                     actor=ACTOR, at=at)
@@ -211,7 +211,7 @@ def test_period_cut_at_local_midnight_across_bst(engine) -> None:  # noqa: ANN00
     assert w.report(Period(dt.date(2026, 10, 25), dt.date(2026, 10, 31))).visits == 0
 
 
-def test_report_matches_brute_force_on_random_history(engine) -> None:  # noqa: ANN001
+def test_report_matches_brute_force_on_random_history(engine) -> None:
     """Roll-up months plus ragged ends give exactly what counting raw rows gives."""
     rng = random.Random(7)
     w = World(engine)

@@ -1,0 +1,259 @@
+"""Core operations: cards, scanning, find-me privacy, staff PINs, referrals, feedback, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import select
+
+from schema.cards import issue_card, live_card, new_token, revoke_card
+from schema.db import read_session, run_in_transaction
+from schema.errors import LockedOut, NotFound, Refused
+from schema.feedback import leave_feedback, update_feedback
+from schema.people import NewPerson, find_me, register_household, update_person
+from schema.referrals import get_or_create_partner, log_referral, update_referral
+from schema.signin import scan, who_is_here
+from schema.staff import MAX_FAILURES, check_pin, create_staff
+from schema.tables import AuditEvent, Card, Consent, Feedback, Person, Referral
+from schema.timetable import GENERAL, add_closure, add_slot, sessions_on_now
+from tests.helpers import ACTOR, World, local
+
+
+def test_tokens_are_random_and_scanner_safe() -> None:
+    tokens = {new_token() for _ in range(1000)}
+    assert len(tokens) == 1000
+    for token in tokens:
+        # QR alphanumeric mode and keyboard-wedge safe: A-Z, 2-7 only after the prefix.
+        assert re.fullmatch(r"DRP-[A-Z2-7]{26}", token), token
+
+
+def test_card_issue_revoke_and_scan(engine) -> None:
+    w = World(engine)
+    site = w.site("Room")
+    sam, _kai = w.household("Sam", "Kai", years=(1988, 2019))
+    card = w.tx(lambda s: issue_card(s, person_id=sam, actor=ACTOR))
+    assert re.fullmatch(r"DRP-[A-Z2-7]{26}", card.token)
+    at = local(2026, 5, 12, 10)
+
+    r = w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR, at=at))
+    assert (r.outcome, r.first_name, r.signed_in, r.others) == ("in", "Sam", [sam], 0)
+    r = w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR,
+                            at=at + dt.timedelta(seconds=20)))
+    assert r.outcome == "already"
+    with read_session(engine) as s:
+        assert [x.label for x in who_is_here(s, site_id=site, at=at)] == ["Sam Test"]
+    r = w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR,
+                            at=at + dt.timedelta(hours=2)))
+    assert (r.outcome, r.signed_out) == ("out", [sam])
+    with read_session(engine) as s:
+        assert who_is_here(s, site_id=site, at=at) == []
+
+    # A new card revokes the old one; a revoked card is not recognised.
+    card2 = w.tx(lambda s: issue_card(s, person_id=sam, actor=ACTOR))
+    with pytest.raises(NotFound):
+        w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR, at=at))
+    w.tx(lambda s: revoke_card(s, card_id=card2.id, actor=ACTOR))
+    with read_session(engine) as s:
+        assert live_card(s, card2.token) is None
+        assert live_card(s, "Robert'); DROP TABLE card;--") is None
+
+
+def test_household_card_signs_in_the_family_and_asks_which_session(engine) -> None:
+    w = World(engine)
+    site = w.site("Room")
+    coffee, youth = w.service("Coffee"), w.service("Youth club")
+    people = w.household("Amy", "Ben", "Cy")
+    household = w.last_household
+    for service in (coffee, youth):
+        w.tx(lambda s, sv=service: add_slot(s, site_id=site, service_id=sv, weekday=1,
+                                              start=dt.time(10), end=dt.time(12), actor=ACTOR))
+    card = w.tx(lambda s: issue_card(s, household_id=household, actor=ACTOR))
+    at = local(2026, 5, 12, 10, 30)  # a Tuesday
+    r = w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR, at=at))
+    assert r.outcome == "choose"
+    assert [x.service for x in r.sessions] == ["Coffee", "Youth club"]
+    r = w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR, at=at,
+                            session_id=r.sessions[1].session_id))
+    assert (r.outcome, sorted(r.signed_in), r.others) == ("in", sorted(people), 2)
+
+
+def test_sessions_on_now_timetable_general_and_closure(engine) -> None:
+    w = World(engine)
+    site = w.site("Room")
+    coffee = w.service("Coffee")
+    w.tx(lambda s: add_slot(s, site_id=site, service_id=coffee, weekday=0,
+                            start=dt.time(10), end=dt.time(12), actor=ACTOR))
+    monday = dt.date(2026, 5, 11)
+    with read_session(engine) as s:
+        assert [x.service for x in sessions_on_now(s, site_id=site, at=local(2026, 5, 11, 9, 45))
+                ] == ["Coffee"]
+        assert [x.service for x in sessions_on_now(s, site_id=site, at=local(2026, 5, 11, 15))
+                ] == [GENERAL]
+        assert [x.service for x in sessions_on_now(s, site_id=site, at=local(2026, 5, 12, 11))
+                ] == [GENERAL]
+    w.tx(lambda s: add_closure(s, site_id=site, on=monday, reason="Bank holiday", actor=ACTOR))
+    with read_session(engine) as s:
+        assert [x.service for x in sessions_on_now(s, site_id=site, at=local(2026, 5, 11, 11))
+                ] == [GENERAL]
+    with pytest.raises(Refused):
+        w.tx(lambda s: add_slot(s, site_id=site, service_id=coffee, weekday=0,
+                                start=dt.time(12), end=dt.time(10), actor=ACTOR))
+
+
+def test_find_me_privacy(engine) -> None:
+    w = World(engine)
+
+    def reg(s):
+        register_household(s, members=[NewPerson("Samantha", "Wilson", 1988),
+                                       NewPerson("Sammy", "Wilson", 2015)], actor=ACTOR)
+        for i in range(8):
+            register_household(s, members=[NewPerson("Sam", f"Walker{i}", 1980 + i)], actor=ACTOR)
+        register_household(s, members=[NewPerson("Sam", "O'Neill_%", 1990)], actor=ACTOR)
+    w.tx(reg)
+    with read_session(engine) as s:
+        assert find_me(s, first_name="Sa", hint="W") == []  # under 3 letters
+        assert find_me(s, first_name="Sam", hint="") == []  # a first name alone is not enough
+        many = find_me(s, first_name="sam", hint="w")
+        assert len(many) == 5
+        assert all(len(m.label.split()) == 3 and m.label.split()[1].endswith(".") for m in many)
+        (only,) = find_me(s, first_name="Samantha", hint="1988")
+        assert only.label == "Samantha W. (1988)"
+        # A child is never listed, whatever is typed.
+        assert find_me(s, first_name="Sammy", hint="2015") == []
+        assert find_me(s, first_name="Sammy", hint="wil") == []
+        # LIKE wildcards typed by a visitor are plain characters.
+        assert find_me(s, first_name="Sa%", hint="w") == []
+        assert [m.label for m in find_me(s, first_name="sam", hint="o'neill_%")] == [
+            "Sam O. (1990)"]
+
+
+def test_register_refuses_bad_input_and_changes_nothing(engine) -> None:
+    w = World(engine)
+    for members, postcode in [
+        ([NewPerson("")], None),
+        ([NewPerson("Ann", birth_year=1800)], None),
+        ([NewPerson("Ann\x00")], None),
+        ([NewPerson("A" * 101)], None),
+        ([NewPerson("Ann", phone="call me")], None),
+        ([NewPerson("Ann")], "NOT A POSTCODE"),
+        ([], None),
+    ]:
+        with pytest.raises(Refused):
+            w.tx(lambda s, m=members, p=postcode: register_household(
+                s, members=m, postcode=p, actor=ACTOR))
+    with read_session(engine) as s:
+        assert s.execute(text("SELECT COUNT(*) FROM person")).scalar() == 0
+        assert s.execute(text("SELECT COUNT(*) FROM household")).scalar() == 0
+        assert s.execute(text("SELECT COUNT(*) FROM audit_event")).scalar() == 0
+
+
+def test_register_with_consent_and_edit(engine) -> None:
+    w = World(engine)
+
+    def reg(s):
+        h, people = register_household(
+            s, members=[NewPerson("Zoë", "Åberg", 1990, phone="07700 900123"),
+                        NewPerson("Li", "", 2020)],
+            postcode="m40 7ab", consent_version="2026-01", actor=ACTOR)
+        return h.postcode, h.postcode_district, [p.id for p in people]
+    postcode, district, ids = w.tx(reg)
+    assert (postcode, district) == ("M40 7AB", "M40")
+    w.tx(lambda s: update_person(s, person_id=ids[1], last_name="Åberg", actor=ACTOR))
+    with read_session(engine) as s:
+        people = s.exec(select(Person).order_by(Person.id)).all()
+        assert [(p.first_name, p.last_name, p.phone) for p in people] == [
+            ("Zoë", "Åberg", "07700900123"), ("Li", "Åberg", None)]
+        assert len(s.exec(select(Consent)).all()) == 2
+
+
+def test_referral_log_and_update(engine) -> None:
+    w = World(engine)
+    (pat,) = w.household("Pat")
+    at = local(2026, 6, 1)
+
+    def log(s):
+        partner = get_or_create_partner(s, "Housing")
+        return log_referral(s, person_id=pat, partner_id=partner.id, reason="Damp in flat",
+                            note="Mould in the back bedroom.\nKids coughing.",
+                            follow_up_on=dt.date(2026, 6, 15), actor=ACTOR, at=at).id
+    rid = w.tx(log)
+    w.tx(lambda s: update_referral(s, referral_id=rid, status="accepted", actor=ACTOR))
+    with pytest.raises(Refused):
+        w.tx(lambda s: update_referral(s, referral_id=rid, status="lost", actor=ACTOR))
+    w.tx(lambda s: update_referral(s, referral_id=rid, status="completed",
+                                   outcome_note="Repairs booked", actor=ACTOR))
+    with read_session(engine) as s:
+        ref = s.get(Referral, rid)
+        assert (ref.status, ref.outcome_note, ref.note.count("\n")) == (
+            "completed", "Repairs booked", 1)
+    with pytest.raises(Refused):
+        w.tx(lambda s: log_referral(s, person_id=pat, partner_id=1, reason="", actor=ACTOR))
+
+
+def test_feedback_anonymous_unless_named(engine) -> None:
+    w = World(engine)
+    site = w.site("Room")
+    fid = w.tx(lambda s: leave_feedback(s, topic="Safety", text="The stair light is out",
+                                        site_id=site, actor=ACTOR).id)
+    with pytest.raises(Refused):
+        w.tx(lambda s: leave_feedback(s, topic="Safety", text="   ", site_id=site, actor=ACTOR))
+    w.tx(lambda s: update_feedback(s, feedback_id=fid, status="acted on",
+                                   reply_note="Reported to caretaker", actor=ACTOR))
+    with read_session(engine) as s:
+        (fb,) = s.exec(select(Feedback)).all()
+        assert (fb.person_id, fb.given_name, fb.status) == (None, "", "acted on")
+
+
+def test_staff_pin_lockout(engine) -> None:
+    w = World(engine)
+    w.tx(lambda s: create_staff(s, name="Jo", role="staff", pin="2468", actor=ACTOR))
+    with read_session(engine) as s:
+        (stored,) = s.execute(text("SELECT pin_hash FROM staff_user")).scalars()
+    assert stored.startswith("$argon2id$") and "m=19456,t=2" in stored and "2468" not in stored
+    at = local(2026, 6, 1)
+    assert w.tx(lambda s: check_pin(s, pin="2468", actor=ACTOR, at=at)).name == "Jo"
+    for _ in range(MAX_FAILURES):
+        assert w.tx(lambda s: check_pin(s, pin="0000", actor=ACTOR, at=at)) is None
+    with pytest.raises(LockedOut):  # even the right PIN, for five minutes
+        w.tx(lambda s: check_pin(s, pin="2468", actor=ACTOR, at=at + dt.timedelta(minutes=4)))
+    later = at + dt.timedelta(minutes=6)
+    assert w.tx(lambda s: check_pin(s, pin="2468", actor=ACTOR, at=later)).name == "Jo"
+    with pytest.raises(Refused):
+        w.tx(lambda s: create_staff(s, name="Al", role="staff", pin="12", actor=ACTOR))
+    with pytest.raises(Refused):
+        w.tx(lambda s: create_staff(s, name="Al", role="boss", pin="1234", actor=ACTOR))
+
+
+def test_every_change_is_audited_and_the_audit_is_append_only(engine) -> None:
+    w = World(engine)
+    (ann,) = w.household("Ann")
+    w.attend([ann], local(2026, 2, 1))
+    w.tx(lambda s: issue_card(s, person_id=ann, actor=ACTOR))
+    with read_session(engine) as s:
+        actions = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))]
+        assert actions == ["household.register", "attendance.sign_in", "card.issue"]
+        assert "Ann" not in " ".join(e.detail for e in s.exec(select(AuditEvent)))
+    for sql in ("UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            run_in_transaction(engine, lambda s, q=sql: s.execute(text(q)))
+    with read_session(engine) as s:
+        assert s.execute(text("SELECT COUNT(*) FROM audit_event")).scalar() == 3
+        assert s.exec(select(Card)).one().person_id == ann
+
+
+def test_schema_never_imports_qt() -> None:
+    code = (
+        "import sys, importlib, pkgutil, schema\n"
+        "for m in pkgutil.walk_packages(schema.__path__, 'schema.'):\n"
+        "    if '.migrations' not in m.name: importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n.startswith(('PySide6', 'shiboken6')))\n"
+        "print(bad); sys.exit(1 if bad else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
