@@ -1,0 +1,36 @@
+# Dropin: `make run` sets up and opens the kiosk on demo data; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test system venv lint bench clean
+
+run: system venv
+	$(BIN)/dropin-admin init --demo --if-empty
+	$(BIN)/dropin-kiosk
+
+test: system venv
+	$(BIN)/ruff check .
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+system:
+	@./deploy/system-packages.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: venv
+	$(BIN)/python -m bench.report_bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,1 @@
+"""The manager's side of Dropin: command line and admin window."""

@@ -1,0 +1,234 @@
+"""``dropin-admin``: the manager's command line (DESIGN section 6)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from schema import audit
+from schema.counting import RULES_TEXT, Filters, Period, Report, parse_date, report
+from schema.db import ENV_VAR, default_url, make_engine, read_session, run_in_transaction
+from schema.errors import DropinError, Refused
+from schema.migrate import is_current, upgrade
+
+ACTOR = "cli"
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dropin-admin",
+        description="Dropin for managers: set up the database, import sign-in sheets, "
+        "count families and individuals. With no command, opens the admin window.",
+    )
+    parser.add_argument("--database", metavar="URL",
+                        help=f"database URL (default: ${ENV_VAR}, else a SQLite file in the "
+                        "user data folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("init", help="create or upgrade the database")
+    p.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    p.add_argument("--seed", type=int, default=1, help="seed for the demo data (default 1)")
+    p.add_argument("--if-empty", action="store_true",
+                   help="with --demo: load it only if nobody is on record yet (for `make run`)")
+
+    p = sub.add_parser("import", help="import a sign-in sheet (.csv or .xlsx)")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
+
+    p = sub.add_parser("report", help="families, individuals and visits for a period")
+    p.add_argument("--from", dest="start", required=True, metavar="DATE")
+    p.add_argument("--to", dest="end", required=True, metavar="DATE")
+    p.add_argument("--site", metavar="SLUG")
+    p.add_argument("--service", metavar="NAME")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("people", help="list the people on record")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def _open(url: str | None, *, need_current: bool = True) -> Engine:
+    engine = make_engine(url or default_url())
+    if need_current and not is_current(engine):
+        raise Refused("the database is not set up or is out of date: run 'dropin-admin init'")
+    return engine
+
+
+def cmd_init(engine: Engine, args: argparse.Namespace) -> int:
+    upgrade(engine)
+    print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
+    if args.demo:
+        from schema.demo import load_demo
+
+        if args.if_empty:
+            with read_session(engine) as s:
+                if s.execute(text("SELECT COUNT(*) FROM person")).scalar():
+                    print("People are already on record: demo data not loaded again.")
+                    return 0
+        summary = load_demo(engine, seed=args.seed)
+        print("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+    return 0
+
+
+def cmd_import(engine: Engine, args: argparse.Namespace) -> int:
+    from schema.importer import import_file
+
+    result = import_file(engine, args.file, dry_run=args.dry_run, actor=ACTOR)
+    verb = "Checked (nothing written)" if args.dry_run else "Imported"
+    print(
+        f"{verb}: {result.rows} rows, {result.attendances} attendances, "
+        f"{result.anonymous} anonymous, {result.referrals} referrals; new: "
+        f"{result.households_created} households, {result.people_created} people, "
+        f"{result.sites_created} sites, {result.services_created} services"
+    )
+    return 0
+
+
+def _lookup(engine: Engine, table: str, column: str, value: str, what: str) -> int:
+    with read_session(engine) as s:
+        found = s.execute(text(f"SELECT id FROM {table} WHERE {column} = :v"), {"v": value})
+        row = found.first()
+    if row is None:
+        with read_session(engine) as s:
+            names = s.execute(text(f"SELECT {column} FROM {table} ORDER BY 1")).scalars().all()
+        raise Refused(f"there is no {what} '{value}' (known: {', '.join(names) or 'none'})")
+    return int(row[0])
+
+
+def cmd_report(engine: Engine, args: argparse.Namespace) -> int:
+    period = Period(parse_date(args.start), parse_date(args.end))
+    filters = Filters(
+        site_id=_lookup(engine, "site", "slug", args.site, "site") if args.site else None,
+        service_id=(_lookup(engine, "service", "name", args.service, "service")
+                    if args.service else None),
+    )
+    with read_session(engine) as s:
+        rep = report(s, period, filters)
+    run_in_transaction(engine, lambda s: audit.record(
+        s, actor=ACTOR, action="report.view", entity="report", start=period.start,
+        end=period.end, site=args.site, service=args.service))
+    if args.json:
+        print(json.dumps(rep.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(format_report(rep, site=args.site, service=args.service))
+    return 0
+
+
+def format_report(rep: Report, *, site: str | None = None, service: str | None = None) -> str:
+    """The report as plain text for a terminal."""
+    lines = [f"Dropin report {rep.period.start} to {rep.period.end}"]
+    if site or service:
+        lines.append("Filtered to: " + ", ".join(
+            x for x in (f"site {site}" if site else "", f"service {service}" if service else "")
+            if x))
+    lines += [
+        "",
+        f"  Families supported     {rep.families:>7}   (new {rep.new_families})",
+        f"  Individuals supported  {rep.individuals:>7}   (new {rep.new_individuals})",
+        f"  Visits                 {rep.visits:>7}",
+        f"  Anonymous visits       {rep.anonymous_visits:>7}   (inside visits, not in people)",
+        f"  Referrals              {rep.referrals.total:>7}   ({rep.referrals.people} people, "
+        f"{rep.referrals.families} families)",
+    ]
+
+    def table(title: str, rows: dict[str, Any]) -> None:
+        if not rows:
+            return
+        width = max(len(k) for k in rows) + 2
+        lines.extend(["", f"{title} (each row distinct; rows do not add up to the total)",
+                      f"  {'':<{width}}{'families':>10}{'individuals':>13}{'visits':>8}"])
+        for key, row in rows.items():
+            lines.append(f"  {key:<{width}}{row.families:>10}{row.individuals:>13}"
+                         f"{row.visits:>8}")
+
+    table("By service", rep.by_service)
+    table("By site", rep.by_site)
+    table("By age band", rep.by_age_band)
+    table("By postcode district", rep.by_district)
+    if rep.referrals.by_partner_status:
+        lines += ["", "Referrals by partner and status"]
+        for partner, statuses in rep.referrals.by_partner_status.items():
+            detail = ", ".join(f"{k} {v}" for k, v in statuses.items())
+            lines.append(f"  {partner}: {sum(statuses.values())} ({detail})")
+    lines += ["", RULES_TEXT.rstrip()]
+    return "\n".join(lines)
+
+
+def cmd_people(engine: Engine, args: argparse.Namespace) -> int:
+    with read_session(engine) as s:
+        rows = s.execute(text(
+            "SELECT p.id, p.household_id, p.first_name, p.last_name, p.birth_year, h.postcode, "
+            "h.reference, EXISTS (SELECT 1 FROM card c WHERE c.person_id = p.id "
+            "AND c.revoked_at IS NULL), fs.first_date, "
+            "(SELECT MAX(a.local_date) FROM attendance a WHERE a.person_id = p.id) "
+            "FROM person p JOIN household h ON h.id = p.household_id "
+            "LEFT JOIN first_support fs ON fs.person_id = p.id "
+            "WHERE p.merged_into_id IS NULL AND p.anonymised_at IS NULL "
+            "ORDER BY p.household_id, p.id"
+        )).all()
+    run_in_transaction(engine, lambda s: audit.record(
+        s, actor=ACTOR, action="people.list", entity="person", count=len(rows)))
+    people = [
+        {"id": r[0], "household_id": r[1], "first_name": r[2], "last_name": r[3],
+         "birth_year": r[4], "postcode": r[5], "household": r[6], "has_card": bool(r[7]),
+         "first_seen": str(r[8]) if r[8] else None, "last_seen": str(r[9]) if r[9] else None}
+        for r in rows
+    ]
+    if args.json:
+        print(json.dumps(people, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{'id':>6} {'household':>9}  {'name':<32} {'born':>4}  {'postcode':<8}  card  last seen")
+    for p in people:
+        name = f"{p['first_name']} {p['last_name']}".strip()
+        print(f"{p['id']:>6} {p['household_id']:>9}  {name[:32]:<32} {p['birth_year'] or '':>4}  "
+              f"{p['postcode'] or '':<8}  {'yes' if p['has_card'] else 'no ':<4}  "
+              f"{p['last_seen'] or 'never'}")
+    print(f"{len(people)} people")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "import": cmd_import, "report": cmd_report, "people": cmd_people}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        try:
+            from admin.app import main as window_main
+        except ImportError:
+            parser.print_help()
+            print("\ndropin-admin: the admin window is not part of this build yet; "
+                  "use one of the commands above.", file=sys.stderr)
+            return EXIT_USAGE
+        return window_main(args.database)
+    try:
+        engine = _open(args.database, need_current=args.command != "init")
+        try:
+            return COMMANDS[args.command](engine, args)
+        finally:
+            engine.dispose()
+    except DropinError as exc:
+        for line in getattr(exc, "lines", None) or [str(exc)]:
+            print(f"dropin-admin: {line}", file=sys.stderr)
+        return EXIT_USAGE
+    except OperationalError as exc:
+        print(f"dropin-admin: cannot use the database: {str(exc.orig).strip().splitlines()[0]}",
+              file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"dropin-admin: database error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
