@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, text, update
+from sqlalchemy import or_, text, update
 from sqlmodel import Session, col, select
 
 from schema import audit
@@ -138,6 +138,7 @@ def _add_person(s: Session, household_id: int, m: NewPerson, at: dt.datetime) ->
         phone=m.phone,
         created_at=at,
         search_name=search_key(m.first_name),
+        search_last=search_key(m.last_name),
     )
     s.add(person)
     s.flush()
@@ -185,6 +186,7 @@ def update_person(
         changed.append("first_name")
     if last_name is not None:
         person.last_name = clean_name(last_name, field="last name", required=False)
+        person.search_last = search_key(person.last_name)
         changed.append("last_name")
     if birth_year != "":
         person.birth_year = clean_birth_year(birth_year, this_year=now_utc().year)
@@ -314,9 +316,10 @@ def merge_people(
     if not keep.phone:
         keep.phone = gone.phone
     if len(keep.last_name) < len(gone.last_name):
-        keep.last_name = gone.last_name
+        keep.last_name, keep.search_last = gone.last_name, gone.search_last
     gone.merged_into_id = keep_id
-    gone.first_name, gone.last_name, gone.search_name, gone.phone = "", "", "", None
+    gone.first_name, gone.last_name, gone.phone = "", "", None
+    gone.search_name = gone.search_last = ""
     s.add_all([keep, gone])
     s.flush()
     refresh_person_rollups(s, [keep_id, merge_id])
@@ -431,9 +434,7 @@ def find_me(
     if hint.isdigit() and len(hint) == 4:
         stmt = stmt.where(Person.birth_year == int(hint))
     elif hint:
-        stmt = stmt.where(
-            func.lower(col(Person.last_name)).startswith(search_key(hint), autoescape=True)
-        )
+        stmt = stmt.where(col(Person.search_last).startswith(search_key(hint), autoescape=True))
     else:
         # A first name alone is not enough to pick someone out on a shared screen.
         return []
@@ -444,3 +445,41 @@ def find_me(
         Match(person_id=r[0], household_id=r[1], label=display_label(r[2], r[3], r[4]))
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class StaffMatch:
+    person_id: int
+    household_id: int
+    label: str  # full name, birth year and household reference: for staff eyes only
+
+
+def staff_search(s: Session, *, query: str, limit: int = 20) -> list[StaffMatch]:
+    """People whose first or last name starts with any word of ``query`` (2+ letters).
+
+    For staff mode and the admin window only: it shows full names.
+    """
+    words = [search_key(w) for w in query.split() if len(w.strip()) >= 2]
+    if not words:
+        return []
+    stmt = (
+        select(Person.id, Person.household_id, Person.first_name, Person.last_name,
+               Person.birth_year, Household.reference)
+        .join(Household, col(Household.id) == col(Person.household_id))
+        .where(col(Person.merged_into_id).is_(None))
+        .where(col(Person.anonymised_at).is_(None))
+    )
+    for word in words:
+        stmt = stmt.where(or_(
+            col(Person.search_name).startswith(word, autoescape=True),
+            col(Person.search_last).startswith(word, autoescape=True),
+        ))
+    rows = s.execute(stmt.order_by(col(Person.first_name), col(Person.last_name),
+                                   col(Person.id)).limit(limit)).all()
+    out = []
+    for pid, hid, first, last, year, ref in rows:
+        label = f"{first} {last}".strip() + (f" ({year})" if year else "")
+        if ref:
+            label += f" · {ref}"
+        out.append(StaffMatch(person_id=pid, household_id=hid, label=label))
+    return out

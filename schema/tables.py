@@ -116,6 +116,7 @@ class Person(SQLModel, table=True):
     created_at: dt.datetime
     # Lower-cased first name, for the kiosk's find-me search (an index, not a scan).
     search_name: str = Field(default="", max_length=100, index=True)
+    search_last: str = Field(default="", max_length=100)
     merged_into_id: int | None = Field(default=None, foreign_key="person.id")
     anonymised_at: dt.datetime | None = None
 

@@ -119,6 +119,7 @@ def upgrade() -> None:
     sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('search_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('search_last', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('anonymised_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['household_id'], ['household.id'], ),
