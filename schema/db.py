@@ -64,7 +64,11 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 10}, **kwargs)
+        # check_same_thread off: the pool hands a connection to one thread at a time
+        # (the kiosk runs its database work on a worker thread).
+        engine = create_engine(
+            url, connect_args={"timeout": 10, "check_same_thread": False}, **kwargs
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

@@ -80,3 +80,18 @@ def clean_birth_year(value: int | str | None, *, this_year: int) -> int | None:
     if not this_year - 120 <= year <= this_year:
         raise Refused(f"{year} is not a possible year of birth")
     return year
+
+
+def birth_year_from(value: str | None, *, this_year: int) -> int | None:
+    """What a kiosk visitor types in "Year born or age": 1988, or 34 (an age)."""
+    raw = (value or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Refused("type the year you were born (like 1988) or an age (like 34)")
+    if len(raw) <= 3:
+        age = int(raw)
+        if age > 120:
+            raise Refused(f"{age} is not a possible age")
+        return this_year - age
+    return clean_birth_year(raw, this_year=this_year)
