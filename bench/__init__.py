@@ -1,0 +1,1 @@
+"""Benchmarks: a synthetic data generator and timings of the counting report."""

@@ -1,0 +1,851 @@
+"""The kiosk window and its controller: every flow of DESIGN section 4 is decided here.
+
+Screens only lay out widgets and emit signals; ``Kiosk`` wires them together
+(one place), asks the ``Store`` for every database operation and shows every
+message through the one toast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from kiosk.scanner import CardReader
+from kiosk.screens.staff import PinScreen, StaffScreen
+from kiosk.screens.visitor import (
+    Banner,
+    CountMeScreen,
+    DoneScreen,
+    FeedbackScreen,
+    IdentifyScreen,
+    NewScreen,
+    Screen,
+    WelcomeScreen,
+    WhatForScreen,
+    WhoScreen,
+)
+from kiosk.store import Store, Unavailable, Work
+from kiosk.widgets import Keyboard, Toast, kinetic
+from schema import cards, feedback, people, referrals, signin, staff
+from schema.clock import LONDON, now_utc
+from schema.errors import DropinError, LockedOut, Refused
+from schema.people import NewPerson
+from schema.tables import Attendance, ReferralPartner, Role, Setting
+from schema.text import birth_year_from, clean_name
+from schema.timetable import SessionOn, sessions_on_now
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KioskConfig:
+    site_id: int
+    site_slug: str
+    room_name: str
+    notice_version: str = "1"
+    notice_text: str = ""
+    collect_postcode: bool = True
+    collect_phone: bool = True
+    idle_seconds: int = 30
+    staff_idle_seconds: int = 60
+    done_seconds: int = 6
+
+    @property
+    def actor(self) -> str:
+        return f"kiosk:{self.site_slug}"
+
+
+DEFAULT_NOTICE = (
+    "We keep your first name, surname or initial, year of birth and who lives with you, "
+    "to count how many families we support and to recognise you next time. Only hub staff "
+    "see it. We never sell it or share it without asking you. You can ask to see it or have "
+    "it deleted at any time. If you say no, we will just count you, with no details."
+)
+
+
+def load_config(s: Session, *, site_slug: str | None, idle_seconds: int = 30) -> KioskConfig:
+    """The kiosk's site and settings; the first site when none is named."""
+    from schema.timetable import get_or_create_site, site_by_slug
+
+    if site_slug:
+        site = site_by_slug(s, site_slug)
+    else:
+        row = s.execute(text("SELECT slug FROM site ORDER BY id LIMIT 1")).first()
+        site = site_by_slug(s, row[0]) if row else get_or_create_site(s, "Community room")
+    settings = {r.key: r.value for r in s.exec(select(Setting))}
+    return KioskConfig(
+        site_id=site.id,  # type: ignore[arg-type]
+        site_slug=site.slug,
+        room_name=site.name,
+        notice_version=settings.get("privacy_notice_version", "1"),
+        notice_text=settings.get("privacy_notice_text", DEFAULT_NOTICE),
+        collect_postcode=settings.get("collect_postcode", "yes") != "no",
+        collect_phone=settings.get("collect_phone", "yes") != "no",
+        idle_seconds=idle_seconds,
+    )
+
+
+def _when(value: str | None) -> dt.datetime:
+    return dt.datetime.fromisoformat(value) if value else now_utc()
+
+
+def replay(actor: str, site_id: int):  # noqa: ANN201
+    """How each kind of kept sign-in is carried out, now or later from the outbox.
+
+    Every kind is safe to repeat: a second run finds the first and changes nothing.
+    """
+
+    def session_for(s: Session, session_id: int | None, at: dt.datetime) -> int:
+        return session_id or sessions_on_now(s, site_id=site_id, at=at)[0].session_id
+
+    def make(kind: str, a: dict[str, Any]) -> Work:
+        at = _when(a.get("at"))
+
+        def work(s: Session) -> Any:
+            if kind == "scan":
+                result = signin.scan(s, token=a["token"], site_id=site_id, actor=actor,
+                                     session_id=a.get("session_id"), at=at)
+                if result.outcome == "choose" and a.get("replay"):
+                    result = signin.scan(s, token=a["token"], site_id=site_id, actor=actor,
+                                         session_id=result.sessions[0].session_id, at=at)
+                return result
+            if kind == "sign_in":
+                return signin.sign_in(s, person_ids=a["person_ids"], method=a["method"],
+                                      session_id=session_for(s, a.get("session_id"), at),
+                                      actor=actor, staff_id=a.get("staff_id"), at=at)
+            if kind == "anonymous":
+                return signin.sign_in_anonymous(
+                    s, session_id=session_for(s, a.get("session_id"), at),
+                    headcount=a["headcount"], actor=actor, at=at)
+            if kind == "register":
+                household, members = people.register_household(
+                    s, members=[NewPerson(**m) for m in a["members"]],
+                    postcode=a.get("postcode"), actor=actor,
+                    consent_version=a["consent_version"])
+                ids = [m.id for m in members]
+                signin.sign_in(s, person_ids=ids, method="new",  # type: ignore[arg-type]
+                               session_id=session_for(s, a.get("session_id"), at),
+                               actor=actor, at=at)
+                return members[0].id, household.id, len(ids)
+            raise ValueError(f"unknown outbox entry {kind}")
+
+        return work
+
+    return make
+
+
+@dataclass
+class Visit:
+    """What the kiosk knows about the person in front of it. Forgotten on reset."""
+
+    token: str = ""
+    person_id: int | None = None
+    household_id: int | None = None
+    first_name: str = ""
+    has_card: bool = True
+    people: list[int] = field(default_factory=list)
+    sessions: list[SessionOn] = field(default_factory=list)
+    then: str = ""  # what to do once a session is chosen
+    new_you: dict[str, Any] = field(default_factory=dict)
+    new_members: list[dict[str, Any]] = field(default_factory=list)
+    headcount: int = 1
+    staff_id: int | None = None
+    staff_role: str = ""
+    card_token: str = ""
+    search_seq: int = 0
+
+
+class ScreenStack(QStackedWidget):
+    """A stack as big as the page on show (Qt's takes the largest page's size)."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        current = self.currentWidget()
+        return current.sizeHint() if current else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        current = self.currentWidget()
+        return current.minimumSizeHint() if current else super().minimumSizeHint()
+
+
+class KioskWindow(QWidget):
+    """The window: a banner, the screens, the embedded keyboard and the toast."""
+
+    def __init__(self, *, windowed: bool) -> None:
+        super().__init__()
+        self.setObjectName("kiosk")
+        self.setAccessibleName("Dropin sign-in kiosk")
+        self.windowed = windowed
+        self.allow_close = windowed
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.banner = Banner()
+        self.stack = ScreenStack()
+        self.stack.setObjectName("screens")
+        self.stack.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.stack.currentChanged.connect(lambda _i: self.stack.updateGeometry())
+        # When the keyboard takes the lower part of the screen, the page scrolls
+        # (by finger, no scroll bars) to keep the field being typed in visible.
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("screensArea")
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.stack)
+        kinetic(self.scroll)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.scroll, 1)
+        self.keyboard = Keyboard(self)
+        self.keyboard.hide()
+        lay.addWidget(self.keyboard)
+        self.toast = Toast(self)
+        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
+        if not windowed:
+            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """The keyboard is there while a text field has focus, and only then."""
+        typing = isinstance(new, QLineEdit | QPlainTextEdit) and self.isAncestorOf(new)
+        self.keyboard.setVisible(typing)
+        if typing:
+            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(new, 10, 40))
+
+    def add(self, screen: Screen) -> Screen:
+        self.stack.addWidget(screen)
+        return screen
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.allow_close:
+            event.accept()
+        else:  # Alt+F4, a stray close: a kiosk stays up
+            event.ignore()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape and not self.windowed:
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+        super().resizeEvent(event)
+        self.keyboard.setFixedHeight(max(260, min(440, self.height() * 2 // 5)))
+
+
+class IdleWatcher(QObject):
+    """Any touch, click or key restarts the countdown; at zero, ``idle`` fires."""
+
+    idle = Signal()
+    EVENTS = (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress,
+              QEvent.Type.InputMethod, QEvent.Type.Wheel)
+
+    def __init__(self, app: QApplication, seconds: int) -> None:
+        super().__init__()
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.idle)
+        self.set_seconds(seconds)
+        app.installEventFilter(self)
+
+    def set_seconds(self, seconds: int) -> None:
+        self.timer.setInterval(int(seconds * 1000))
+        self.timer.start()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in self.EVENTS:
+            self.timer.start()
+        return False
+
+
+class Kiosk(QObject):
+    """The controller: every flow, every message, every call to the database."""
+
+    touched = Signal()  # counts taps on controls, for the journey tests
+
+    def __init__(self, app: QApplication, window: KioskWindow, store: Store,
+                 readers: list[CardReader], config: KioskConfig) -> None:
+        super().__init__()
+        self.app = app
+        self.w = window
+        self.store = store
+        self.cfg = config
+        self.visit = Visit()
+        self.languages: list[str] = ["English"]
+        w = window
+        self.welcome = w.add(WelcomeScreen())
+        self.identify = w.add(IdentifyScreen())
+        self.who = w.add(WhoScreen())
+        self.what = w.add(WhatForScreen())
+        self.done = w.add(DoneScreen())
+        self.new = w.add(NewScreen())
+        self.count = w.add(CountMeScreen())
+        self.feedback = w.add(FeedbackScreen(feedback.TOPICS))
+        self.pin = w.add(PinScreen())
+        self.staff = w.add(StaffScreen())
+        assert isinstance(self.welcome, WelcomeScreen)
+        self.welcome.set_room(config.room_name)
+        self.new.set_notice(config.notice_text)
+        self.new.set_minimised(config.collect_postcode, config.collect_phone)
+        self.idle = IdleWatcher(app, config.idle_seconds)
+        self.done_timer = QTimer(self)
+        self.done_timer.setSingleShot(True)
+        self.done_timer.timeout.connect(self.reset)
+        self.clock = QTimer(self)
+        self.clock.timeout.connect(self._tick)
+        self.clock.start(1000)
+        self.on_now_timer = QTimer(self)
+        self.on_now_timer.timeout.connect(self.refresh_on_now)
+        self.on_now_timer.start(60_000)
+        self._connect(readers)
+        self.go(self.welcome)
+        self._tick()
+        self.refresh_on_now()
+
+    # --- wiring (the one place signals meet behaviour) ---------------------------
+
+    def _connect(self, readers: list[CardReader]) -> None:
+        for reader in readers:
+            reader.token_read.connect(self.on_token)
+        self.idle.idle.connect(self._on_idle)
+        self.store.availability_changed.connect(lambda ok: self.w.banner.setVisible(not ok))
+        wl, idf, who, what, done = self.welcome, self.identify, self.who, self.what, self.done
+        wl.sign_in.connect(lambda: self.go(idf))
+        wl.new.connect(self.start_new)
+        wl.feedback.connect(lambda: self.go(self.feedback))
+        wl.language.connect(self.choose_language)
+        wl.staff.connect(lambda: self.go(self.pin))
+        idf.back.connect(self.reset)
+        idf.search.connect(self.find_me)
+        idf.picked.connect(self.picked)
+        who.back.connect(lambda: self.go(idf))
+        who.add_member.connect(self.add_member_here)
+        who.confirm.connect(self.people_chosen)
+        what.back.connect(self.reset)
+        what.chosen.connect(self.session_chosen)
+        done.finish.connect(self.reset)
+        done.make_card.connect(self.make_card)
+        nw = self.new
+        nw.back.connect(self.new_back)
+        nw.next_step.connect(self.new_next)
+        nw.add_member.connect(self.new_add_member)
+        nw.remove_member.connect(self.new_remove_member)
+        nw.agree.connect(self.new_agree)
+        nw.count_me.connect(lambda: self.go(self.count))
+        self.count.back.connect(self.reset)
+        self.count.confirm.connect(self.count_me)
+        self.feedback.back.connect(self.reset)
+        self.feedback.send.connect(self.send_feedback)
+        self.pin.back.connect(self.reset)
+        self.pin.submit.connect(self.check_pin)
+        st = self.staff
+        st.leave_staff.connect(self.reset)
+        st.quit_kiosk.connect(self.quit)
+        st.page_changed.connect(self.staff_page)
+        st.sign_out_selected.connect(self.staff_sign_out)
+        st.hand_picker.search.connect(lambda q: self.staff_search(q, st.hand_picker))
+        st.ref_picker.search.connect(lambda q: self.staff_search(q, st.ref_picker))
+        st.card_picker.search.connect(lambda q: self.staff_search(q, st.card_picker))
+        st.hand_sign_in.connect(self.staff_hand_sign_in)
+        st.log_referral.connect(self.staff_log_referral)
+        st.issue_card.connect(self.staff_issue_card)
+        st.print_card.connect(self.staff_print_card)
+
+    # --- navigation and messages --------------------------------------------------
+
+    def go(self, screen: Screen) -> None:
+        self.w.stack.setCurrentWidget(screen)
+        self.w.scroll.verticalScrollBar().setValue(0)
+        field = screen.first_field()
+        if field is not None:
+            field.setFocus()
+        else:
+            self.w.setFocus()
+        if screen is not self.done:
+            self.done_timer.stop()
+
+    def current(self) -> QWidget:
+        return self.w.stack.currentWidget()
+
+    def say(self, text: str, kind: str = "info") -> None:
+        """The one door for messages on the kiosk."""
+        self.w.toast.show_message(text, kind=kind)
+
+    def failed(self, exc: Exception) -> None:
+        if isinstance(exc, DropinError):
+            self.say(str(exc)[:1].upper() + str(exc)[1:], "error")
+        elif isinstance(exc, Unavailable):
+            self.say(self.tr("Sorry — the system is having a problem. Please ask a member of "
+                             "staff."), "error")
+        else:
+            self.say(self.tr("Sorry — something went wrong. Please try again or ask a member "
+                             "of staff."), "error")
+
+    def reset(self) -> None:
+        """Back to Welcome, forgetting everything typed or shown."""
+        self.visit = Visit()
+        for i in range(self.w.stack.count()):
+            screen = self.w.stack.widget(i)
+            assert isinstance(screen, Screen)
+            screen.reset()
+        self.w.toast.clear_now()
+        self.idle.set_seconds(self.cfg.idle_seconds)
+        self.go(self.welcome)
+        self.refresh_on_now()
+
+    def _on_idle(self) -> None:
+        if self.current() is not self.welcome or self.w.toast.isVisible():
+            self.reset()
+        else:
+            self.idle.set_seconds(self.cfg.idle_seconds)
+
+    def _tick(self) -> None:
+        self.welcome.tick(now_utc().astimezone(LONDON))
+
+    def refresh_on_now(self) -> None:
+        site = self.cfg.site_id
+
+        def show(on: list[SessionOn]) -> None:
+            self.welcome.set_on_now([x.service for x in on if x.kind != "general"])
+
+        self.store.call(lambda s: sessions_on_now(s, site_id=site), show,
+                        lambda _e: self.welcome.set_on_now([]))
+
+    def finish(self, message: str, detail: str = "", offer_card: bool = False) -> None:
+        self.done.show_message(message, detail, offer_card)
+        self.go(self.done)
+        self.done_timer.start(self.cfg.done_seconds * 1000 * (3 if offer_card else 1))
+
+    def kept(self) -> None:
+        self.finish(self.tr("Thank you!"),
+                    self.tr("The system is slow right now, but your visit is saved on this "
+                            "screen and will be recorded in a moment."))
+
+    # --- card scan ----------------------------------------------------------------
+
+    def on_token(self, token: str) -> None:
+        if self.current() in (self.pin, self.staff):
+            return
+        self.reset()
+        self.visit.token = token
+        self._scan(None)
+
+    def _scan(self, session_id: int | None) -> None:
+        args = {"token": self.visit.token, "session_id": session_id,
+                "at": now_utc().isoformat(), "replay": True}
+        self.store.call_or_keep("scan", args, self._scanned, self.kept, self.failed)
+
+    def _scanned(self, result: signin.SignInResult) -> None:
+        v = self.visit
+        v.person_id, v.first_name = result.person_id, result.first_name
+        if result.outcome == "choose":
+            v.then = "scan"
+            self.ask_session(result.sessions)
+        elif result.outcome == "in":
+            self.welcomed(len(result.signed_in))
+        elif result.outcome == "already":
+            self.finish(self.tr("Hello again, %s") % result.first_name,
+                        self.tr("You're already signed in today."))
+        else:
+            self.finish(self.tr("Goodbye, %s") % result.first_name,
+                        self.tr("You're signed out. Thank you for coming — see you soon!"))
+
+    def welcomed(self, count: int) -> None:
+        name = self.visit.first_name
+        detail = (self.tr("You're signed in.") if count <= 1 else
+                  self.tr("You and 1 other are signed in.") if count == 2 else
+                  self.tr("You and %d others are signed in.") % (count - 1))
+        self.finish(self.tr("Welcome, %s") % name if name else self.tr("Welcome!"), detail,
+                    offer_card=not self.visit.has_card)
+
+    # --- find me ----------------------------------------------------------------
+
+    def find_me(self, first: str, hint: str) -> None:
+        self.visit.search_seq += 1
+        seq = self.visit.search_seq
+        searched = len(first.strip()) >= people.MIN_LETTERS and bool(hint.strip())
+
+        def show(matches: list[people.Match]) -> None:
+            if seq == self.visit.search_seq and self.current() is self.identify:
+                self.identify.show_results([(m.person_id, m.label) for m in matches], searched)
+
+        self.store.call(lambda s: people.find_me(s, first_name=first, hint=hint), show,
+                        self.failed)
+
+    def picked(self, person_id: int) -> None:
+        def load(s: Session) -> tuple[Any, list[Any], bool]:
+            person = s.get(people.Person, person_id)
+            assert person is not None
+            members = people.household_members(s, person.household_id)
+            return person, members, cards.card_for_person(s, person_id) is not None
+
+        def show(result: tuple[Any, list[Any], bool]) -> None:
+            person, members, has_card = result
+            v = self.visit
+            v.person_id, v.household_id = person.id, person.household_id
+            v.first_name, v.has_card = person.first_name, has_card
+            if len(members) == 1:
+                self.people_chosen([person.id])
+            else:
+                self.who.show_household([(m.id, m.first_name) for m in members], {person.id})
+                self.go(self.who)
+
+        self.store.call(load, show, self.failed)
+
+    def add_member_here(self, first: str, year: str) -> None:
+        household = self.visit.household_id
+        try:
+            member = NewPerson(clean_name(first),
+                               birth_year=birth_year_from(year, this_year=now_utc().year))
+        except Refused as exc:
+            self.failed(exc)
+            return
+        selected = {p for p, b in self.who.toggles.items() if b.isChecked()}
+
+        def add(s: Session) -> tuple[int, list[Any]]:
+            added = people.add_member(s, household_id=household, member=member,  # type: ignore[arg-type]
+                                      actor=self.cfg.actor)
+            return added.id, people.household_members(s, household)  # type: ignore[arg-type,return-value]
+
+        def show(result: tuple[int, list[Any]]) -> None:
+            new_id, members = result
+            self.who.show_household([(m.id, m.first_name) for m in members], selected | {new_id})
+
+        self.store.call(add, show, self.failed)
+
+    def people_chosen(self, person_ids: list[int]) -> None:
+        self.visit.people = list(person_ids)
+        self.visit.then = "people"
+        self.with_session()
+
+    # --- which session --------------------------------------------------------------
+
+    def with_session(self) -> None:
+        """Carry on with the one session on now, or ask which."""
+        site = self.cfg.site_id
+
+        def got(on: list[SessionOn]) -> None:
+            if len(on) == 1:
+                self.session_chosen(on[0].session_id)
+            else:
+                self.ask_session(on)
+
+        def unavailable(exc: Exception) -> None:
+            if isinstance(exc, Unavailable):
+                self.session_chosen(0)  # the outbox works it out when it lands
+            else:
+                self.failed(exc)
+
+        self.store.call(lambda s: sessions_on_now(s, site_id=site), got, unavailable)
+
+    def ask_session(self, on: list[SessionOn]) -> None:
+        self.visit.sessions = on
+        self.what.show_sessions([(x.session_id, x.service,
+                                  f"{x.start:%H:%M}–{x.end:%H:%M}" if x.kind != "general"
+                                  else self.tr("all day")) for x in on])
+        self.go(self.what)
+
+    def session_chosen(self, session_id: int) -> None:
+        v = self.visit
+        sid = session_id or None
+        at = now_utc().isoformat()
+        if v.then == "scan":
+            self._scan(sid)
+        elif v.then == "people":
+            self.store.call_or_keep(
+                "sign_in", {"person_ids": v.people, "session_id": sid, "method": "search",
+                            "at": at},
+                lambda added: self._signed_in(added), self.kept, self.failed)
+        elif v.then == "register":
+            args = {"members": [v.new_you, *v.new_members], "postcode": v.new_you.pop(
+                "postcode", None), "consent_version": self.cfg.notice_version,
+                "session_id": sid, "at": at}
+            self.store.call_or_keep("register", args, self._registered, self.kept, self.failed)
+        elif v.then == "count":
+            self.store.call_or_keep(
+                "anonymous", {"headcount": v.headcount, "session_id": sid, "at": at},
+                lambda _r: self.finish(self.tr("Welcome!"),
+                                       self.tr("Thank you — you're counted in.")),
+                self.kept, self.failed)
+
+    def _signed_in(self, added: list[int]) -> None:
+        if not added:
+            self.finish(self.tr("Hello again, %s") % self.visit.first_name,
+                        self.tr("You're already signed in today."))
+        else:
+            self.welcomed(len(added))
+
+    def _registered(self, result: tuple[int, int, int]) -> None:
+        self.visit.person_id, self.visit.household_id, count = result
+        self.visit.has_card = False
+        self.welcomed(count)
+
+    # --- cards -----------------------------------------------------------------------
+
+    def make_card(self) -> None:
+        person = self.visit.person_id
+        if person is None:
+            return
+        self.store.call(lambda s: cards.issue_card(s, person_id=person, actor=self.cfg.actor),
+                        self._card_made, self.failed)
+
+    def _card_made(self, card: Any) -> None:
+        from kiosk.printing import print_card
+
+        printed = print_card(card.token, self.visit.first_name, self.cfg.room_name)
+        self.visit.has_card = True
+        self.done.show_card(card.token, printed)
+        self.done_timer.start(30_000)
+
+    # --- I'm new ---------------------------------------------------------------------
+
+    def start_new(self) -> None:
+        self.new.reset()
+        self.visit.new_you, self.visit.new_members = {}, []
+        self.go(self.new)
+
+    def new_back(self) -> None:
+        if self.new.step == 0:
+            self.reset()
+        else:
+            self.new.show_step(self.new.step - 1)
+            self.go(self.new)
+
+    def new_next(self) -> None:
+        n = self.new
+        if n.step == 0:
+            try:
+                year = birth_year_from(n.year.text(), this_year=now_utc().year)
+                you = NewPerson(clean_name(n.first.text()),
+                                clean_name(n.last.text(), field="surname", required=False),
+                                year, phone=n.phone.text() or None)
+                from schema.text import clean_phone, clean_postcode
+
+                clean_phone(you.phone)
+                postcode = clean_postcode(n.postcode.text())[0]
+            except Refused as exc:
+                self.failed(exc)
+                return
+            self.visit.new_you = {"first_name": you.first_name, "last_name": you.last_name,
+                                  "birth_year": you.birth_year, "phone": you.phone,
+                                  "postcode": postcode}
+            n.show_members([m["first_name"] for m in self.visit.new_members])
+            n.show_step(1)
+        elif n.step == 1:
+            n.show_step(2)
+        self.go(n)
+
+    def new_add_member(self, first: str, year: str) -> None:
+        try:
+            member = {"first_name": clean_name(first),
+                      "last_name": self.visit.new_you.get("last_name", ""),
+                      "birth_year": birth_year_from(year, this_year=now_utc().year)}
+        except Refused as exc:
+            self.failed(exc)
+            return
+        if len(self.visit.new_members) >= 15:
+            self.say(self.tr("That's a big household! Please ask staff to add the rest."))
+            return
+        self.visit.new_members.append(member)
+        self.new.show_members([m["first_name"] for m in self.visit.new_members])
+        self.new.member_name.setFocus()
+
+    def new_remove_member(self, index: int) -> None:
+        if 0 <= index < len(self.visit.new_members):
+            del self.visit.new_members[index]
+        self.new.show_members([m["first_name"] for m in self.visit.new_members])
+
+    def new_agree(self) -> None:
+        self.visit.then = "register"
+        self.visit.first_name = self.visit.new_you["first_name"]
+        self.with_session()
+
+    def count_me(self, headcount: int) -> None:
+        self.visit.headcount = headcount
+        self.visit.then = "count"
+        self.with_session()
+
+    # --- have your say -----------------------------------------------------------------
+
+    def send_feedback(self, topic: str, message: str, name: str) -> None:
+        if not topic:
+            self.say(self.tr("Please choose a topic first."))
+            return
+        site = self.cfg.site_id
+        self.store.call(
+            lambda s: feedback.leave_feedback(s, topic=topic, text=message, site_id=site,
+                                              given_name=name, actor=self.cfg.actor),
+            lambda _r: self.finish(self.tr("Thank you for telling us"),
+                                   self.tr("Staff read every message.")),
+            self.failed)
+
+    def choose_language(self) -> None:
+        from kiosk.i18n import available, install
+
+        names = available()
+        current = self.languages[0]
+        nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
+        install(self.app, nxt)
+        self.languages = [nxt]
+        if len(names) == 1:
+            self.say(self.tr("This kiosk speaks English for now. Staff can help in other "
+                             "languages."))
+
+    # --- staff mode --------------------------------------------------------------------
+
+    def check_pin(self, pin: str) -> None:
+        def checked(user: Any) -> None:
+            if user is None:
+                self.say(self.tr("That PIN didn't work. Please try again."), "error")
+                return
+            self.visit.staff_id, self.visit.staff_role = user.id, user.role
+            self.staff.set_user(self.tr("Staff mode — %s (%s)") % (user.name, user.role))
+            self.idle.set_seconds(self.cfg.staff_idle_seconds)
+            self.go(self.staff)
+            self.staff.show_page("room")
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, LockedOut):
+                self.say(self.tr("Too many wrong PINs. The PIN pad is locked for a few "
+                                 "minutes."), "error")
+            else:
+                self.failed(exc)
+
+        self.store.call(lambda s: staff.check_pin(s, pin=pin, actor=self.cfg.actor),
+                        checked, failed)
+
+    def staff_page(self, page: str) -> None:
+        site = self.cfg.site_id
+        if page == "room":
+            self.store.call(lambda s: signin.who_is_here(s, site_id=site), self._show_room,
+                            self.failed)
+        elif page == "signin":
+            self.store.call(lambda s: sessions_on_now(s, site_id=site),
+                            lambda on: self.staff.show_hand_sessions(
+                                [(x.session_id, x.service) for x in on]), self.failed)
+        elif page == "referral":
+            if self.visit.staff_role == Role.volunteer.value:
+                self.say(self.tr("Referrals are logged by hub staff. Please ask a member of "
+                                 "staff."))
+                self.staff.show_page("room")
+                return
+            self.store.call(lambda s: [(p.id, p.name) for p in s.exec(
+                select(ReferralPartner)
+                .where(col(ReferralPartner.active).is_(True))
+                .order_by(col(ReferralPartner.name)))], self.staff.show_partners,
+                self.failed)
+        field = self.staff.first_field()
+        if field is not None:
+            field.setFocus()
+
+    def _show_room(self, rows: list[signin.InRoom]) -> None:
+        named = [r for r in rows if r.person_id is not None]
+        anonymous = sum(r.headcount for r in rows if r.person_id is None)
+        self.staff.show_room(
+            [(r.attendance_id, f"{r.label}  ·  {r.service}  ·  "
+              f"{r.signed_in_at.astimezone(LONDON):%H:%M}") for r in rows],
+            len(named), anonymous)
+
+    def staff_sign_out(self, attendance_ids: list[int]) -> None:
+        if not attendance_ids:
+            self.say(self.tr("Tap the people who have left, then Sign out."))
+            return
+        site, staff_id = self.cfg.site_id, self.visit.staff_id
+
+        def out(s: Session) -> int:
+            rows = s.exec(select(Attendance).where(
+                col(Attendance.id).in_(attendance_ids))).all()
+            named = [r.person_id for r in rows if r.person_id is not None]
+            for r in rows:
+                if r.person_id is None:
+                    signin.sign_out_anonymous(s, attendance_id=r.id, actor=self.cfg.actor,  # type: ignore[arg-type]
+                                              staff_id=staff_id)
+            if named:
+                signin.sign_out(s, person_ids=named, site_id=site, actor=self.cfg.actor,
+                                staff_id=staff_id)
+            return len(rows)
+
+        self.store.call(out, lambda n: (self.say(self.tr("Signed out: %d") % n, "ok"),
+                                        self.staff_page("room")), self.failed)
+
+    def staff_search(self, query: str, picker: Any) -> None:
+        self.store.call(lambda s: people.staff_search(s, query=query),
+                        lambda rows: picker.show_results([(r.person_id, r.label) for r in rows]),
+                        self.failed)
+
+    def staff_hand_sign_in(self, person_id: int, session_id: int) -> None:
+        args = {"person_ids": [person_id], "session_id": session_id, "method": "staff",
+                "staff_id": self.visit.staff_id, "at": now_utc().isoformat()}
+        self.store.call_or_keep(
+            "sign_in", args,
+            lambda added: self.say(self.tr("Signed in.") if added else
+                                   self.tr("Already signed in to that session."), "ok"),
+            lambda: self.say(self.tr("Saved — it will be recorded when the system is back."),
+                             "ok"),
+            self.failed)
+
+    def staff_log_referral(self, person_id: int, partner_id: int, reason: str, note: str,
+                           follow_days: int) -> None:
+        if not person_id:
+            self.say(self.tr("First choose the person."))
+            return
+        if partner_id < 0:
+            self.say(self.tr("Choose who the referral is to."))
+            return
+        today = now_utc().astimezone(LONDON).date()
+        follow = today + dt.timedelta(days=follow_days) if follow_days else None
+        site, staff_id = self.cfg.site_id, self.visit.staff_id
+
+        def log_it(s: Session) -> int:
+            return referrals.log_referral(s, person_id=person_id, partner_id=partner_id,  # type: ignore[return-value]
+                                          reason=reason, note=note, follow_up_on=follow,
+                                          site_id=site, actor=self.cfg.actor,
+                                          staff_id=staff_id).id
+
+        def saved(_rid: int) -> None:
+            self.say(self.tr("Referral saved."), "ok")
+            self.staff.clear_referral()
+
+        self.store.call(log_it, saved, self.failed)
+
+    def staff_issue_card(self, person_id: int) -> None:
+        staff_id = self.visit.staff_id
+
+        def issued(card: Any) -> None:
+            from kiosk.printing import printer_available
+
+            self.visit.card_token = card.token
+            self.staff.show_card(card.token, printer_available())
+            self.say(self.tr("New card issued. Any old card no longer works."), "ok")
+
+        self.store.call(lambda s: cards.issue_card(s, person_id=person_id,
+                                                   actor=self.cfg.actor, staff_id=staff_id),
+                        issued, self.failed)
+
+    def staff_print_card(self) -> None:
+        from kiosk.printing import print_card
+
+        if self.visit.card_token and print_card(self.visit.card_token, "", self.cfg.room_name):
+            self.say(self.tr("Sent to the printer."), "ok")
+        else:
+            self.say(self.tr("No printer is set up on this kiosk."))
+
+    def quit(self) -> None:
+        self.w.allow_close = True
+        self.store.shutdown()
+        self.app.quit()

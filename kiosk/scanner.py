@@ -1,0 +1,160 @@
+"""Card readers behind one signal: a USB keyboard-wedge scanner, a camera, or a fake.
+
+A wedge scanner "types" the card token very fast and presses Enter. An
+application-wide event filter catches that burst whatever has focus: keys that
+could begin a token are held back; if the burst turns out not to be a card
+(too slow, wrong prefix) they are handed on to the focused widget unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtWidgets import QApplication
+
+from schema.cards import PREFIX, looks_like_token
+
+log = logging.getLogger(__name__)
+
+# Scanners send a key every few milliseconds; people cannot type that fast.
+MAX_GAP_S = 0.08
+
+
+class CardReader(QObject):
+    """Every source of card tokens emits ``token_read`` once per card shown."""
+
+    token_read = Signal(str)
+
+
+class WedgeScanner(CardReader):
+    """Catches a keyboard-wedge scanner's burst with an application-wide event filter."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__()
+        self._held: list[QKeyEvent] = []
+        self._text = ""
+        self._last = 0.0
+        self._replaying = False
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(int(MAX_GAP_S * 1000 * 2))
+        self._flush_timer.timeout.connect(self._give_back)
+        app.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if self._replaying or event.type() not in (QEvent.Type.KeyPress,
+                                                   QEvent.Type.KeyRelease):
+            return False
+        if not obj.isWidgetType() and not obj.isWindowType():
+            return False
+        key_event = event  # QKeyEvent
+        assert isinstance(key_event, QKeyEvent)
+        if event.type() == QEvent.Type.KeyRelease:
+            return bool(self._text)  # swallow releases while a burst is being held
+        now = time.monotonic()
+        if self._text and now - self._last > MAX_GAP_S:
+            self._give_back()
+        self._last = now
+        char = key_event.text()
+        if self._text.startswith(PREFIX) and key_event.key() in (0x01000004, 0x01000005):
+            token, self._text, self._held = self._text, "", []  # Return / Enter
+            self._flush_timer.stop()
+            if looks_like_token(token):
+                self.token_read.emit(token)
+            return True
+        candidate = self._text + char
+        if char and (PREFIX.startswith(candidate) or candidate.startswith(PREFIX)):
+            self._text = candidate
+            self._held.append(QKeyEvent(key_event.type(), key_event.key(),
+                                        key_event.modifiers(), char))
+            self._flush_timer.start()
+            return True
+        if self._text:
+            self._give_back()
+        return False
+
+    def _give_back(self) -> None:
+        """Not a card after all: deliver the held keys to whoever has focus."""
+        held, self._held, self._text = self._held, [], ""
+        self._flush_timer.stop()
+        target = QApplication.focusWidget()
+        if target is None:
+            return
+        self._replaying = True
+        try:
+            for ev in held:
+                QApplication.sendEvent(target, ev)
+        finally:
+            self._replaying = False
+
+
+class CameraScanner(CardReader):
+    """Reads QR cards from a camera (QtMultimedia frames decoded with zxing-cpp).
+
+    Only built where a camera exists; frames are decoded a few times a second.
+    """
+
+    def __init__(self, parent: QObject | None = None, every_ms: int = 200) -> None:
+        super().__init__(parent)
+        from PySide6.QtMultimedia import QCamera, QMediaCaptureSession, QMediaDevices, QVideoSink
+
+        device = QMediaDevices.defaultVideoInput()
+        self.camera = QCamera(device, self)
+        self.session = QMediaCaptureSession(self)
+        self.sink = QVideoSink(self)
+        self.session.setCamera(self.camera)
+        self.session.setVideoSink(self.sink)
+        self.sink.videoFrameChanged.connect(self._frame)
+        self._every = every_ms / 1000
+        self._last = 0.0
+        self._last_token = ("", 0.0)
+        self.camera.start()
+
+    @staticmethod
+    def available() -> bool:
+        try:
+            from PySide6.QtMultimedia import QMediaDevices
+        except ImportError:
+            return False
+        return bool(QMediaDevices.videoInputs())
+
+    def _frame(self, frame) -> None:  # noqa: ANN001 (QVideoFrame)
+        now = time.monotonic()
+        if now - self._last < self._every:
+            return
+        self._last = now
+        token = decode_qr(frame.toImage())
+        if token and looks_like_token(token):
+            # The same card held in front of the camera is one scan, not many.
+            if token == self._last_token[0] and now - self._last_token[1] < 5:
+                return
+            self._last_token = (token, now)
+            self.token_read.emit(token)
+
+    def stop(self) -> None:
+        self.camera.stop()
+
+
+def decode_qr(image: QImage) -> str | None:
+    """The text of the first QR code in ``image``, if any."""
+    import zxingcpp
+
+    if image.isNull():
+        return None
+    if image.width() > 960:
+        image = image.scaledToWidth(960)
+    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    for result in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode):
+        if result.text:
+            return str(result.text)
+    return None
+
+
+class FakeScanner(CardReader):
+    """For tests and demos: ``show(token)`` is a card held up to the reader."""
+
+    def show(self, token: str) -> None:
+        self.token_read.emit(token)

@@ -1,0 +1,385 @@
+"""Staff mode: the PIN pad, then the fire register, hand sign-in, referrals and cards."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.screens.visitor import Screen, _clear_layout, _line
+from kiosk.widgets import button, kinetic, label, qr_pixmap
+
+
+class PinScreen(Screen):
+    """A PIN pad. The digits never appear, only dots."""
+
+    submit = Signal(str)
+    back = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("pinScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 24, 40, 24)
+        head = QHBoxLayout()
+        self.back_button = button(self.tr("‹ Back"), "pinBackButton", role="quiet")
+        self.back_button.setFixedWidth(180)
+        head.addWidget(self.back_button)
+        head.addWidget(label(self.tr("Staff: enter your PIN"), "pinTitle", role="heading"), 1)
+        outer.addLayout(head)
+        self.dots = label("", "pinDots", role="big")
+        self.dots.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.dots.setAccessibleName(self.tr("PIN entered"))
+        outer.addWidget(self.dots)
+        pad = QGridLayout()
+        pad.setSpacing(12)
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "ok"]
+        for i, key in enumerate(keys):
+            text = {"clear": self.tr("Clear"), "ok": self.tr("OK")}.get(key, key)
+            b = button(text, f"pin_{key}", role="primary" if key == "ok" else "key",
+                       accessible=text)
+            b.setMinimumHeight(84)
+            b.clicked.connect(lambda _=False, k=key: self._key(k))
+            pad.addWidget(b, i // 3, i % 3)
+        wrap = QHBoxLayout()
+        wrap.addStretch(1)
+        holder = QWidget()
+        holder.setLayout(pad)
+        holder.setMaximumWidth(560)
+        wrap.addWidget(holder, 2)
+        wrap.addStretch(1)
+        outer.addLayout(wrap)
+        outer.addStretch(1)
+        self.back_button.clicked.connect(self.back)
+        self.pin = ""
+
+    def _key(self, key: str) -> None:
+        if key == "clear":
+            self.pin = ""
+        elif key == "ok":
+            pin, self.pin = self.pin, ""
+            self.submit.emit(pin)
+        elif len(self.pin) < 12:
+            self.pin += key
+        self.dots.setText("●" * len(self.pin))
+
+    def reset(self) -> None:
+        self.pin = ""
+        self.dots.setText("")
+
+
+class PersonPicker(QWidget):
+    """Staff search by name (full names: staff eyes only)."""
+
+    search = Signal(str)
+    picked = Signal(int, str)
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.field = _line(f"{name}Search", self.tr("Search by first name or surname"),
+                           self.tr("Search for a person"))
+        self.list = QListWidget()
+        self.list.setObjectName(f"{name}Results")
+        self.list.setAccessibleName(self.tr("Matching people"))
+        kinetic(self.list)
+        lay.addWidget(self.field)
+        lay.addWidget(self.list, 1)
+        self.field.textChanged.connect(self.search)
+        self.list.itemClicked.connect(
+            lambda item: self.picked.emit(item.data(Qt.ItemDataRole.UserRole), item.text()))
+
+    def show_results(self, rows: list[tuple[int, str]]) -> None:
+        self.list.clear()
+        for person_id, text in rows:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, person_id)
+            self.list.addItem(item)
+
+    def reset(self) -> None:
+        self.field.clear()
+        self.list.clear()
+
+
+class StaffScreen(Screen):
+    wants_keyboard = True
+    leave_staff = Signal()
+    quit_kiosk = Signal()
+    page_changed = Signal(str)
+    sign_out_selected = Signal(list)
+    hand_sign_in = Signal(int, int)  # person, session
+    log_referral = Signal(int, int, str, str, int)  # person, partner, reason, note, follow-up days
+    issue_card = Signal(int)
+    print_card = Signal()
+
+    PAGES = ("room", "signin", "referral", "card", "leave")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("staffScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        bar = QFrame()
+        bar.setObjectName("staffBar")
+        bar_lay = QHBoxLayout(bar)
+        bar_lay.setContentsMargins(24, 8, 24, 8)
+        self.who = label("", "staffWho", wrap=False)
+        self.exit_button = button(self.tr("Exit staff mode"), "exitStaffButton")
+        self.exit_button.setFixedWidth(320)
+        bar_lay.addWidget(self.who, 1)
+        bar_lay.addWidget(self.exit_button)
+        outer.addWidget(bar)
+        body = QHBoxLayout()
+        body.setContentsMargins(24, 16, 24, 8)
+        body.setSpacing(20)
+        nav = QVBoxLayout()
+        nav.setSpacing(10)
+        self.nav_group = QButtonGroup(self)
+        titles = [self.tr("In the room"), self.tr("Sign someone in"),
+                  self.tr("Log a referral"), self.tr("Issue a card"),
+                  self.tr("Leave kiosk mode")]
+        self.nav: dict[str, QPushButton] = {}
+        for key, title in zip(self.PAGES, titles, strict=True):
+            b = button(title, f"staffNav_{key}", role="toggle")
+            b.setCheckable(True)
+            b.setMinimumHeight(72)
+            self.nav_group.addButton(b)
+            self.nav[key] = b
+            nav.addWidget(b)
+            b.clicked.connect(lambda _=False, k=key: self.show_page(k))
+        nav.addStretch(1)
+        nav_box = QWidget()
+        nav_box.setLayout(nav)
+        nav_box.setFixedWidth(300)
+        body.addWidget(nav_box)
+        self.pages = QStackedWidget()
+        body.addWidget(self.pages, 1)
+        outer.addLayout(body, 1)
+
+        # In the room (fire register)
+        room = QWidget()
+        r = QVBoxLayout(room)
+        r.setContentsMargins(0, 0, 0, 0)
+        self.room_count = label("", "roomCount", role="heading")
+        self.room_list = QListWidget()
+        self.room_list.setObjectName("roomList")
+        self.room_list.setAccessibleName(self.tr("People in the room now"))
+        self.room_list.setSelectionMode(QListWidget.SelectionMode.MultiSelection)
+        kinetic(self.room_list)
+        self.sign_out_button = button(self.tr("Sign out selected"), "signOutSelected",
+                                      role="primary")
+        r.addWidget(self.room_count)
+        r.addWidget(self.room_list, 1)
+        r.addWidget(self.sign_out_button)
+        self.pages.addWidget(room)
+
+        # Sign someone in by hand
+        hand = QWidget()
+        h = QVBoxLayout(hand)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.hand_picker = PersonPicker("hand")
+        self.hand_chosen = label(self.tr("Choose a person, then a session."), "handChosen",
+                                 role="muted")
+        self.hand_sessions = QHBoxLayout()
+        h.addWidget(self.hand_picker, 1)
+        h.addWidget(self.hand_chosen)
+        h.addLayout(self.hand_sessions)
+        self.pages.addWidget(hand)
+        self.hand_person: int | None = None
+
+        # Log a referral: person -> partner -> reason -> note
+        ref = QWidget()
+        cols = QHBoxLayout(ref)
+        cols.setContentsMargins(0, 0, 0, 0)
+        cols.setSpacing(16)
+        left = QVBoxLayout()
+        self.ref_chosen = label(self.tr("1. Choose the person"), "referralChosen", role="muted")
+        self.ref_picker = PersonPicker("referral")
+        left.addWidget(self.ref_chosen)
+        left.addWidget(self.ref_picker, 1)
+        right = QVBoxLayout()
+        right.setSpacing(8)
+        self.partner_grid = QGridLayout()
+        self.partner_grid.setSpacing(8)
+        self.partner_group = QButtonGroup(self)
+        self.reason = _line("referralReason", self.tr("3. Reason"),
+                            self.tr("Reason for the referral"))
+        self.reason.setMaxLength(200)
+        self.note = _line("referralNote", self.tr("4. Note (optional)"),
+                          self.tr("Note, optional"))
+        self.note.setMaxLength(4000)
+        follow = QHBoxLayout()
+        self.follow_group = QButtonGroup(self)
+        for days, text in ((0, self.tr("No follow-up")), (7, self.tr("1 week")),
+                           (14, self.tr("2 weeks"))):
+            b = button(text, f"followUp{days}", role="toggle",
+                       accessible=self.tr("Follow up: %s") % text)
+            b.setCheckable(True)
+            b.setMinimumHeight(64)
+            b.setChecked(days == 7)
+            self.follow_group.addButton(b, days)
+            follow.addWidget(b)
+        self.save_referral = button(self.tr("Save referral"), "saveReferral", role="primary")
+        right.addWidget(label(self.tr("2. Refer to"), "partnerTitle", role="muted"))
+        right.addLayout(self.partner_grid)
+        right.addWidget(self.reason)
+        right.addWidget(self.note)
+        right.addLayout(follow)
+        right.addWidget(self.save_referral)
+        right.addStretch(1)
+        cols.addLayout(left, 1)
+        cols.addLayout(right, 1)
+        self.pages.addWidget(ref)
+        self.ref_person: int | None = None
+
+        # Issue a card
+        card = QWidget()
+        c = QVBoxLayout(card)
+        c.setContentsMargins(0, 0, 0, 0)
+        self.card_picker = PersonPicker("card")
+        self.card_chosen = label(self.tr("Choose the person the card is for."), "cardChosen",
+                                 role="muted")
+        row = QHBoxLayout()
+        self.issue_button = button(self.tr("Issue a new card"), "issueCard", role="primary")
+        self.print_button = button(self.tr("Print it"), "printCard")
+        row.addWidget(self.issue_button)
+        row.addWidget(self.print_button)
+        self.card_qr = QLabel()
+        self.card_qr.setObjectName("staffCardQr")
+        self.card_qr.setAccessibleName(self.tr("The new card's QR code"))
+        self.card_qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        c.addWidget(self.card_picker, 1)
+        c.addWidget(self.card_chosen)
+        c.addLayout(row)
+        c.addWidget(self.card_qr)
+        self.pages.addWidget(card)
+        self.card_person: int | None = None
+
+        # Leave kiosk mode
+        leave = QWidget()
+        lv = QVBoxLayout(leave)
+        lv.addWidget(label(self.tr("Close the kiosk program, for maintenance. It will not "
+                                   "restart until someone starts it again."), "leaveText"))
+        self.quit_button = button(self.tr("Close the kiosk"), "quitKiosk", role="danger")
+        lv.addWidget(self.quit_button)
+        lv.addStretch(1)
+        self.pages.addWidget(leave)
+
+        self.exit_button.clicked.connect(self.leave_staff)
+        self.quit_button.clicked.connect(self.quit_kiosk)
+        self.sign_out_button.clicked.connect(self._sign_out)
+        self.hand_picker.picked.connect(self._hand_pick)
+        self.ref_picker.picked.connect(self._ref_pick)
+        self.card_picker.picked.connect(self._card_pick)
+        self.save_referral.clicked.connect(self._save_referral)
+        self.issue_button.clicked.connect(
+            lambda: self.card_person is not None and self.issue_card.emit(self.card_person))
+        self.print_button.clicked.connect(self.print_card)
+        self.show_page("room")
+
+    def first_field(self) -> QWidget | None:
+        return {"signin": self.hand_picker.field, "referral": self.ref_picker.field,
+                "card": self.card_picker.field}.get(self.page)
+
+    def show_page(self, key: str) -> None:
+        self.page = key
+        self.nav[key].setChecked(True)
+        self.pages.setCurrentIndex(self.PAGES.index(key))
+        self.page_changed.emit(key)
+
+    def set_user(self, text: str) -> None:
+        self.who.setText(text)
+
+    def show_room(self, rows: list[tuple[int, str]], people: int, anonymous: int) -> None:
+        self.room_list.clear()
+        for attendance_id, text in rows:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, attendance_id)
+            self.room_list.addItem(item)
+        self.room_count.setText(self.tr("%d people in the room") % people +
+                                (self.tr(" + %d not named") % anonymous if anonymous else ""))
+
+    def _sign_out(self) -> None:
+        self.sign_out_selected.emit([i.data(Qt.ItemDataRole.UserRole)
+                                     for i in self.room_list.selectedItems()])
+
+    def _hand_pick(self, person_id: int, text: str) -> None:
+        self.hand_person = person_id
+        self.hand_chosen.setText(self.tr("Sign in %s to:") % text)
+
+    def show_hand_sessions(self, sessions: list[tuple[int, str]]) -> None:
+        _clear_layout(self.hand_sessions)
+        for i, (session_id, name) in enumerate(sessions):
+            b = button(name, f"handSession{i}", role="tile")
+            b.clicked.connect(lambda _=False, s=session_id: self.hand_person is not None
+                              and self.hand_sign_in.emit(self.hand_person, s))
+            self.hand_sessions.addWidget(b)
+
+    def _ref_pick(self, person_id: int, text: str) -> None:
+        self.ref_person = person_id
+        self.ref_chosen.setText(self.tr("Referring: %s") % text)
+
+    def show_partners(self, partners: list[tuple[int, str]]) -> None:
+        _clear_layout(self.partner_grid)
+        for b in self.partner_group.buttons():
+            self.partner_group.removeButton(b)
+        for i, (partner_id, name) in enumerate(partners):
+            b = button(name, f"partner{i}", role="toggle")
+            b.setCheckable(True)
+            b.setMinimumHeight(64)
+            self.partner_group.addButton(b, partner_id)
+            self.partner_grid.addWidget(b, i // 2, i % 2)
+
+    def _save_referral(self) -> None:
+        self.log_referral.emit(self.ref_person or 0, self.partner_group.checkedId(),
+                               self.reason.text(), self.note.text(),
+                               max(0, self.follow_group.checkedId()))
+
+    def clear_referral(self) -> None:
+        self.ref_person = None
+        self.ref_picker.reset()
+        self.ref_chosen.setText(self.tr("1. Choose the person"))
+        self.reason.clear()
+        self.note.clear()
+        checked = self.partner_group.checkedButton()
+        if checked is not None:
+            self.partner_group.setExclusive(False)
+            checked.setChecked(False)
+            self.partner_group.setExclusive(True)
+
+    def _card_pick(self, person_id: int, text: str) -> None:
+        self.card_person = person_id
+        self.card_chosen.setText(self.tr("Card for: %s") % text)
+        self.card_qr.clear()
+
+    def show_card(self, token: str, can_print: bool) -> None:
+        self.card_qr.setPixmap(qr_pixmap(token, 260))
+        self.print_button.setEnabled(can_print)
+
+    def reset(self) -> None:
+        for edit in self.findChildren(QLineEdit):
+            edit.clear()
+        self.room_list.clear()
+        self.hand_person = self.ref_person = self.card_person = None
+        for picker in (self.hand_picker, self.ref_picker, self.card_picker):
+            picker.reset()
+        self.clear_referral()
+        self.card_qr.clear()
+        self.card_chosen.setText(self.tr("Choose the person the card is for."))
+        self.hand_chosen.setText(self.tr("Choose a person, then a session."))
+        self.who.setText("")
+        self.show_page("room")

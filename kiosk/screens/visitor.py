@@ -1,0 +1,642 @@
+"""The visitor's screens: layout and the signals they give; kiosk/app.py decides what happens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.widgets import button, label, qr_pixmap
+
+
+class Screen(QWidget):
+    """A page of the kiosk. ``reset`` forgets everything typed or shown on it."""
+
+    wants_keyboard = False
+
+    def reset(self) -> None:
+        for edit in self.findChildren(QLineEdit):
+            edit.clear()
+        for text in self.findChildren(QPlainTextEdit):
+            text.clear()
+
+    def first_field(self) -> QWidget | None:
+        return None
+
+
+def _line(name: str, placeholder: str, accessible: str) -> QLineEdit:
+    edit = QLineEdit()
+    edit.setObjectName(name)
+    edit.setPlaceholderText(placeholder)
+    edit.setAccessibleName(accessible)
+    edit.setMaxLength(100)
+    return edit
+
+
+def _clear_layout(layout: QGridLayout | QVBoxLayout | QHBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None:
+            widget.hide()
+            widget.deleteLater()
+
+
+class WelcomeScreen(Screen):
+    sign_in = Signal()
+    new = Signal()
+    feedback = Signal()
+    language = Signal()
+    staff = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("welcomeScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(48, 32, 48, 32)
+        outer.setSpacing(20)
+        top = QHBoxLayout()
+        self.room = label("", "roomName", role="title")
+        self.clock = label("", "clock", role="clock", wrap=False)
+        self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.room, 1)
+        top.addWidget(self.clock)
+        outer.addLayout(top)
+        self.on_now = label("", "onNow", role="onnow")
+        outer.addWidget(self.on_now)
+        outer.addStretch(1)
+        self.sign_in_button = button(self.tr("Sign in"), "signInButton", role="huge")
+        outer.addWidget(self.sign_in_button)
+        row = QHBoxLayout()
+        row.setSpacing(20)
+        self.new_button = button(self.tr("I'm new"), "newButton", role="primary")
+        self.feedback_button = button(self.tr("Have your say"), "feedbackButton")
+        row.addWidget(self.new_button)
+        row.addWidget(self.feedback_button)
+        outer.addLayout(row)
+        outer.addStretch(1)
+        bottom = QHBoxLayout()
+        self.language_button = button(self.tr("Language: English"), "languageButton",
+                                      role="quiet")
+        self.staff_button = button(self.tr("Staff"), "staffButton", role="quiet",
+                                   accessible=self.tr("Staff mode"))
+        for b in (self.language_button, self.staff_button):
+            b.setSizePolicy(b.sizePolicy().horizontalPolicy().Fixed,
+                            b.sizePolicy().verticalPolicy())
+        bottom.addWidget(self.language_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.staff_button)
+        outer.addLayout(bottom)
+        self.sign_in_button.clicked.connect(self.sign_in)
+        self.new_button.clicked.connect(self.new)
+        self.feedback_button.clicked.connect(self.feedback)
+        self.language_button.clicked.connect(self.language)
+        self.staff_button.clicked.connect(self.staff)
+
+    def set_room(self, name: str) -> None:
+        self.room.setText(name)
+
+    def set_on_now(self, services: list[str]) -> None:
+        if services:
+            self.on_now.setText(self.tr("On now: %s") % " · ".join(services))
+        else:
+            self.on_now.setText(self.tr("Drop in: everyone welcome"))
+
+    def tick(self, now: dt.datetime) -> None:
+        self.clock.setText(now.strftime("%H:%M  %a %d %b"))
+
+
+class IdentifyScreen(Screen):
+    """Scan a card, or find yourself: first name plus birth year or surname letters."""
+
+    wants_keyboard = True
+    search = Signal(str, str)
+    picked = Signal(int)
+    back = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("identifyScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 24, 40, 12)
+        outer.setSpacing(14)
+        head = QHBoxLayout()
+        self.back_button = button(self.tr("‹ Back"), "backButton", role="quiet")
+        self.back_button.setFixedWidth(180)
+        head.addWidget(self.back_button)
+        head.addWidget(label(self.tr("Show your card to the scanner — or find yourself"),
+                             "identifyTitle", role="heading"), 1)
+        outer.addLayout(head)
+        fields = QHBoxLayout()
+        fields.setSpacing(16)
+        self.first = _line("firstNameField", self.tr("First name"), self.tr("First name"))
+        self.hint = _line("hintField", self.tr("Year born, or first letters of surname"),
+                          self.tr("Year you were born, or the first letters of your surname"))
+        fields.addWidget(self.first, 1)
+        fields.addWidget(self.hint, 1)
+        outer.addLayout(fields)
+        self.help = label(self.tr("Type at least 3 letters of your first name, then your year "
+                                  "of birth or the start of your surname."), "findHelp",
+                          role="muted")
+        outer.addWidget(self.help)
+        self.results = QVBoxLayout()
+        self.results.setSpacing(8)
+        outer.addLayout(self.results)
+        outer.addStretch(1)
+        self.first.textChanged.connect(self._changed)
+        self.hint.textChanged.connect(self._changed)
+        self.first.returnPressed.connect(self.hint.setFocus)
+        self.back_button.clicked.connect(self.back)
+
+    def first_field(self) -> QWidget:
+        return self.first
+
+    def _changed(self) -> None:
+        self.search.emit(self.first.text(), self.hint.text())
+
+    def show_results(self, matches: list[tuple[int, str]], searched: bool) -> None:
+        _clear_layout(self.results)
+        for i, (person_id, text) in enumerate(matches):
+            b = button(text, f"result{i}", role="result",
+                       accessible=self.tr("That's me: %s") % text)
+            b.clicked.connect(lambda _=False, p=person_id: self.picked.emit(p))
+            self.results.addWidget(b)
+        if searched and not matches:
+            self.results.addWidget(label(self.tr("No match yet. Check the spelling, or tap "
+                                                 "Back and choose “I'm new”."),
+                                         "noMatch", role="muted"))
+
+    def reset(self) -> None:
+        super().reset()
+        self.show_results([], searched=False)
+
+
+class WhoScreen(Screen):
+    """Who's here: the household as big toggles, the identified person already on."""
+
+    wants_keyboard = True
+    confirm = Signal(list)
+    add_member = Signal(str, str)
+    back = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("whoScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 24, 40, 12)
+        outer.setSpacing(14)
+        head = QHBoxLayout()
+        self.back_button = button(self.tr("‹ Back"), "whoBackButton", role="quiet")
+        self.back_button.setFixedWidth(180)
+        head.addWidget(self.back_button)
+        head.addWidget(label(self.tr("Who's here today? Tap everyone who came with you."),
+                             "whoTitle", role="heading"), 1)
+        outer.addLayout(head)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(14)
+        outer.addLayout(self.grid)
+        add = QHBoxLayout()
+        self.new_name = _line("newMemberName", self.tr("Add someone: first name"),
+                              self.tr("New household member's first name"))
+        self.new_year = _line("newMemberYear", self.tr("Year born or age"),
+                              self.tr("New household member's year of birth or age"))
+        self.new_year.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+        self.new_year.setMaxLength(4)
+        self.add_button = button(self.tr("Add"), "addMemberButton")
+        add.addWidget(self.new_name, 3)
+        add.addWidget(self.new_year, 2)
+        add.addWidget(self.add_button, 1)
+        outer.addLayout(add)
+        outer.addStretch(1)
+        self.next_button = button(self.tr("Sign in"), "whoNextButton", role="primary")
+        outer.addWidget(self.next_button)
+        self.toggles: dict[int, QPushButton] = {}
+        self.back_button.clicked.connect(self.back)
+        self.add_button.clicked.connect(self._add)
+        self.new_name.returnPressed.connect(self.new_year.setFocus)
+        self.new_year.returnPressed.connect(self._add)
+        self.next_button.clicked.connect(
+            lambda: self.confirm.emit([p for p, b in self.toggles.items() if b.isChecked()]))
+
+    def _add(self) -> None:
+        self.add_member.emit(self.new_name.text(), self.new_year.text())
+
+    def show_household(self, members: list[tuple[int, str]], selected: set[int]) -> None:
+        _clear_layout(self.grid)
+        self.toggles = {}
+        for i, (person_id, name) in enumerate(members):
+            b = button(name, f"member{i}", role="toggle",
+                       accessible=self.tr("%s is here") % name)
+            b.setCheckable(True)
+            b.setChecked(person_id in selected)
+            b.toggled.connect(self._update_next)
+            self.toggles[person_id] = b
+            self.grid.addWidget(b, i // 3, i % 3)
+        self.new_name.clear()
+        self.new_year.clear()
+        self._update_next()
+
+    def _update_next(self) -> None:
+        n = sum(b.isChecked() for b in self.toggles.values())
+        self.next_button.setEnabled(n > 0)
+        self.next_button.setText(self.tr("Sign in") if n <= 1
+                                 else self.tr("Sign in all %d") % n)
+
+    def reset(self) -> None:
+        super().reset()
+        self.show_household([], set())
+
+
+class WhatForScreen(Screen):
+    chosen = Signal(int)
+    back = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("whatForScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 24, 40, 24)
+        outer.setSpacing(16)
+        head = QHBoxLayout()
+        self.back_button = button(self.tr("‹ Back"), "whatBackButton", role="quiet")
+        self.back_button.setFixedWidth(180)
+        head.addWidget(self.back_button)
+        head.addWidget(label(self.tr("What are you here for today?"), "whatTitle",
+                             role="heading"), 1)
+        outer.addLayout(head)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(18)
+        outer.addLayout(self.grid)
+        outer.addStretch(1)
+        self.back_button.clicked.connect(self.back)
+
+    def show_sessions(self, sessions: list[tuple[int, str, str]]) -> None:
+        """(session id, service name, times) per tile."""
+        _clear_layout(self.grid)
+        columns = 2 if len(sessions) <= 4 else 3
+        for i, (session_id, name, times) in enumerate(sessions):
+            b = button(f"{name}\n{times}", f"session{i}", role="tile", accessible=name)
+            b.clicked.connect(lambda _=False, s=session_id: self.chosen.emit(s))
+            self.grid.addWidget(b, i // columns, i % columns)
+
+    def reset(self) -> None:
+        self.show_sessions([])
+
+
+class DoneScreen(Screen):
+    """Welcome / goodbye, and a card for anyone without one."""
+
+    make_card = Signal()
+    finish = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("doneScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(60, 40, 60, 40)
+        outer.setSpacing(24)
+        outer.addStretch(1)
+        self.message = label("", "doneMessage", role="big")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail = label("", "doneDetail", role="heading")
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self.message)
+        outer.addWidget(self.detail)
+        self.card_row = QHBoxLayout()
+        self.qr = QLabel()
+        self.qr.setObjectName("cardQr")
+        self.qr.setAccessibleName(self.tr("Your card's QR code"))
+        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.card_button = button(self.tr("Make me a card for next time"), "makeCardButton",
+                                  role="primary")
+        self.card_row.addStretch(1)
+        self.card_row.addWidget(self.qr)
+        self.card_row.addWidget(self.card_button)
+        self.card_row.addStretch(1)
+        outer.addLayout(self.card_row)
+        outer.addStretch(1)
+        self.ok_button = button(self.tr("Done"), "doneButton")
+        outer.addWidget(self.ok_button)
+        self.card_button.clicked.connect(self.make_card)
+        self.ok_button.clicked.connect(self.finish)
+        self.reset()
+
+    def show_message(self, message: str, detail: str = "", offer_card: bool = False) -> None:
+        self.message.setText(message)
+        self.detail.setText(detail)
+        self.qr.clear()
+        self.qr.hide()
+        self.card_button.setVisible(offer_card)
+
+    def show_card(self, token: str, printed: bool) -> None:
+        size = max(200, min(self.height() // 2, 420))
+        self.qr.setPixmap(qr_pixmap(token, size))
+        self.qr.show()
+        self.card_button.hide()
+        self.detail.setText(
+            self.tr("Your card is printing — scan it next time.") if printed else
+            self.tr("Take a photo of this code with your phone, or ask staff to print it. "
+                    "Show it to the scanner next time."))
+
+    def reset(self) -> None:
+        self.show_message("")
+        self.qr.setPixmap(QPixmap())
+
+
+class NewScreen(Screen):
+    """I'm new: a few details about you and your household, then the privacy notice."""
+
+    wants_keyboard = True
+    next_step = Signal()
+    add_member = Signal(str, str)
+    remove_member = Signal(int)
+    agree = Signal()
+    count_me = Signal()
+    back = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("newScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 24, 40, 12)
+        outer.setSpacing(12)
+        head = QHBoxLayout()
+        self.back_button = button(self.tr("‹ Back"), "newBackButton", role="quiet")
+        self.back_button.setFixedWidth(180)
+        self.title = label("", "newTitle", role="heading")
+        self.count_button = button(self.tr("Just count me"), "countMeButton", role="quiet",
+                                   accessible=self.tr("Just count me, without my details"))
+        self.count_button.setFixedWidth(300)
+        head.addWidget(self.back_button)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.count_button)
+        outer.addLayout(head)
+
+        # Step 1: about you
+        self.step_you = QWidget()
+        you = QGridLayout(self.step_you)
+        you.setContentsMargins(0, 0, 0, 0)
+        you.setSpacing(12)
+        self.first = _line("newFirstName", self.tr("First name"), self.tr("Your first name"))
+        self.last = _line("newLastName", self.tr("Surname or initial"),
+                          self.tr("Your surname, or just its first letter"))
+        self.year = _line("newBirthYear", self.tr("Year born or age"),
+                          self.tr("The year you were born, or your age"))
+        self.year.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+        self.year.setMaxLength(4)
+        self.postcode = _line("newPostcode", self.tr("Postcode (optional)"),
+                              self.tr("Your postcode, optional"))
+        self.postcode.setMaxLength(8)
+        self.phone = _line("newPhone", self.tr("Phone (optional)"),
+                           self.tr("Your phone number, optional"))
+        self.phone.setInputMethodHints(Qt.InputMethodHint.ImhDialableCharactersOnly)
+        self.phone.setMaxLength(20)
+        you.addWidget(self.first, 0, 0)
+        you.addWidget(self.last, 0, 1)
+        you.addWidget(self.year, 0, 2)
+        you.addWidget(self.postcode, 1, 0)
+        you.addWidget(self.phone, 1, 1)
+        self.you_next = button(self.tr("Next"), "newNextButton", role="primary")
+        you.addWidget(self.you_next, 1, 2)
+        outer.addWidget(self.step_you)
+
+        # Step 2: who lives with you
+        self.step_family = QWidget()
+        fam = QVBoxLayout(self.step_family)
+        fam.setContentsMargins(0, 0, 0, 0)
+        fam.setSpacing(10)
+        self.members = QGridLayout()
+        self.members.setSpacing(10)
+        fam.addLayout(self.members)
+        add = QHBoxLayout()
+        self.member_name = _line("memberName", self.tr("Their first name"),
+                                 self.tr("Household member's first name"))
+        self.member_year = _line("memberYear", self.tr("Year born or age"),
+                                 self.tr("Household member's year of birth or age"))
+        self.member_year.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+        self.member_year.setMaxLength(4)
+        self.member_add = button(self.tr("Add"), "memberAddButton")
+        add.addWidget(self.member_name, 3)
+        add.addWidget(self.member_year, 2)
+        add.addWidget(self.member_add, 1)
+        fam.addLayout(add)
+        self.family_next = button(self.tr("That's everyone — next"), "familyNextButton",
+                                  role="primary")
+        fam.addWidget(self.family_next)
+        outer.addWidget(self.step_family)
+
+        # Step 3: the privacy notice and the choice
+        self.step_consent = QWidget()
+        con = QVBoxLayout(self.step_consent)
+        con.setContentsMargins(0, 0, 0, 0)
+        con.setSpacing(14)
+        self.notice = label("", "privacyNotice", role="notice")
+        con.addWidget(self.notice)
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        self.agree_button = button(self.tr("Yes, save my details and sign us in"),
+                                   "agreeButton", role="primary")
+        self.decline_button = button(self.tr("No thanks — just count me"), "declineButton")
+        row.addWidget(self.agree_button)
+        row.addWidget(self.decline_button)
+        con.addLayout(row)
+        con.addStretch(1)
+        outer.addWidget(self.step_consent)
+        outer.addStretch(1)
+
+        self.first.returnPressed.connect(self.last.setFocus)
+        self.last.returnPressed.connect(self.year.setFocus)
+        self.year.returnPressed.connect(self.postcode.setFocus)
+        self.postcode.returnPressed.connect(self.phone.setFocus)
+        self.phone.returnPressed.connect(self.next_step)
+        self.you_next.clicked.connect(self.next_step)
+        self.member_name.returnPressed.connect(self.member_year.setFocus)
+        self.member_year.returnPressed.connect(self._add)
+        self.member_add.clicked.connect(self._add)
+        self.family_next.clicked.connect(self.next_step)
+        self.agree_button.clicked.connect(self.agree)
+        self.decline_button.clicked.connect(self.count_me)
+        self.count_button.clicked.connect(self.count_me)
+        self.back_button.clicked.connect(self.back)
+        self.show_step(0)
+
+    def set_minimised(self, postcode: bool, phone: bool) -> None:
+        """Hide the optional fields this install does not collect."""
+        self.postcode.setVisible(postcode)
+        self.phone.setVisible(phone)
+
+    def _add(self) -> None:
+        self.add_member.emit(self.member_name.text(), self.member_year.text())
+
+    def show_step(self, step: int) -> None:
+        self.step = step
+        self.step_you.setVisible(step == 0)
+        self.step_family.setVisible(step == 1)
+        self.step_consent.setVisible(step == 2)
+        self.title.setText([self.tr("Welcome! Tell us a little about you"),
+                            self.tr("Who else lives with you? Add children too"),
+                            self.tr("Your details and your privacy")][step])
+        focus = [self.first, self.member_name, None][step]
+        if focus is not None and self.isVisible():
+            focus.setFocus()
+
+    def first_field(self) -> QWidget | None:
+        return [self.first, self.member_name, None][self.step]
+
+    def show_members(self, names: list[str]) -> None:
+        _clear_layout(self.members)
+        you = QLabel(self.tr("You"))
+        you.setProperty("role", "onnow")
+        self.members.addWidget(you, 0, 0)
+        for i, name in enumerate(names):
+            b = button(f"{name}  ✕", f"memberRemove{i}", role="quiet",
+                       accessible=self.tr("Remove %s") % name)
+            b.clicked.connect(lambda _=False, n=i: self.remove_member.emit(n))
+            self.members.addWidget(b, (i + 1) // 4, (i + 1) % 4)
+        self.member_name.clear()
+        self.member_year.clear()
+
+    def set_notice(self, text: str) -> None:
+        self.notice.setText(text)
+
+    def reset(self) -> None:
+        super().reset()
+        self.show_members([])
+        self.show_step(0)
+
+
+class CountMeScreen(Screen):
+    """An anonymous head-count: "me + 2 children"."""
+
+    confirm = Signal(int)
+    back = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("countMeScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(60, 30, 60, 30)
+        outer.setSpacing(24)
+        head = QHBoxLayout()
+        self.back_button = button(self.tr("‹ Back"), "countBackButton", role="quiet")
+        self.back_button.setFixedWidth(180)
+        head.addWidget(self.back_button)
+        head.addWidget(label(self.tr("No problem — we'll just count you. How many of you "
+                                     "are here?"), "countTitle", role="heading"), 1)
+        outer.addLayout(head)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        self.minus = button("−", "countMinus", role="key", accessible=self.tr("One fewer"))
+        self.plus = button("+", "countPlus", role="key", accessible=self.tr("One more"))
+        self.value = label("", "countValue", role="big")
+        self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        row.addWidget(self.minus, 1)
+        row.addWidget(self.value, 3)
+        row.addWidget(self.plus, 1)
+        outer.addLayout(row)
+        outer.addStretch(1)
+        self.ok = button(self.tr("Count us in"), "countConfirm", role="primary")
+        outer.addWidget(self.ok)
+        self.minus.clicked.connect(lambda: self._set(self.count - 1))
+        self.plus.clicked.connect(lambda: self._set(self.count + 1))
+        self.ok.clicked.connect(lambda: self.confirm.emit(self.count))
+        self.back_button.clicked.connect(self.back)
+        self._set(1)
+
+    def _set(self, n: int) -> None:
+        self.count = max(1, min(12, n))
+        self.value.setText(self.tr("Just me") if self.count == 1
+                           else self.tr("Me + %d") % (self.count - 1))
+
+    def reset(self) -> None:
+        self._set(1)
+
+
+class FeedbackScreen(Screen):
+    """Have your say: a topic, a few words, a name only if they want."""
+
+    wants_keyboard = True
+    send = Signal(str, str, str)
+    back = Signal()
+
+    def __init__(self, topics: tuple[str, ...]) -> None:
+        super().__init__()
+        self.setObjectName("feedbackScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 24, 40, 12)
+        outer.setSpacing(12)
+        head = QHBoxLayout()
+        self.back_button = button(self.tr("‹ Back"), "feedbackBackButton", role="quiet")
+        self.back_button.setFixedWidth(180)
+        head.addWidget(self.back_button)
+        head.addWidget(label(self.tr("Have your say — a worry or an idea for the room"),
+                             "feedbackTitle", role="heading"), 1)
+        outer.addLayout(head)
+        row = QGridLayout()
+        row.setSpacing(10)
+        self.topics: dict[str, QPushButton] = {}
+        for i, topic in enumerate(topics):
+            b = button(self.tr(topic), f"topic{i}", role="toggle", accessible=topic)
+            b.setCheckable(True)
+            b.setAutoExclusive(True)
+            b.setMinimumHeight(72)
+            self.topics[topic] = b
+            row.addWidget(b, i // 3, i % 3)
+        outer.addLayout(row)
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("feedbackText")
+        self.text.setAccessibleName(self.tr("Your message"))
+        self.text.setPlaceholderText(self.tr("Write it here. You don't have to give your name."))
+        self.text.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.text.setFixedHeight(120)
+        outer.addWidget(self.text)
+        row2 = QHBoxLayout()
+        self.name = _line("feedbackName", self.tr("Your name (optional)"),
+                          self.tr("Your name, optional"))
+        self.send_button = button(self.tr("Send"), "feedbackSend", role="primary")
+        row2.addWidget(self.name, 2)
+        row2.addWidget(self.send_button, 1)
+        outer.addLayout(row2)
+        outer.addStretch(1)
+        self.send_button.clicked.connect(self._send)
+        self.back_button.clicked.connect(self.back)
+
+    def first_field(self) -> QWidget:
+        return self.text
+
+    def _send(self) -> None:
+        topic = next((t for t, b in self.topics.items() if b.isChecked()), "")
+        self.send.emit(topic, self.text.toPlainText(), self.name.text())
+
+    def reset(self) -> None:
+        super().reset()
+        for b in self.topics.values():
+            b.setAutoExclusive(False)
+            b.setChecked(False)
+            b.setAutoExclusive(True)
+
+
+class Banner(QFrame):
+    """A strip across the top: the database is away, sign-ins are being kept safely."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("offline")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(24, 8, 24, 8)
+        self.text = label(self.tr("Working offline — sign-ins are saved on this screen and will "
+                                  "be recorded shortly."), "offlineText")
+        lay.addWidget(self.text)
+        self.hide()

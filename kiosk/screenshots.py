@@ -1,0 +1,160 @@
+"""Render every kiosk screen at 1280×800 and 1920×1080 into docs/screenshots/.
+
+``make screenshots`` runs this under Xvfb on a fresh demo database, with two
+one-off sessions on "now" so the choice of session is shown too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+SIZES = ((1280, 800), (1920, 1080))
+
+
+def prepare(url: str) -> str:
+    """A demo database with two sessions on now at the first site; returns a card token."""
+    from sqlmodel import select
+
+    from schema.cards import issue_card
+    from schema.clock import LONDON, now_utc
+    from schema.db import make_engine, run_in_transaction
+    from schema.demo import load_demo
+    from schema.migrate import upgrade
+    from schema.tables import Card, Person, Site
+    from schema.timetable import add_one_off, get_or_create_service
+
+    engine = make_engine(url)
+    upgrade(engine)
+    load_demo(engine, seed=1)
+
+    def sessions(s):  # noqa: ANN001, ANN202
+        site = s.exec(select(Site).order_by(Site.id)).first()
+        now = now_utc().astimezone(LONDON)
+        start = max(dt.time(0, 0), (now - dt.timedelta(hours=1)).time()) \
+            if now.hour >= 1 else dt.time(0, 0)
+        end = dt.time(23, 59)
+        for name in ("Coffee morning", "Housing surgery"):
+            service = get_or_create_service(s, name)
+            add_one_off(s, site_id=site.id, service_id=service.id, on=now.date(), start=start,
+                        end=end, actor="screenshots")
+        person = s.exec(select(Person).where(Person.birth_year < 1990)
+                        .order_by(Person.id)).first()
+        card = s.exec(select(Card).where(Card.person_id == person.id)
+                      .where(Card.revoked_at.is_(None))).first()
+        return card.token if card else issue_card(s, person_id=person.id,
+                                                  actor="screenshots").token
+
+    token = run_in_transaction(engine, sessions)
+    engine.dispose()
+    return token
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    args = parser.parse_args()
+    os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
+    os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.__main__ import create
+    from kiosk.scanner import FakeScanner
+    from kiosk.theme import stylesheet
+    from schema.db import make_engine
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="dropin-shots-"))
+    url = f"sqlite:///{tmp / 'demo.sqlite3'}"
+    token = prepare(url)
+    app = QApplication([])
+    engine = make_engine(url)
+
+    def settle(ms: int = 700) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    for width, height in SIZES:
+        fake = FakeScanner()
+        k = create(app, engine, site=None, windowed=True, outbox=tmp / "outbox.jsonl",
+                   readers=[fake])
+        k.cfg.done_seconds = 60
+        k.w.resize(width, height)
+        k.w.setStyleSheet(stylesheet(height))
+        k.w.show()
+        k.w.activateWindow()
+        settle(1200)
+
+        def shot(name: str, action: Callable[[], None] | None = None, ms: int = 700,
+                 k=k, width=width, height=height) -> None:  # noqa: ANN001
+            if action:
+                action()
+            settle(ms)
+            k.w.grab().save(str(args.out / f"kiosk-{name}-{width}x{height}.png"))
+
+        shot("welcome")
+        shot("find-me", lambda: (k.welcome.sign_in_button.click(),
+                                 k.identify.first.setText("Sam"), k.identify.hint.setFocus()))
+        k.reset()
+        first = _adult_with_family(engine)
+        shot("find-me-results", lambda: (k.go(k.identify), k.identify.first.setText(first[0]),
+                                         k.identify.hint.setText(first[1])))
+        shot("whos-here", lambda: k.identify.findChild(type(k.welcome.sign_in_button),
+                                                       "result0").click(), 900)
+        shot("what-for", lambda: k.who.next_button.click(), 900)
+        shot("done", lambda: k.what.findChild(type(k.welcome.sign_in_button),
+                                              "session0").click(), 900)
+        k.reset()
+        shot("card-scan-choice", lambda: fake.show(token), 900)
+        k.reset()
+        shot("new-you", lambda: (k.welcome.new_button.click(), k.new.first.setText("Amira"),
+                                 k.new.last.setText("K"), k.new.year.setText("1991")))
+        shot("new-household", lambda: (k.new.you_next.click(),
+                                        k.new_add_member("Yusuf", "6"),
+                                        k.new_add_member("Leila", "2")))
+        shot("new-consent", lambda: k.new.family_next.click())
+        k.reset()
+        shot("count-me", lambda: (k.go(k.count), k.count.plus.click(), k.count.plus.click()))
+        k.reset()
+        shot("have-your-say", lambda: (k.welcome.feedback_button.click(),
+                                       k.feedback.topics["Safety"].click(),
+                                       k.feedback.text.setPlainText(
+                                           "The light on the stairs by the lift is out.")))
+        k.reset()
+        shot("staff-pin", lambda: (k.welcome.staff_button.click(), k.pin._key("1"),
+                                   k.pin._key("2")))
+        shot("staff-room", lambda: (k.pin._key("3"), k.pin._key("4"), k.pin._key("ok")), 1500)
+        shot("staff-referral", lambda: (k.staff.show_page("referral"),
+                                        k.staff.ref_picker.field.setText(first[0])), 1200)
+        k.reset()
+        shot("toast", lambda: fake.show("DRP-AAAAAAAAAAAAAAAAAAAAAAAAAA"), 900)
+        k.reset()
+        k.w.allow_close = True
+        k.w.close()
+        k.store.shutdown()
+    engine.dispose()
+    print(f"screenshots written to {args.out}")
+    # Leave without Python's final garbage collection racing Qt's own teardown.
+    os._exit(0)
+
+
+def _adult_with_family(engine) -> tuple[str, str]:  # noqa: ANN001
+    """First name and surname initial of an adult who lives with others."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT p.first_name, p.last_name FROM person p WHERE p.birth_year < 1995 AND "
+            "(SELECT COUNT(*) FROM person q WHERE q.household_id = p.household_id) >= 3 "
+            "ORDER BY p.id LIMIT 1")).one()
+    return row[0], row[1][:2]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

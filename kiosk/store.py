@@ -1,0 +1,240 @@
+"""The kiosk's one door to the database.
+
+Every core operation runs on one worker thread, one at a time (the kiosk's UI
+thread never waits on a disk or a server). Results come back to the UI thread
+as callbacks. Sign-ins that fail because the database is unavailable go to a
+durable local outbox and are replayed until they land: a sign-in confirmed on
+screen is never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session
+
+from schema.db import run_in_transaction
+from schema.errors import DropinError
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[Session], Any]
+RETRY_MS = 5000
+
+
+class Unavailable(Exception):
+    """The database could not be reached or written (the environment's fault)."""
+
+
+@dataclass
+class _Job:
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[Exception], None] | None
+
+
+class _Worker(QObject):
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+
+    @Slot(int, object)
+    def run(self, job_id: int, work: Work) -> None:
+        try:
+            result = run_in_transaction(self.engine, work)
+        except DropinError as exc:
+            self.failed.emit(job_id, exc)
+        except (OperationalError, DBAPIError) as exc:
+            log.warning("database unavailable: %s", exc)
+            self.failed.emit(job_id, Unavailable(str(exc)))
+        except Exception as exc:  # our bug: log it whole, but the kiosk keeps going
+            log.error("kiosk operation failed:\n%s", traceback.format_exc())
+            self.failed.emit(job_id, exc)
+        else:
+            self.finished.emit(job_id, result)
+
+
+class Outbox:
+    """Sign-ins waiting for the database: one JSON object a line, fsync'd on every change."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def entries(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        out = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:  # a line torn by a power cut: nothing confirmed
+                    log.warning("outbox: skipping a damaged line")
+        return out
+
+    def add(self, kind: str, **args: Any) -> str:
+        entry = {"id": uuid.uuid4().hex, "kind": kind, "args": args}
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, default=str) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        return str(entry["id"])
+
+    def remove(self, entry_id: str) -> None:
+        keep = [e for e in self.entries() if e["id"] != entry_id]
+        tmp = self.path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(e, default=str) + "\n" for e in keep)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+
+    def __len__(self) -> int:
+        return len(self.entries())
+
+
+class Store(QObject):
+    """Runs operations off the UI thread; keeps unsent sign-ins in the outbox."""
+
+    availability_changed = Signal(bool)  # False while the database cannot be reached
+    outbox_drained = Signal()
+
+    _submit = Signal(int, object)
+
+    def __init__(self, engine: Engine, outbox_path: Path,
+                 replay: Callable[[str, dict[str, Any]], Work]) -> None:
+        super().__init__()
+        self.engine = engine
+        self.outbox = Outbox(outbox_path)
+        self._replay = replay
+        self._jobs: dict[int, _Job] = {}
+        self._next = 0
+        self.available = True
+        self._thread = QThread()
+        self._thread.setObjectName("dropin-db")
+        self._worker = _Worker(engine)
+        self._worker.moveToThread(self._thread)
+        self._submit.connect(self._worker.run)
+        self._worker.finished.connect(self._finished)
+        self._worker.failed.connect(self._failed)
+        self._thread.start()
+        self._retry = QTimer(self)
+        self._retry.setInterval(RETRY_MS)
+        self._retry.timeout.connect(self.drain)
+        self._draining: set[str] = set()
+        if len(self.outbox):
+            QTimer.singleShot(0, self.drain)
+
+    def set_engine(self, engine: Engine) -> None:
+        """Point the worker at another engine (used when the database moves)."""
+        self.engine = engine
+        self._worker.engine = engine
+
+    def call(
+        self,
+        work: Work,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        self._next += 1
+        self._jobs[self._next] = _Job(on_done, on_error)
+        self._submit.emit(self._next, work)
+
+    def call_or_keep(
+        self,
+        kind: str,
+        args: dict[str, Any],
+        on_done: Callable[[Any], None],
+        on_kept: Callable[[], None],
+        on_error: Callable[[Exception], None],
+    ) -> None:
+        """A sign-in: run it now; if the database is unavailable, keep it in the outbox
+        (on disk before ``on_kept`` tells the visitor it is done) and retry later."""
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, Unavailable):
+                self.outbox.add(kind, **args)
+                self._set_available(False)
+                self._retry.start()
+                on_kept()
+            else:
+                on_error(exc)
+
+        def done(result: Any) -> None:
+            self._set_available(True)
+            on_done(result)
+
+        self.call(self._replay(kind, args), done, failed)
+
+    @Slot()
+    def drain(self) -> None:
+        """Replay what the outbox holds, oldest first."""
+        entries = [e for e in self.outbox.entries() if e["id"] not in self._draining]
+        if not entries:
+            if not len(self.outbox):
+                self._retry.stop()
+            return
+        entry = entries[0]
+        self._draining.add(entry["id"])
+
+        def landed(_result: Any) -> None:
+            self._draining.discard(entry["id"])
+            self.outbox.remove(entry["id"])
+            self._set_available(True)
+            if len(self.outbox):
+                self.drain()
+            else:
+                self._retry.stop()
+                self.outbox_drained.emit()
+
+        def failed(exc: Exception) -> None:
+            self._draining.discard(entry["id"])
+            if isinstance(exc, Unavailable):
+                self._set_available(False)
+                self._retry.start()
+            else:  # refused for good (e.g. card revoked since): drop it, keep a log line
+                log.error("outbox entry %s refused: %s", entry["kind"], exc)
+                self.outbox.remove(entry["id"])
+                if len(self.outbox):
+                    self.drain()
+
+        self.call(self._replay(entry["kind"], entry["args"]), landed, failed)
+
+    def _set_available(self, ok: bool) -> None:
+        if ok != self.available:
+            self.available = ok
+            self.availability_changed.emit(ok)
+
+    @Slot(int, object)
+    def _finished(self, job_id: int, result: Any) -> None:
+        job = self._jobs.pop(job_id)
+        if job.on_done:
+            job.on_done(result)
+
+    @Slot(int, object)
+    def _failed(self, job_id: int, exc: Exception) -> None:
+        job = self._jobs.pop(job_id)
+        if job.on_error:
+            job.on_error(exc)
+
+    def idle(self) -> bool:
+        return not self._jobs
+
+    def shutdown(self) -> None:
+        self._retry.stop()
+        self._thread.quit()
+        self._thread.wait(5000)

@@ -1,0 +1,137 @@
+"""Touch-first building blocks: big buttons, the on-screen keyboard, toasts, QR codes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import qrcode
+from PySide6.QtCore import QEasingCurve, QPropertyAnimation, Qt, QTimer, QUrl
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtQuickWidgets import QQuickWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QGraphicsOpacityEffect,
+    QLabel,
+    QPushButton,
+    QScroller,
+    QSizePolicy,
+    QWidget,
+)
+
+
+def button(text: str, name: str, *, role: str = "secondary", accessible: str = "") -> QPushButton:
+    """A touch button: ``role`` picks its look in the style sheet (primary, secondary, tile...)."""
+    b = QPushButton(text)
+    b.setObjectName(name)
+    b.setProperty("role", role)
+    b.setAccessibleName(accessible or text.replace("\n", " "))
+    b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    b.setCursor(Qt.CursorShape.PointingHandCursor)
+    b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    return b
+
+
+def label(text: str, name: str, *, role: str = "body", wrap: bool = True) -> QLabel:
+    lab = QLabel(text)
+    lab.setObjectName(name)
+    lab.setProperty("role", role)
+    lab.setWordWrap(wrap)
+    lab.setAccessibleName(name)
+    return lab
+
+
+def kinetic(area: QAbstractScrollArea) -> None:
+    """No scroll bars on the kiosk: long lists scroll by dragging with a finger."""
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+
+
+class Keyboard(QQuickWidget):
+    """Qt Virtual Keyboard embedded in the window (the kiosk has no physical keyboard).
+
+    It never takes focus, so its keys type into the focused line edit.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("keyboard")
+        self.setAccessibleName("On-screen keyboard")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setResizeMode(QQuickWidget.ResizeMode.SizeRootObjectToView)
+        self.setClearColor(Qt.GlobalColor.transparent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(320)
+        self.setSource(QUrl.fromLocalFile(str(Path(__file__).with_name("keyboard.qml"))))
+
+
+class Toast(QLabel):
+    """The kiosk's one door for messages: a calm banner that fades; never a dialog."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("toast")
+        self.setAccessibleName("Message")
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._effect = QGraphicsOpacityEffect(self)
+        self.setGraphicsEffect(self._effect)
+        self._fade = QPropertyAnimation(self._effect, b"opacity", self)
+        self._fade.setDuration(400)
+        self._fade.setEasingCurve(QEasingCurve.Type.InOutQuad)
+        self._fade.finished.connect(self._faded)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.dismiss)
+        self.hide()
+
+    def show_message(self, text: str, *, kind: str = "info", ms: int = 6000) -> None:
+        self.setText(text)
+        self.setProperty("kind", kind)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self._place()
+        self._fade.stop()
+        self._effect.setOpacity(1.0)
+        self.show()
+        self.raise_()
+        self._timer.start(ms)
+
+    def dismiss(self) -> None:
+        if self.isVisible():
+            self._fade.setStartValue(1.0)
+            self._fade.setEndValue(0.0)
+            self._fade.start()
+
+    def clear_now(self) -> None:
+        self._timer.stop()
+        self._fade.stop()
+        self.setText("")
+        self.hide()
+
+    def _faded(self) -> None:
+        if self._effect.opacity() < 0.05:
+            self.hide()
+            self.setText("")
+
+    def _place(self) -> None:
+        parent = self.parentWidget()
+        assert parent is not None
+        width = min(parent.width() - 80, 1100)
+        self.setFixedWidth(width)
+        self.adjustSize()
+        self.move((parent.width() - width) // 2, 36)
+
+
+def qr_pixmap(token: str, size: int) -> QPixmap:
+    """A QR code holding only the card token."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=10)
+    qr.add_data(token)
+    qr.make(fit=True)
+    buf = io.BytesIO()
+    qr.make_image(fill_color="black", back_color="white").save(buf, format="PNG")
+    image = QImage.fromData(buf.getvalue(), "PNG")
+    return QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.FastTransformation)
