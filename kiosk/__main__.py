@@ -34,9 +34,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def create(app, engine: Engine, *, site: str | None, windowed: bool,  # noqa: ANN001
+def create(app, engine: Engine, *, site: str | None, windowed: bool,
            idle_seconds: int = 30, outbox: Path | None = None, readers: list | None = None,
-           camera: bool = False):  # noqa: ANN201
+           camera: bool = False):
     """Build the kiosk on ``engine``: window, store, card readers, controller."""
     from kiosk.app import Kiosk, KioskWindow, load_config, replay
     from kiosk.scanner import CameraScanner, WedgeScanner
@@ -63,7 +63,8 @@ def create(app, engine: Engine, *, site: str | None, windowed: bool,  # noqa: AN
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     _qt_environment()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

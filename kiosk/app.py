@@ -107,7 +107,7 @@ def _when(value: str | None) -> dt.datetime:
     return dt.datetime.fromisoformat(value) if value else now_utc()
 
 
-def replay(actor: str, site_id: int):  # noqa: ANN201
+def replay(actor: str, site_id: int):
     """How each kind of kept sign-in is carried out, now or later from the outbox.
 
     Every kind is safe to repeat: a second run finds the first and changes nothing.
@@ -176,11 +176,11 @@ class Visit:
 class ScreenStack(QStackedWidget):
     """A stack as big as the page on show (Qt's takes the largest page's size)."""
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         current = self.currentWidget()
         return current.sizeHint() if current else super().sizeHint()
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         current = self.currentWidget()
         return current.minimumSizeHint() if current else super().minimumSizeHint()
 
@@ -231,19 +231,19 @@ class KioskWindow(QWidget):
         self.stack.addWidget(screen)
         return screen
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.allow_close:
             event.accept()
         else:  # Alt+F4, a stray close: a kiosk stays up
             event.ignore()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and not self.windowed:
             event.accept()
             return
         super().keyPressEvent(event)
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.keyboard.setFixedHeight(max(260, min(440, self.height() * 2 // 5)))
 
@@ -267,7 +267,7 @@ class IdleWatcher(QObject):
         self.timer.setInterval(int(seconds * 1000))
         self.timer.start()
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() in self.EVENTS:
             self.timer.start()
         return False
@@ -312,6 +312,7 @@ class Kiosk(QObject):
         self.on_now_timer = QTimer(self)
         self.on_now_timer.timeout.connect(self.refresh_on_now)
         self.on_now_timer.start(60_000)
+        self.readers = readers
         self._connect(readers)
         self.go(self.welcome)
         self._tick()
@@ -447,7 +448,7 @@ class Kiosk(QObject):
 
     def _scan(self, session_id: int | None) -> None:
         args = {"token": self.visit.token, "session_id": session_id,
-                "at": now_utc().isoformat(), "replay": True}
+                "at": now_utc().isoformat()}
         self.store.call_or_keep("scan", args, self._scanned, self.kept, self.failed)
 
     def _scanned(self, result: signin.SignInResult) -> None:
@@ -845,7 +846,18 @@ class Kiosk(QObject):
         else:
             self.say(self.tr("No printer is set up on this kiosk."))
 
-    def quit(self) -> None:
-        self.w.allow_close = True
+    def shutdown(self) -> None:
+        """Stop timers, readers and the database thread; the window may then close."""
+        for timer in (self.clock, self.on_now_timer, self.done_timer, self.idle.timer):
+            timer.stop()
+        self.app.removeEventFilter(self.idle)
+        for reader in self.readers:
+            if hasattr(reader, "stop"):
+                reader.stop()
+            self.app.removeEventFilter(reader)
         self.store.shutdown()
+        self.w.allow_close = True
+
+    def quit(self) -> None:
+        self.shutdown()
         self.app.quit()

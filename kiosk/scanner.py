@@ -44,7 +44,7 @@ class WedgeScanner(CardReader):
         self._flush_timer.timeout.connect(self._give_back)
         app.installEventFilter(self)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if self._replaying or event.type() not in (QEvent.Type.KeyPress,
                                                    QEvent.Type.KeyRelease):
             return False
@@ -121,7 +121,7 @@ class CameraScanner(CardReader):
             return False
         return bool(QMediaDevices.videoInputs())
 
-    def _frame(self, frame) -> None:  # noqa: ANN001 (QVideoFrame)
+    def _frame(self, frame) -> None:
         now = time.monotonic()
         if now - self._last < self._every:
             return

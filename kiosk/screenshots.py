@@ -32,7 +32,7 @@ def prepare(url: str) -> str:
     upgrade(engine)
     load_demo(engine, seed=1)
 
-    def sessions(s):  # noqa: ANN001, ANN202
+    def sessions(s):
         site = s.exec(select(Site).order_by(Site.id)).first()
         now = now_utc().astimezone(LONDON)
         start = max(dt.time(0, 0), (now - dt.timedelta(hours=1)).time()) \
@@ -60,12 +60,8 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
     os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
-    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.__main__ import create
-    from kiosk.scanner import FakeScanner
-    from kiosk.theme import stylesheet
     from schema.db import make_engine
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -74,77 +70,86 @@ def main() -> int:
     token = prepare(url)
     app = QApplication([])
     engine = make_engine(url)
-
-    def settle(ms: int = 700) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
     for width, height in SIZES:
-        fake = FakeScanner()
-        k = create(app, engine, site=None, windowed=True, outbox=tmp / "outbox.jsonl",
-                   readers=[fake])
-        k.cfg.done_seconds = 60
-        k.w.resize(width, height)
-        k.w.setStyleSheet(stylesheet(height))
-        k.w.show()
-        k.w.activateWindow()
-        settle(1200)
-
-        def shot(name: str, action: Callable[[], None] | None = None, ms: int = 700,
-                 k=k, width=width, height=height) -> None:  # noqa: ANN001
-            if action:
-                action()
-            settle(ms)
-            k.w.grab().save(str(args.out / f"kiosk-{name}-{width}x{height}.png"))
-
-        shot("welcome")
-        shot("find-me", lambda: (k.welcome.sign_in_button.click(),
-                                 k.identify.first.setText("Sam"), k.identify.hint.setFocus()))
-        k.reset()
-        first = _adult_with_family(engine)
-        shot("find-me-results", lambda: (k.go(k.identify), k.identify.first.setText(first[0]),
-                                         k.identify.hint.setText(first[1])))
-        shot("whos-here", lambda: k.identify.findChild(type(k.welcome.sign_in_button),
-                                                       "result0").click(), 900)
-        shot("what-for", lambda: k.who.next_button.click(), 900)
-        shot("done", lambda: k.what.findChild(type(k.welcome.sign_in_button),
-                                              "session0").click(), 900)
-        k.reset()
-        shot("card-scan-choice", lambda: fake.show(token), 900)
-        k.reset()
-        shot("new-you", lambda: (k.welcome.new_button.click(), k.new.first.setText("Amira"),
-                                 k.new.last.setText("K"), k.new.year.setText("1991")))
-        shot("new-household", lambda: (k.new.you_next.click(),
-                                        k.new_add_member("Yusuf", "6"),
-                                        k.new_add_member("Leila", "2")))
-        shot("new-consent", lambda: k.new.family_next.click())
-        k.reset()
-        shot("count-me", lambda: (k.go(k.count), k.count.plus.click(), k.count.plus.click()))
-        k.reset()
-        shot("have-your-say", lambda: (k.welcome.feedback_button.click(),
-                                       k.feedback.topics["Safety"].click(),
-                                       k.feedback.text.setPlainText(
-                                           "The light on the stairs by the lift is out.")))
-        k.reset()
-        shot("staff-pin", lambda: (k.welcome.staff_button.click(), k.pin._key("1"),
-                                   k.pin._key("2")))
-        shot("staff-room", lambda: (k.pin._key("3"), k.pin._key("4"), k.pin._key("ok")), 1500)
-        shot("staff-referral", lambda: (k.staff.show_page("referral"),
-                                        k.staff.ref_picker.field.setText(first[0])), 1200)
-        k.reset()
-        shot("toast", lambda: fake.show("DRP-AAAAAAAAAAAAAAAAAAAAAAAAAA"), 900)
-        k.reset()
-        k.w.allow_close = True
-        k.w.close()
-        k.store.shutdown()
+        _shoot_all(app, engine, tmp, token, args.out, width, height)
     engine.dispose()
     print(f"screenshots written to {args.out}")
     # Leave without Python's final garbage collection racing Qt's own teardown.
     os._exit(0)
 
 
-def _adult_with_family(engine) -> tuple[str, str]:  # noqa: ANN001
+def _shoot_all(app, engine, tmp: Path, token: str, out: Path, width: int,
+               height: int) -> None:
+    """Walk through every screen at one size, saving a picture of each."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QPushButton
+
+    from kiosk.__main__ import create
+    from kiosk.scanner import FakeScanner
+    from kiosk.theme import stylesheet
+
+    def settle(ms: int = 700) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    fake = FakeScanner()
+    k = create(app, engine, site=None, windowed=True, outbox=tmp / "outbox.jsonl",
+               readers=[fake])
+    k.cfg.done_seconds = 60
+    k.w.resize(width, height)
+    k.w.setStyleSheet(stylesheet(height))
+    k.w.show()
+    k.w.activateWindow()
+    settle(1200)
+
+    def shot(name: str, action: Callable[[], object] | None = None, ms: int = 700) -> None:
+        if action:
+            action()
+        settle(ms)
+        k.w.grab().save(str(out / f"kiosk-{name}-{width}x{height}.png"))
+
+    def tap(name: str) -> None:
+        k.w.findChild(QPushButton, name).click()
+
+    shot("welcome")
+    shot("find-me", lambda: (k.welcome.sign_in_button.click(),
+                             k.identify.first.setText("Sam"), k.identify.hint.setFocus()))
+    k.reset()
+    first = _adult_with_family(engine)
+    shot("find-me-results", lambda: (k.go(k.identify), k.identify.first.setText(first[0]),
+                                     k.identify.hint.setText(first[1])))
+    shot("whos-here", lambda: tap("result0"), 900)
+    shot("what-for", lambda: k.who.next_button.click(), 900)
+    shot("done", lambda: tap("session0"), 900)
+    k.reset()
+    shot("card-scan-choice", lambda: fake.show(token), 900)
+    k.reset()
+    shot("new-you", lambda: (k.welcome.new_button.click(), k.new.first.setText("Amira"),
+                             k.new.last.setText("K"), k.new.year.setText("1991")))
+    shot("new-household", lambda: (k.new.you_next.click(), k.new_add_member("Yusuf", "6"),
+                                   k.new_add_member("Leila", "2")))
+    shot("new-consent", lambda: k.new.family_next.click())
+    k.reset()
+    shot("count-me", lambda: (k.go(k.count), k.count.plus.click(), k.count.plus.click()))
+    k.reset()
+    shot("have-your-say", lambda: (k.welcome.feedback_button.click(),
+                                   k.feedback.topics["Safety"].click(),
+                                   k.feedback.text.setPlainText(
+                                       "The light on the stairs by the lift is out.")))
+    k.reset()
+    shot("staff-pin", lambda: (k.welcome.staff_button.click(), tap("pin_1"), tap("pin_2")))
+    shot("staff-room", lambda: (tap("pin_3"), tap("pin_4"), tap("pin_ok")), 1500)
+    shot("staff-referral", lambda: (k.staff.show_page("referral"),
+                                    k.staff.ref_picker.field.setText(first[0])), 1200)
+    k.reset()
+    shot("unknown-card", lambda: fake.show("DRP-AAAAAAAAAAAAAAAAAAAAAAAAAA"), 900)
+    k.reset()
+    k.shutdown()
+    k.w.close()
+
+
+def _adult_with_family(engine) -> tuple[str, str]:
     """First name and surname initial of an adult who lives with others."""
     from sqlalchemy import text
 

@@ -212,7 +212,8 @@ class Store(QObject):
                 if len(self.outbox):
                     self.drain()
 
-        self.call(self._replay(entry["kind"], entry["args"]), landed, failed)
+        # From the outbox nobody is there to choose a session: the first one on is taken.
+        self.call(self._replay(entry["kind"], {**entry["args"], "replay": True}), landed, failed)
 
     def _set_available(self, ok: bool) -> None:
         if ok != self.available:

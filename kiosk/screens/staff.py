@@ -154,7 +154,7 @@ class StaffScreen(Screen):
                   self.tr("Leave kiosk mode")]
         self.nav: dict[str, QPushButton] = {}
         for key, title in zip(self.PAGES, titles, strict=True):
-            b = button(title, f"staffNav_{key}", role="toggle")
+            b = button(title, f"staffNav_{key}", role="choice")
             b.setCheckable(True)
             b.setMinimumHeight(72)
             self.nav_group.addButton(b)
@@ -164,7 +164,7 @@ class StaffScreen(Screen):
         nav.addStretch(1)
         nav_box = QWidget()
         nav_box.setLayout(nav)
-        nav_box.setFixedWidth(300)
+        nav_box.setFixedWidth(260)
         body.addWidget(nav_box)
         self.pages = QStackedWidget()
         body.addWidget(self.pages, 1)
@@ -226,7 +226,7 @@ class StaffScreen(Screen):
         self.follow_group = QButtonGroup(self)
         for days, text in ((0, self.tr("No follow-up")), (7, self.tr("1 week")),
                            (14, self.tr("2 weeks"))):
-            b = button(text, f"followUp{days}", role="toggle",
+            b = button(text, f"followUp{days}", role="choice",
                        accessible=self.tr("Follow up: %s") % text)
             b.setCheckable(True)
             b.setMinimumHeight(64)
@@ -324,7 +324,7 @@ class StaffScreen(Screen):
     def show_hand_sessions(self, sessions: list[tuple[int, str]]) -> None:
         _clear_layout(self.hand_sessions)
         for i, (session_id, name) in enumerate(sessions):
-            b = button(name, f"handSession{i}", role="tile")
+            b = button(name, f"handSession{i}", role="choice")
             b.clicked.connect(lambda _=False, s=session_id: self.hand_person is not None
                               and self.hand_sign_in.emit(self.hand_person, s))
             self.hand_sessions.addWidget(b)
@@ -338,7 +338,7 @@ class StaffScreen(Screen):
         for b in self.partner_group.buttons():
             self.partner_group.removeButton(b)
         for i, (partner_id, name) in enumerate(partners):
-            b = button(name, f"partner{i}", role="toggle")
+            b = button(name, f"partner{i}", role="choice")
             b.setCheckable(True)
             b.setMinimumHeight(64)
             self.partner_group.addButton(b, partner_id)

@@ -588,7 +588,7 @@ class FeedbackScreen(Screen):
         row.setSpacing(10)
         self.topics: dict[str, QPushButton] = {}
         for i, topic in enumerate(topics):
-            b = button(self.tr(topic), f"topic{i}", role="toggle", accessible=topic)
+            b = button(self.tr(topic), f"topic{i}", role="choice", accessible=topic)
             b.setCheckable(True)
             b.setAutoExclusive(True)
             b.setMinimumHeight(72)

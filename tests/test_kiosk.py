@@ -1,0 +1,512 @@
+"""Kiosk journeys: real widgets driven with qtbot on a fresh database, touches counted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from kiosk.__main__ import create
+from kiosk.app import Kiosk
+from kiosk.scanner import FakeScanner
+from schema.cards import issue_card
+from schema.clock import LONDON, now_utc
+from schema.db import make_engine, read_session, run_in_transaction
+from schema.people import NewPerson, register_household
+from schema.referrals import get_or_create_partner
+from schema.staff import create_staff
+from schema.timetable import add_one_off, get_or_create_service, get_or_create_site
+
+ACTOR = "test"
+GOALS = {"card": 1, "find-me": 7, "family of four": 40}
+
+
+class TouchCounter(QObject):
+    """Counts presses that reach the kiosk window, and keys typed (one touch each)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.MouseButtonPress:
+            touched = isinstance(obj, QAbstractButton | QLineEdit | QPlainTextEdit) or (
+                isinstance(obj, QWidget) and isinstance(obj.parent(), QListWidget))
+            self.count += touched
+        elif event.type() == QEvent.Type.KeyPress and isinstance(obj, QLineEdit | QPlainTextEdit):
+            self.count += 1
+        return False
+
+
+@dataclass
+class Rig:
+    kiosk: Kiosk
+    scanner: FakeScanner
+    engine: Engine
+    qtbot: object
+    touches: TouchCounter
+    site_id: int
+
+    # --- driving the kiosk like a person -----------------------------------------------
+    def tap(self, widget: QWidget) -> None:
+        assert widget.isVisible() and widget.isEnabled(), widget.objectName()
+        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+    def find(self, name: str, kind: type = QPushButton) -> QWidget:
+        found = self.kiosk.w.findChild(kind, name)
+        assert found is not None, name
+        return found
+
+    def shown(self, name: str, kind: type = QPushButton) -> bool:
+        found = self.kiosk.w.findChild(kind, name)
+        return found is not None and found.isVisible()
+
+    def type(self, text_: str) -> None:
+        """Type into the focused field, a key per character (the on-screen keyboard)."""
+        focus = QApplication.focusWidget()
+        assert isinstance(focus, QLineEdit | QPlainTextEdit), focus
+        self.qtbot.keyClicks(focus, text_)
+
+    def enter(self) -> None:
+        focus = QApplication.focusWidget()
+        self.qtbot.keyClick(focus, Qt.Key.Key_Return)
+
+    def wait_for(self, screen: QWidget, timeout: int = 5000) -> None:
+        self.qtbot.waitUntil(lambda: self.kiosk.current() is screen, timeout=timeout)
+
+    def visible_text(self) -> str:
+        out = []
+        for w in self.kiosk.w.findChildren(QWidget):
+            if not w.isVisible():
+                continue
+            if isinstance(w, QLabel | QAbstractButton | QLineEdit):
+                out.append(w.text())
+            elif isinstance(w, QPlainTextEdit):
+                out.append(w.toPlainText())
+            elif isinstance(w, QListWidget):
+                out += [w.item(i).text() for i in range(w.count())]
+        return "\n".join(out)
+
+    def all_text(self) -> str:
+        """Every string held by any widget of the window, shown or not."""
+        out = []
+        for w in self.kiosk.w.findChildren(QWidget):
+            if isinstance(w, QLabel | QAbstractButton | QLineEdit):
+                out.append(w.text())
+            elif isinstance(w, QPlainTextEdit):
+                out.append(w.toPlainText())
+            elif isinstance(w, QListWidget):
+                out += [w.item(i).text() for i in range(w.count())]
+        return "\n".join(out)
+
+    def sql(self, query: str, **params: object) -> object:
+        with read_session(self.engine) as s:
+            return s.execute(text(query), params).scalar()
+
+
+def _sessions_now(engine: Engine, names: list[tuple[str, bool]]) -> int:
+    def work(s):
+        site = get_or_create_site(s, "Burns Flats Community Room", "burns-flats")
+        today = now_utc().astimezone(LONDON).date()
+        for name, sensitive in names:
+            service = get_or_create_service(s, name, sensitive=sensitive)
+            add_one_off(s, site_id=site.id, service_id=service.id, on=today,
+                        start=dt.time(0, 0), end=dt.time(23, 59), actor=ACTOR)
+        return site.id
+
+    return run_in_transaction(engine, work)
+
+
+def _build(qtbot, engine: Engine, tmp_path: Path, idle: int = 30) -> Rig:
+    fake = FakeScanner()
+    app = QApplication.instance()
+    k = create(app, engine, site=None, windowed=True, idle_seconds=idle,
+               outbox=tmp_path / "outbox.jsonl", readers=[fake])
+    k.cfg.done_seconds = 60
+    qtbot.addWidget(k.w)
+    k.w.resize(1280, 800)
+    k.w.show()
+    qtbot.waitExposed(k.w)
+    k.w.activateWindow()
+    qtbot.waitUntil(k.w.isActiveWindow)
+    touches = TouchCounter()
+    app.installEventFilter(touches)
+    return Rig(k, fake, engine, qtbot, touches, k.cfg.site_id)
+
+
+@pytest.fixture
+def engine_one(tmp_path: Path) -> Iterator[Engine]:
+    """A fresh database with one session on now."""
+    from schema.migrate import upgrade
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'kiosk.sqlite3'}")
+    upgrade(eng)
+    _sessions_now(eng, [("Coffee morning", False)])
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def rig(qtbot, engine_one: Engine, tmp_path: Path) -> Iterator[Rig]:
+    r = _build(qtbot, engine_one, tmp_path)
+    yield r
+    QApplication.instance().removeEventFilter(r.touches)
+    r.kiosk.shutdown()
+
+
+def _family(engine: Engine, *members: tuple[str, str, int], card: bool = True) -> list[int]:
+    def work(s):
+        _h, people = register_household(
+            s, members=[NewPerson(f, last, y) for f, last, y in members], actor=ACTOR,
+            consent_version="1")
+        token = issue_card(s, person_id=people[0].id, actor=ACTOR).token if card else ""
+        return [p.id for p in people], token
+
+    return run_in_transaction(engine, work)
+
+
+def test_card_sign_in_with_one_session_needs_no_touch(rig: Rig) -> None:
+    ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
+    rig.touches.count = 0
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneMessage", QLabel).text() == "Welcome, Sam"
+    assert rig.find("doneDetail", QLabel).text() == "You're signed in."
+    assert rig.touches.count == 0
+    assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p", p=ids[0]) == 1
+
+
+def test_card_sign_in_with_three_sessions_needs_one_touch(qtbot, tmp_path: Path) -> None:
+    from schema.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'three.sqlite3'}")
+    upgrade(engine)
+    _sessions_now(
+        engine, [("Coffee morning", False), ("Housing surgery", False), ("Youth club", False)])
+    r = _build(qtbot, engine, tmp_path)
+    try:
+        ids, token = _family(engine, ("Sam", "Wilson", 1988), ("Kai", "Wilson", 2016))
+        r.touches.count = 0
+        r.scanner.show(token)
+        r.wait_for(r.kiosk.what)
+        assert "Housing surgery" in r.find("session1").text()
+        r.tap(r.find("session1"))
+        r.wait_for(r.kiosk.done)
+        assert r.touches.count == 1 <= GOALS["card"]
+        assert r.find("doneMessage", QLabel).text() == "Welcome, Sam"
+        assert r.sql("SELECT s.name FROM attendance a JOIN service s ON s.id = a.service_id "
+                     "WHERE a.person_id = :p", p=ids[0]) == "Housing surgery"
+    finally:
+        r.kiosk.shutdown()
+
+
+def test_find_me_single_person_in_seven_touches(rig: Rig) -> None:
+    ids, _ = _family(rig.engine, ("Samira", "Wilson", 1988), card=False)
+    rig.touches.count = 0
+    rig.tap(rig.kiosk.welcome.sign_in_button)
+    rig.type("Sam")
+    rig.enter()  # on to the second field
+    rig.type("W")
+    rig.qtbot.waitUntil(lambda: rig.shown("result0"))
+    assert rig.find("result0").text() == "Samira W. (1988)"
+    rig.tap(rig.find("result0"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.touches.count == 7 <= GOALS["find-me"]
+    assert rig.find("doneMessage", QLabel).text() == "Welcome, Samira"
+    # No card yet: one is offered, shown as a QR code, and it works next time.
+    rig.tap(rig.find("makeCardButton"))
+    rig.qtbot.waitUntil(lambda: rig.find("cardQr", QLabel).isVisible())
+    token = rig.sql("SELECT token FROM card WHERE person_id = :p", p=ids[0])
+    from kiosk.scanner import decode_qr
+
+    assert decode_qr(rig.find("cardQr", QLabel).pixmap().toImage()) == token
+
+
+def test_find_me_family_picks_who_is_here(rig: Rig) -> None:
+    ids, _ = _family(rig.engine, ("Lauren", "Lawrence", 1982), ("Gordon", "Lawrence", 1979),
+                     ("Ella", "Lawrence", 2015), card=False)
+    rig.touches.count = 0
+    rig.tap(rig.kiosk.welcome.sign_in_button)
+    rig.type("Lau")
+    rig.enter()
+    rig.type("1982")
+    rig.qtbot.waitUntil(lambda: rig.shown("result0"))
+    rig.tap(rig.find("result0"))
+    rig.wait_for(rig.kiosk.who)
+    toggles = rig.kiosk.who.toggles
+    assert [b.text() for b in toggles.values()] == ["Ella", "Gordon", "Lauren"][::-1] or \
+        sorted(b.text() for b in toggles.values()) == ["Ella", "Gordon", "Lauren"]
+    assert toggles[ids[0]].isChecked() and not toggles[ids[1]].isChecked()
+    rig.tap(toggles[ids[2]])  # Ella came too
+    rig.tap(rig.find("whoNextButton"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneDetail", QLabel).text() == "You and 1 other are signed in."
+    assert rig.touches.count == 12
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 2
+
+
+def test_new_family_of_four(rig: Rig) -> None:
+    rig.touches.count = 0
+    rig.tap(rig.kiosk.welcome.new_button)
+    rig.type("Amira")
+    rig.enter()
+    rig.type("K")
+    rig.enter()
+    rig.type("34")
+    rig.tap(rig.find("newNextButton"))
+    for name, age in (("Yusuf", "36"), ("Leila", "6"), ("Omar", "2")):
+        rig.type(name)
+        rig.enter()
+        rig.type(age)
+        rig.enter()  # adds them
+    rig.qtbot.wait(10)
+    assert [b.text() for b in rig.kiosk.w.findChildren(QPushButton)
+            if b.objectName().startswith("memberRemove") and b.isVisible()] == [
+        "Yusuf  ✕", "Leila  ✕", "Omar  ✕"]
+    rig.tap(rig.find("familyNextButton"))
+    assert rig.find("privacyNotice", QLabel).isVisible()
+    rig.tap(rig.find("agreeButton"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneMessage", QLabel).text() == "Welcome, Amira"
+    assert rig.find("doneDetail", QLabel).text() == "You and 3 others are signed in."
+    assert rig.touches.count <= GOALS["family of four"]
+    this_year = now_utc().year
+    with read_session(rig.engine) as s:
+        people = s.execute(text("SELECT first_name, last_name, birth_year, household_id "
+                                "FROM person ORDER BY id")).all()
+        assert [(p[0], p[1], p[2]) for p in people] == [
+            ("Amira", "K", this_year - 34), ("Yusuf", "K", this_year - 36),
+            ("Leila", "K", this_year - 6), ("Omar", "K", this_year - 2)]
+        assert len({p[3] for p in people}) == 1
+        assert s.execute(text("SELECT COUNT(*) FROM attendance")).scalar() == 4
+        assert s.execute(text("SELECT COUNT(*) FROM consent")).scalar() == 4
+    rig.family_touches = rig.touches.count  # type: ignore[attr-defined]
+
+
+def test_new_visitor_with_a_bad_year_gets_a_message_and_nothing_is_saved(rig: Rig) -> None:
+    rig.tap(rig.kiosk.welcome.new_button)
+    rig.type("Amira")
+    rig.enter()
+    rig.enter()
+    rig.type("1800")
+    rig.tap(rig.find("newNextButton"))
+    rig.qtbot.waitUntil(lambda: rig.kiosk.w.toast.isVisible())
+    assert "not a possible year of birth" in rig.kiosk.w.toast.text()
+    assert rig.kiosk.new.step == 0
+    assert rig.sql("SELECT COUNT(*) FROM person") == 0
+
+
+def test_just_count_me_is_anonymous(rig: Rig) -> None:
+    rig.tap(rig.kiosk.welcome.new_button)
+    rig.tap(rig.find("countMeButton"))
+    rig.wait_for(rig.kiosk.count)
+    rig.tap(rig.find("countPlus"))
+    rig.tap(rig.find("countPlus"))
+    assert rig.find("countValue", QLabel).text() == "Me + 2"
+    rig.tap(rig.find("countConfirm"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.sql("SELECT headcount FROM attendance WHERE person_id IS NULL") == 3
+    assert rig.sql("SELECT COUNT(*) FROM person") == 0
+
+
+def test_second_scan_later_signs_out(rig: Rig) -> None:
+    _ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    rig.tap(rig.find("doneButton"))
+    rig.wait_for(rig.kiosk.welcome)
+    rig.scanner.show(token)  # a double beep: still just signed in
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneDetail", QLabel).text() == "You're already signed in today."
+    # An hour later...
+    run_in_transaction(rig.engine, lambda s: s.execute(text(
+        "UPDATE attendance SET signed_in_at = :t"), {"t": (now_utc() - dt.timedelta(hours=1))
+                                                      .strftime("%Y-%m-%d %H:%M:%S.%f")}))
+    rig.scanner.show(token)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Sam")
+    assert rig.sql("SELECT COUNT(*) FROM attendance WHERE signed_out_at IS NOT NULL") == 1
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
+
+
+def test_sensitive_service_is_never_named_after_sign_in(qtbot, tmp_path: Path) -> None:
+    from schema.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'sensitive.sqlite3'}")
+    upgrade(engine)
+    _sessions_now(engine, [("Police beat surgery", True)])
+    r = _build(qtbot, engine, tmp_path)
+    try:
+        _ids, token = _family(engine, ("Sam", "Wilson", 1988))
+        r.scanner.show(token)
+        r.wait_for(r.kiosk.done)
+        shown = r.visible_text()
+        assert "Welcome, Sam" in shown
+        assert "Police" not in shown and "surgery" not in shown.lower()
+    finally:
+        r.kiosk.shutdown()
+
+
+def test_search_privacy_on_screen(rig: Rig) -> None:
+    for i in range(7):
+        _family(rig.engine, ("Sam", f"Walker{i}", 1980 + i), card=False)
+    _family(rig.engine, ("Sally", "Wright", 1990), ("Samuel", "Wright", 2017), card=False)
+    rig.tap(rig.kiosk.welcome.sign_in_button)
+    rig.type("Sa")
+    rig.enter()
+    rig.type("W")
+    rig.qtbot.wait(300)
+    assert not rig.shown("result0")  # under 3 letters: nothing
+    rig.tap(rig.kiosk.identify.first)
+    rig.type("m")
+    rig.qtbot.waitUntil(lambda: rig.shown("result4"))
+    results = [b.text() for b in rig.kiosk.w.findChildren(QPushButton)
+               if b.objectName().startswith("result") and b.isVisible()]
+    assert len(results) == 5
+    assert all(t.split()[1].endswith(".") and len(t.split()[1]) == 2 for t in results), results
+    assert "Walker" not in rig.visible_text()
+    assert "Samuel" not in rig.visible_text()  # a child is never listed
+
+
+def test_idle_reset_forgets_everything(qtbot, engine_one: Engine, tmp_path: Path) -> None:
+    r = _build(qtbot, engine_one, tmp_path, idle=1)
+    try:
+        _family(engine_one, ("Zanele", "Okafor", 1990), card=False)
+        r.tap(r.kiosk.welcome.sign_in_button)
+        r.type("Zanele")
+        r.enter()
+        r.type("Oka")
+        r.qtbot.waitUntil(lambda: r.shown("result0"))
+        assert "Zanele O. (1990)" in r.visible_text()
+        r.wait_for(r.kiosk.welcome, timeout=4000)
+        r.qtbot.wait(100)
+        everything = r.all_text()
+        assert "Zanele" not in everything and "Oka" not in everything
+        # The same for the new-visitor form and Have your say.
+        r.tap(r.kiosk.welcome.feedback_button)
+        r.type("My neighbour Zanele")
+        r.wait_for(r.kiosk.welcome, timeout=4000)
+        r.qtbot.wait(100)
+        assert "Zanele" not in r.all_text()
+    finally:
+        r.kiosk.shutdown()
+
+
+def _enter_pin(rig: Rig, pin: str) -> None:
+    for digit in pin:
+        rig.tap(rig.find(f"pin_{digit}"))
+    rig.tap(rig.find("pin_ok"))
+
+
+def test_staff_pin_lockout(rig: Rig) -> None:
+    run_in_transaction(rig.engine, lambda s: create_staff(s, name="Jo", role="staff",
+                                                          pin="2468", actor=ACTOR))
+    rig.tap(rig.kiosk.welcome.staff_button)
+    rig.wait_for(rig.kiosk.pin)
+    for _ in range(5):
+        _enter_pin(rig, "1111")
+        rig.qtbot.waitUntil(lambda: "didn't work" in rig.kiosk.w.toast.text())
+        rig.kiosk.w.toast.clear_now()
+    _enter_pin(rig, "2468")  # the right PIN, but the pad is locked now
+    rig.qtbot.waitUntil(lambda: "locked" in rig.kiosk.w.toast.text())
+    assert rig.kiosk.current() is rig.kiosk.pin
+    assert "●" not in rig.find("pinDots", QLabel).text()
+
+
+def test_referral_logged_from_staff_mode(rig: Rig) -> None:
+    ids, _ = _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    run_in_transaction(rig.engine, lambda s: (
+        create_staff(s, name="Jo", role="staff", pin="2468", actor=ACTOR),
+        get_or_create_partner(s, "Housing"), get_or_create_partner(s, "Food bank")))
+    rig.tap(rig.kiosk.welcome.staff_button)
+    _enter_pin(rig, "2468")
+    rig.wait_for(rig.kiosk.staff)
+    rig.touches.count = 0
+    rig.tap(rig.find("staffNav_referral"))
+    rig.qtbot.waitUntil(lambda: rig.shown("partner1"))
+    rig.tap(rig.find("referralSearch", QLineEdit))
+    rig.type("Pat")
+    results = rig.find("referralResults", QListWidget)
+    rig.qtbot.waitUntil(lambda: results.count() == 1)
+    rig.qtbot.mouseClick(results.viewport(), Qt.MouseButton.LeftButton,
+                         pos=results.visualItemRect(results.item(0)).center())
+    rig.tap(rig.find("partner1"))  # Housing (partners are listed by name)
+    rig.tap(rig.find("referralReason", QLineEdit))
+    rig.type("Damp")
+    rig.tap(rig.find("saveReferral"))
+    rig.qtbot.waitUntil(lambda: "Referral saved" in rig.kiosk.w.toast.text())
+    assert rig.touches.count <= 14
+    with read_session(rig.engine) as s:
+        row = s.execute(text("SELECT r.person_id, p.name, r.reason, r.status, r.follow_up_on, "
+                             "r.made_by_id FROM referral r JOIN referral_partner p "
+                             "ON p.id = r.partner_id")).one()
+    today = now_utc().astimezone(LONDON).date()
+    assert row[:4] == (ids[0], "Housing", "Damp", "made")
+    assert str(row[4]) == str(today + dt.timedelta(days=7)) and row[5] is not None
+    # Referrals never appear on the visitor's screens.
+    rig.tap(rig.find("exitStaffButton"))
+    rig.wait_for(rig.kiosk.welcome)
+    assert "Damp" not in rig.all_text()
+
+
+def test_database_away_mid_sign_in_keeps_it_in_the_outbox(rig: Rig, tmp_path: Path) -> None:
+    ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
+    store = rig.kiosk.store
+    store._retry.setInterval(200)
+    broken = make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'x.sqlite3'}")
+    store.set_engine(broken)
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneMessage", QLabel).text() == "Thank you!"
+    assert rig.kiosk.w.banner.isVisible()
+    assert len(store.outbox) == 1
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 0
+    rig.qtbot.wait(600)  # retries fail while it is away
+    assert len(store.outbox) == 1
+    store.set_engine(rig.engine)
+    rig.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    rig.qtbot.waitUntil(lambda: not rig.kiosk.w.banner.isVisible())
+    assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p", p=ids[0]) == 1
+    store.drain()  # replaying again changes nothing
+    rig.qtbot.wait(300)
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
+
+
+def test_kiosk_mode_cannot_be_closed(rig: Rig) -> None:
+    rig.kiosk.w.allow_close = False
+    rig.kiosk.w.close()
+    assert rig.kiosk.w.isVisible()
+    rig.qtbot.keyClick(rig.kiosk.w, Qt.Key.Key_Escape)
+    assert rig.kiosk.w.isVisible()
+    rig.kiosk.w.allow_close = True
+
+
+def test_every_control_has_an_accessible_name_and_touch_size(rig: Rig) -> None:
+    k = rig.kiosk
+    for screen in (k.welcome, k.identify, k.new, k.count, k.feedback, k.pin, k.done):
+        k.go(screen)
+        rig.qtbot.wait(50)
+        for b in k.w.findChildren(QPushButton):
+            if b.isVisible():
+                assert b.accessibleName(), b.objectName()
+                assert b.height() >= 64, (b.objectName(), b.height())
+        for e in k.w.findChildren(QLineEdit):
+            if e.isVisible():
+                assert e.accessibleName() and e.height() >= 64, e.objectName()
+    for area in k.w.findChildren(QListWidget):
+        assert area.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
