@@ -1,0 +1,76 @@
+"""Card readers: the keyboard-wedge burst, QR decoding, and the outbox surviving a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QTransform
+from PySide6.QtWidgets import QApplication, QLineEdit
+
+from kiosk.scanner import WedgeScanner, decode_qr
+from kiosk.store import Outbox
+from kiosk.widgets import qr_pixmap
+from schema.cards import new_token
+
+
+def test_wedge_scanner_catches_a_burst_whatever_has_focus(qtbot) -> None:
+    field = QLineEdit()
+    qtbot.addWidget(field)
+    field.show()
+    field.activateWindow()
+    qtbot.waitUntil(field.isActiveWindow)
+    field.setFocus()
+    scanner = WedgeScanner(QApplication.instance())
+    try:
+        token = new_token()
+        with qtbot.waitSignal(scanner.token_read, timeout=2000) as got:
+            qtbot.keyClicks(field, token)
+            qtbot.keyClick(field, Qt.Key.Key_Return)
+        assert got.args == [token]
+        assert field.text() == ""  # nothing of the token leaked into the focused field
+
+        # A person typing is not a card: keys that looked like a prefix are handed back.
+        qtbot.keyClicks(field, "Dave")
+        assert field.text() == "Dave"
+        field.clear()
+        qtbot.keyClicks(field, "DR")
+        qtbot.wait(300)  # too slow for a scanner: the held keys go to the field
+        qtbot.keyClicks(field, "ew")
+        assert field.text() == "DRew"
+        # A burst with the prefix that is not a whole token is dropped, not emitted.
+        field.clear()
+        with qtbot.assertNotEmitted(scanner.token_read, wait=200):
+            qtbot.keyClicks(field, "DRP-SHORT")
+            qtbot.keyClick(field, Qt.Key.Key_Return)
+    finally:
+        QApplication.instance().removeEventFilter(scanner)
+
+
+def test_camera_decoder_reads_a_card_qr(qtbot) -> None:
+    token = new_token()
+    image = qr_pixmap(token, 300).toImage()
+    assert decode_qr(image) == token
+    # As a camera sees it: small, turned on its side, on a grey desk, in a big frame.
+    frame = QImage(1280, 720, QImage.Format.Format_RGB32)
+    frame.fill(QColor("#8a8f94"))
+    painter = QPainter(frame)
+    painter.drawImage(700, 200, image.transformed(QTransform().rotate(90)).scaled(240, 240))
+    painter.end()
+    assert decode_qr(frame) == token
+    blank = QImage(640, 480, QImage.Format.Format_RGB32)
+    blank.fill(QColor("white"))
+    assert decode_qr(blank) is None
+
+
+def test_outbox_survives_a_restart_and_skips_a_torn_line(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.jsonl"
+    box = Outbox(path)
+    first = box.add("scan", token="DRP-X", at="2026-01-01T10:00:00+00:00")
+    box.add("anonymous", headcount=2)
+    with path.open("a") as fh:
+        fh.write('{"id": "torn", "kind": "sc')  # the power went mid-write
+    again = Outbox(path)
+    assert [e["kind"] for e in again.entries()] == ["scan", "anonymous"]
+    again.remove(first)
+    assert [e["kind"] for e in Outbox(path).entries()] == ["anonymous"]
