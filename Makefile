@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system venv lint bench clean
+.PHONY: run test system venv lint bench screenshots clean
 
 run: system venv
 	$(BIN)/dropin-admin init --demo --if-empty
@@ -28,6 +28,9 @@ $(STAMP): pyproject.toml
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+screenshots: system venv
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m kiosk.screenshots --out docs/screenshots
 
 bench: venv
 	$(BIN)/python -m bench.report_bench

@@ -184,6 +184,11 @@ class ScreenStack(QStackedWidget):
         current = self.currentWidget()
         return current.minimumSizeHint() if current else super().minimumSizeHint()
 
+    def heightForWidth(self, width: int) -> int:
+        # QStackedLayout answers with the tallest page; the scroll area must see this one.
+        current = self.currentWidget()
+        return current.heightForWidth(width) if current and current.hasHeightForWidth() else -1
+
 
 class KioskWindow(QWidget):
     """The window: a banner, the screens, the embedded keyboard and the toast."""
@@ -371,12 +376,17 @@ class Kiosk(QObject):
 
     def go(self, screen: Screen) -> None:
         self.w.stack.setCurrentWidget(screen)
-        self.w.scroll.verticalScrollBar().setValue(0)
         field = screen.first_field()
         if field is not None:
             field.setFocus()
         else:
-            self.w.setFocus()
+            focused = QApplication.focusWidget()
+            if focused is not None:
+                focused.clearFocus()
+            self.w.keyboard.hide()
+        bar = self.w.scroll.verticalScrollBar()
+        bar.setValue(0)
+        QTimer.singleShot(0, lambda: bar.setValue(0))
         if screen is not self.done:
             self.done_timer.stop()
 

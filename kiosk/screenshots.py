@@ -130,6 +130,10 @@ def _shoot_all(app, engine, tmp: Path, token: str, out: Path, width: int,
     shot("new-household", lambda: (k.new.you_next.click(), k.new_add_member("Yusuf", "6"),
                                    k.new_add_member("Leila", "2")))
     shot("new-consent", lambda: k.new.family_next.click())
+    k.new.agree_button.click()
+    settle(600)
+    shot("new-done-card-offer", lambda: tap("session0"), 900)
+    shot("new-card", lambda: tap("makeCardButton"), 900)
     k.reset()
     shot("count-me", lambda: (k.go(k.count), k.count.plus.click(), k.count.plus.click()))
     k.reset()
