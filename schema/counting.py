@@ -10,10 +10,11 @@ The rules, in short:
 * every breakdown row is distinct within itself: rows do not add up to the total;
 * longer periods are counted distinctly over the whole period, never summed.
 
-Whole calendar months are read from the ``support_month`` roll-up (one row per
-person, household, site and service per month, kept in step with every
-attendance); only the days at the ragged ends of a period come from
-``attendance`` itself. Nothing here loads rows as ORM objects.
+Whole calendar years and months are read from the ``support_rollup`` table (per
+person and household, per site, per service and, for months, per site and service;
+kept in step with every attendance); only the days at the ragged ends of a period
+come from ``attendance`` itself, and referrals always come from ``referral``.
+Nothing here loads rows as ORM objects.
 """
 
 from __future__ import annotations
@@ -33,11 +34,18 @@ from schema.tables import Attendance
 
 # --- keeping the roll-ups in step --------------------------------------------------
 
-_UPSERT_MONTH = text(
-    "INSERT INTO support_month (month, person_id, household_id, site_id, service_id, visits) "
-    "VALUES (:month, :person, :household, :site, :service, 1) "
-    "ON CONFLICT (month, person_id, household_id, site_id, service_id) "
-    "DO UPDATE SET visits = support_month.visits + 1"
+_UPSERT_ROLLUP = text(
+    "INSERT INTO support_rollup (months, period_start, site_id, service_id, person_id, "
+    "household_id, visits) VALUES "
+    "(1, :month, 0, 0, :person, :household, 1), "
+    "(1, :month, :site, 0, :person, :household, 1), "
+    "(1, :month, 0, :service, :person, :household, 1), "
+    "(1, :month, :site, :service, :person, :household, 1), "
+    "(12, :year, 0, 0, :person, :household, 1), "
+    "(12, :year, :site, 0, :person, :household, 1), "
+    "(12, :year, 0, :service, :person, :household, 1) "
+    "ON CONFLICT (months, period_start, site_id, service_id, person_id, household_id) "
+    "DO UPDATE SET visits = support_rollup.visits + excluded.visits"
 )
 _UPSERT_FIRST = text(
     "INSERT INTO first_support (person_id, first_date) VALUES (:person, :on) "
@@ -58,9 +66,10 @@ def note_attendance(s: Session, att: Attendance) -> None:
     if att.person_id is None:
         return
     s.execute(
-        _UPSERT_MONTH,
-        {"month": month_start(att.local_date), "person": att.person_id,
-         "household": att.household_id, "site": att.site_id, "service": att.service_id},
+        _UPSERT_ROLLUP,
+        {"month": month_start(att.local_date), "year": att.local_date.replace(month=1, day=1),
+         "person": att.person_id, "household": att.household_id, "site": att.site_id,
+         "service": att.service_id},
     )
     note_support(s, person_id=att.person_id, household_id=att.household_id,  # type: ignore[arg-type]
                  on=att.local_date)
@@ -76,20 +85,42 @@ def _ids(values: list[int]) -> str:
     return ",".join(str(int(v)) for v in values) or "NULL"
 
 
-_MONTH_OF = {
-    "sqlite": "date(local_date, 'start of month')",
-    "postgresql": "CAST(date_trunc('month', local_date) AS date)",
+_START_OF = {
+    "sqlite": "date({col}, 'start of {unit}')",
+    "postgresql": "CAST(date_trunc('{unit}', {col}) AS date)",
 }
+_ROLLUP_COLUMNS = "months, period_start, site_id, service_id, person_id, household_id, visits"
+# The grains derived from the month (site, service) cells: (months, site, service) of the
+# new rows, each from the finest grain already written.
+_DERIVED = (
+    (1, "site_id", "0", "months = 1 AND site_id > 0 AND service_id > 0"),
+    (1, "0", "service_id", "months = 1 AND site_id > 0 AND service_id > 0"),
+    (1, "0", "0", "months = 1 AND site_id > 0 AND service_id = 0"),
+    (12, "0", "0", "months = 1 AND site_id = 0 AND service_id = 0"),
+    (12, "site_id", "0", "months = 1 AND site_id > 0 AND service_id = 0"),
+    (12, "0", "service_id", "months = 1 AND site_id = 0 AND service_id > 0"),
+)
 
 
 def _rebuild(s: Session, where: str, first_where: str, household_where: str) -> None:
-    month_of = _MONTH_OF[s.get_bind().dialect.name]
-    s.execute(text(f"DELETE FROM support_month WHERE {where}"))
+    """Recompute the roll-up rows matching ``where`` (a condition on ``person_id`` /
+    ``household_id``: every grain keeps both, so it selects the same people's rows in
+    ``attendance`` and in every grain) and the first-support rows matching the others."""
+    start_of = _START_OF[s.get_bind().dialect.name]
+    s.execute(text(f"DELETE FROM support_rollup WHERE {where}"))
+    month_of = start_of.format(col="local_date", unit="month")
     s.execute(text(
-        "INSERT INTO support_month (month, person_id, household_id, site_id, service_id, visits) "
-        f"SELECT {month_of}, person_id, household_id, site_id, service_id, COUNT(*) "
-        f"FROM attendance WHERE person_id IS NOT NULL AND {where} GROUP BY 1, 2, 3, 4, 5"
+        f"INSERT INTO support_rollup ({_ROLLUP_COLUMNS}) "
+        f"SELECT 1, {month_of}, site_id, service_id, person_id, household_id, COUNT(*) "
+        f"FROM attendance WHERE person_id IS NOT NULL AND {where} GROUP BY 2, 3, 4, 5, 6"
     ))
+    for months, site, service, source in _DERIVED:
+        start = "period_start" if months == 1 else start_of.format(col="period_start", unit="year")
+        s.execute(text(
+            f"INSERT INTO support_rollup ({_ROLLUP_COLUMNS}) "
+            f"SELECT {months}, {start}, {site}, {service}, person_id, household_id, SUM(visits) "
+            f"FROM support_rollup WHERE {source} AND {where} GROUP BY 2, 3, 4, 5, 6"
+        ))
     s.execute(text(f"DELETE FROM first_support WHERE {first_where}"))
     s.execute(text(
         "INSERT INTO first_support (person_id, first_date) SELECT person_id, MIN(local_date) "
@@ -111,7 +142,7 @@ def refresh_person_rollups(s: Session, person_ids: list[int]) -> None:
     """Recompute the roll-ups of these people (after a merge or a correction)."""
     ids = _ids(person_ids)
     households = s.execute(text(
-        f"SELECT DISTINCT household_id FROM support_month WHERE person_id IN ({ids}) "
+        f"SELECT DISTINCT household_id FROM support_rollup WHERE person_id IN ({ids}) "
         f"UNION SELECT DISTINCT household_id FROM attendance WHERE person_id IN ({ids}) "
         f"UNION SELECT DISTINCT household_id FROM referral WHERE person_id IN ({ids})"
     )).scalars().all()
@@ -120,14 +151,19 @@ def refresh_person_rollups(s: Session, person_ids: list[int]) -> None:
 
 
 def refresh_household_rollups(s: Session, household_ids: list[int]) -> None:
-    """Recompute the roll-ups touching these households (after a household merge)."""
-    people = s.execute(text(
-        f"SELECT DISTINCT person_id FROM attendance WHERE household_id IN ({_ids(household_ids)}) "
-        f"AND person_id IS NOT NULL UNION SELECT DISTINCT person_id FROM referral "
-        f"WHERE household_id IN ({_ids(household_ids)})"
-    )).scalars().all()
+    """Recompute the roll-ups touching these households (after a household merge).
+
+    Every roll-up row of these households belongs to someone who attended with one
+    of them, so the whole roll-up of those people is rebuilt (found through the
+    person index, not by scanning the roll-up for the households)."""
     ids = _ids(household_ids)
-    _rebuild(s, f"household_id IN ({ids})", f"person_id IN ({_ids(list(people))})",
+    people = s.execute(text(
+        f"SELECT DISTINCT person_id FROM attendance WHERE household_id IN ({ids}) "
+        f"AND person_id IS NOT NULL UNION SELECT DISTINCT person_id FROM referral "
+        f"WHERE household_id IN ({ids})"
+    )).scalars().all()
+    person_ids = _ids(list(people))
+    _rebuild(s, f"person_id IN ({person_ids})", f"person_id IN ({person_ids})",
              f"household_id IN ({ids})")
 
 
@@ -283,30 +319,74 @@ def _filter_sql(f: Filters, alias: str = "") -> str:
     return out
 
 
-def _support_union(period: Period, f: Filters, params: dict[str, Any]) -> str:
-    """SQL for (person_id, household_id, site_id, service_id, visits) rows of named
-    support in the period: whole months from the roll-up, ragged ends from
-    attendance, and referrals (with no visits)."""
-    flt = _filter_sql(f)
-    first_full = period.start if period.start.day == 1 else next_month(period.start)
-    after_full = month_start(period.end + dt.timedelta(days=1))
+# A grain picks, for sites and for services independently, all of them together (ALL),
+# each one separately (EACH) or the one of the filter (FILTERED, bound as :site/:service).
+ALL, EACH, FILTERED = "all", "each", "filtered"
+
+
+def split_period(period: Period, years: bool = True) -> tuple[list[tuple[int, dt.date]],
+                                                             list[tuple[dt.date, dt.date]]]:
+    """Cut a period into whole calendar years (when ``years``) and months, as
+    ``(months, first day)`` roll-up periods, and the ragged runs of days left over."""
+    whole: list[tuple[int, dt.date]] = []
+    days: list[tuple[dt.date, dt.date]] = []
+    day = period.start
+    while day <= period.end:
+        after = next_month(day) if day.day == 1 else day
+        if years and (day.month, day.day) == (1, 1) and dt.date(day.year, 12, 31) <= period.end:
+            whole.append((12, day))
+            day = dt.date(day.year + 1, 1, 1)
+        elif day.day == 1 and after - dt.timedelta(days=1) <= period.end:
+            whole.append((1, day))
+            day = after
+        else:
+            stop = min(period.end, next_month(month_start(day)) - dt.timedelta(days=1))
+            if days and days[-1][1] + dt.timedelta(days=1) == day:
+                days[-1] = (days[-1][0], stop)
+            else:
+                days.append((day, stop))
+            day = stop + dt.timedelta(days=1)
+    return whole, days
+
+
+def _support_rows(period: Period, site: str, service: str, params: dict[str, Any]) -> str:
+    """SQL for (site_id, service_id, person_id, household_id, visits) rows of named support
+    in the period at one grain (``site``/``service``: ALL, EACH or FILTERED; ALL reads 0):
+    whole years and months from the roll-up, ragged days from attendance, and referrals
+    (with no visits). Rows are not distinct: count them with COUNT(DISTINCT ...)."""
+    # Years hold no (site, service) cells: such a grain is read from the months.
+    whole, days = split_period(period, years=ALL in (site, service))
+    rollup = ""
+    for dim, sel in (("site", site), ("service", service)):
+        rollup += {ALL: f" AND {dim}_id = 0", EACH: f" AND {dim}_id > 0",
+                   FILTERED: f" AND {dim}_id = :{dim}"}[sel]
+    raw_cols = ""
+    raw_where = ""
+    for dim, sel in (("site", site), ("service", service)):
+        raw_cols += f"0 AS {dim}_id, " if sel == ALL else f"{dim}_id, "
+        raw_where += {ALL: "", EACH: f" AND {dim}_id IS NOT NULL",
+                      FILTERED: f" AND {dim}_id = :{dim}"}[sel]
     parts = []
-    att = ("SELECT person_id, household_id, site_id, service_id, 1 AS visits FROM attendance "
-           "WHERE person_id IS NOT NULL AND local_date BETWEEN {a} AND {b}" + flt)
-    if first_full < after_full:
-        params.update(m_lo=first_full, m_hi=after_full)
-        parts.append("SELECT person_id, household_id, site_id, service_id, visits "
-                     "FROM support_month WHERE month >= :m_lo AND month < :m_hi" + flt)
-        if period.start < first_full:
-            params.update(e1a=period.start, e1b=first_full - dt.timedelta(days=1))
-            parts.append(att.format(a=":e1a", b=":e1b"))
-        if after_full <= period.end:
-            params.update(e2a=after_full, e2b=period.end)
-            parts.append(att.format(a=":e2a", b=":e2b"))
-    else:
-        parts.append(att.format(a=":p_start", b=":p_end"))
-    parts.append("SELECT person_id, household_id, site_id, service_id, 0 AS visits "
-                 "FROM referral WHERE local_date BETWEEN :p_start AND :p_end" + flt)
+    for months in (12, 1):
+        starts = [start for m, start in whole if m == months]
+        if starts:
+            names = []
+            for start in starts:
+                names.append(f":r{months}_{start:%Y%m%d}")
+                params[names[-1][1:]] = start
+            parts.append(
+                "SELECT site_id, service_id, person_id, household_id, visits FROM support_rollup "
+                f"WHERE months = {months} AND period_start IN ({', '.join(names)}){rollup}"
+            )
+    for a, b in days:
+        params[f"d_{a:%Y%m%d}"], params[f"d_{b:%Y%m%d}"] = a, b
+        parts.append(
+            f"SELECT {raw_cols}person_id, household_id, 1 AS visits FROM attendance "
+            f"WHERE local_date BETWEEN :d_{a:%Y%m%d} AND :d_{b:%Y%m%d} "
+            f"AND person_id IS NOT NULL{raw_where}"
+        )
+    parts.append(f"SELECT {raw_cols}person_id, household_id, 0 AS visits FROM referral "
+                 f"WHERE local_date BETWEEN :p_start AND :p_end{raw_where}")
     return " UNION ALL ".join(parts)
 
 
@@ -320,11 +400,27 @@ def _age_band_sql() -> str:
     return f"CASE {whens} WHEN p.age_band IS NOT NULL THEN p.age_band ELSE '{UNKNOWN}' END"
 
 
+def _anonymous_sql(conn: Session | Connection, f: Filters) -> str:
+    # SQLite would rather answer "person_id IS NULL" through the person index (every
+    # anonymous row of all time); name the partial index of anonymous rows instead.
+    dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
+    table = ("attendance INDEXED BY ix_attendance_anonymous" if dialect == "sqlite"
+             else "attendance")
+    return (f"SELECT site_id, service_id, SUM(headcount) FROM {table} WHERE person_id IS NULL "
+            "AND local_date BETWEEN :p_start AND :p_end" + _filter_sql(f) +
+            " GROUP BY site_id, service_id")
+
+
 def report(conn: Session | Connection, period: Period, filters: Filters | None = None) -> Report:
     """Every figure of DESIGN section 3 for ``period`` and ``filters``.
 
     Age is the age a person reaches in the year the period ends (only the birth
     year is kept). A district is the outward half of the household's postcode.
+
+    Each group of figures is read at its own grain of the roll-up: the headline, age
+    band and district figures per person and household, the service rows per service,
+    the site rows per site (narrowed to the filters). Every figure is a
+    COUNT(DISTINCT ...) or a SUM over the whole period, never a sum of counts.
     """
     f = filters or Filters()
     params: dict[str, Any] = {
@@ -334,34 +430,34 @@ def report(conn: Session | Connection, period: Period, filters: Filters | None =
         "service": f.service_id,
         "end_year": period.end.year,
     }
-    union = _support_union(period, f, params)
+    site_sel = ALL if f.site_id is None else FILTERED
+    service_sel = ALL if f.service_id is None else FILTERED
+    rows = _support_rows(period, site_sel, service_sel, params)
     rep = Report(period=period, filters=f)
     run = conn.execute
 
-    # One pass over the period's support: per person and household, with visits.
-    per_person = (
-        f"SELECT person_id, household_id, SUM(visits) AS visits FROM ({union}) u "
-        "GROUP BY person_id, household_id"
-    )
+    if f == Filters():
+        # Unfiltered, a person (household) whose first support ever falls in the period
+        # is supported in it: count the first-support dates, no join needed.
+        new = ("(SELECT COUNT(*) FROM first_support WHERE first_date BETWEEN :p_start AND :p_end), "
+               "(SELECT COUNT(*) FROM household_first_support "
+               "WHERE first_date BETWEEN :p_start AND :p_end)")
+        joins = ""
+    else:
+        new = ("COUNT(DISTINCT CASE WHEN fs.first_date >= :p_start THEN u.person_id END), "
+               "COUNT(DISTINCT CASE WHEN hf.first_date >= :p_start THEN u.household_id END)")
+        joins = (" LEFT JOIN first_support fs ON fs.person_id = u.person_id "
+                 "LEFT JOIN household_first_support hf ON hf.household_id = u.household_id")
     row = run(text(
-        f"WITH pp AS MATERIALIZED ({per_person}) "
-        "SELECT COUNT(DISTINCT pp.person_id), COUNT(DISTINCT pp.household_id), "
-        "COALESCE(SUM(pp.visits), 0), "
-        "COUNT(DISTINCT CASE WHEN fs.first_date >= :p_start THEN pp.person_id END), "
-        "COUNT(DISTINCT CASE WHEN hf.first_date >= :p_start THEN pp.household_id END) "
-        "FROM pp LEFT JOIN first_support fs ON fs.person_id = pp.person_id "
-        "LEFT JOIN household_first_support hf ON hf.household_id = pp.household_id"
+        "SELECT COUNT(DISTINCT u.person_id), COUNT(DISTINCT u.household_id), "
+        f"COALESCE(SUM(u.visits), 0), {new} FROM ({rows}) u{joins}"
     ), params).one()
     rep.individuals, rep.families, named_visits, rep.new_individuals, rep.new_families = (
         int(x or 0) for x in row
     )
 
     anon_by: dict[tuple[int, int], int] = {}
-    for site_id, service_id, n in run(text(
-        "SELECT site_id, service_id, SUM(headcount) FROM attendance WHERE person_id IS NULL "
-        "AND local_date BETWEEN :p_start AND :p_end" + _filter_sql(f) +
-        " GROUP BY site_id, service_id"
-    ), params):
+    for site_id, service_id, n in run(text(_anonymous_sql(conn, f)), params):
         anon_by[(site_id, service_id)] = int(n)
     rep.anonymous_visits = sum(anon_by.values())
     rep.visits = named_visits + rep.anonymous_visits
@@ -370,10 +466,13 @@ def report(conn: Session | Connection, period: Period, filters: Filters | None =
         "service": dict(run(text("SELECT id, name FROM service")).all()),
         "site": dict(run(text("SELECT id, name FROM site")).all()),
     }
+    grains = {"service": (site_sel, EACH if f.service_id is None else FILTERED),
+              "site": (EACH if f.site_id is None else FILTERED, service_sel)}
     for dim, target in (("service", rep.by_service), ("site", rep.by_site)):
+        by = _support_rows(period, *grains[dim], params)
         for key_id, fam, ind, vis in run(text(
             f"SELECT {dim}_id, COUNT(DISTINCT household_id), COUNT(DISTINCT person_id), "
-            f"SUM(visits) FROM ({union}) u WHERE {dim}_id IS NOT NULL GROUP BY {dim}_id"
+            f"SUM(visits) FROM ({by}) u GROUP BY {dim}_id"
         ), params):
             target[names[dim][key_id]] = Row(int(fam), int(ind), int(vis))
         for (site_id, service_id), n in anon_by.items():
@@ -384,10 +483,9 @@ def report(conn: Session | Connection, period: Period, filters: Filters | None =
         target.update(ordered)
 
     for band, fam, ind, vis in run(text(
-        f"WITH pp AS MATERIALIZED ({per_person}) "
-        f"SELECT {_age_band_sql()} AS band, COUNT(DISTINCT pp.household_id), "
-        "COUNT(DISTINCT pp.person_id), SUM(pp.visits) "
-        "FROM pp JOIN person p ON p.id = pp.person_id GROUP BY 1"
+        f"SELECT {_age_band_sql()} AS band, COUNT(DISTINCT u.household_id), "
+        f"COUNT(DISTINCT u.person_id), SUM(u.visits) "
+        f"FROM ({rows}) u JOIN person p ON p.id = u.person_id GROUP BY 1"
     ), params):
         rep.by_age_band[band] = Row(int(fam), int(ind), int(vis))
     from schema.people import AGE_BANDS
@@ -396,10 +494,9 @@ def report(conn: Session | Connection, period: Period, filters: Filters | None =
     rep.by_age_band = {k: rep.by_age_band[k] for k in order if k in rep.by_age_band}
 
     for district, fam, ind, vis in run(text(
-        f"WITH pp AS MATERIALIZED ({per_person}) "
-        f"SELECT COALESCE(h.postcode_district, '{UNKNOWN}'), COUNT(DISTINCT pp.household_id), "
-        "COUNT(DISTINCT pp.person_id), SUM(pp.visits) "
-        "FROM pp JOIN household h ON h.id = pp.household_id GROUP BY 1"
+        f"SELECT COALESCE(h.postcode_district, '{UNKNOWN}'), COUNT(DISTINCT u.household_id), "
+        "COUNT(DISTINCT u.person_id), SUM(u.visits) "
+        f"FROM ({rows}) u JOIN household h ON h.id = u.household_id GROUP BY 1"
     ), params):
         rep.by_district[district] = Row(int(fam), int(ind), int(vis))
     rep.by_district = dict(sorted(rep.by_district.items(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -166,7 +166,12 @@ class Attendance(SQLModel, table=True):
             "(person_id IS NOT NULL AND household_id IS NOT NULL AND headcount = 1)",
             name="attendance_named_or_anonymous",
         ),
-        Index("ix_attendance_date_person", "local_date", "person_id", "household_id"),
+        # Covers the ragged days of a report period.
+        Index("ix_attendance_date_person", "local_date", "person_id", "household_id", "site_id",
+              "service_id"),
+        # Anonymous head-counts by date (reports).
+        Index("ix_attendance_anonymous", "local_date", "site_id", "service_id", "headcount",
+              sqlite_where=text("person_id IS NULL"), postgresql_where=text("person_id IS NULL")),
         Index("ix_attendance_person", "person_id"),
         Index("ix_attendance_household", "household_id"),
         Index("ix_attendance_session", "session_id"),
@@ -186,22 +191,32 @@ class Attendance(SQLModel, table=True):
     staff_id: int | None = Field(default=None, foreign_key="staff_user.id")
 
 
-class SupportMonth(SQLModel, table=True):
-    """Roll-up kept in step with ``attendance``: one row per person, household,
-    site and service in each calendar month, with the number of visits.
+class SupportRollup(SQLModel, table=True):
+    """Roll-up kept in step with named ``attendance``: per calendar month
+    (``months`` = 1) and per calendar year (``months`` = 12), one row per person and
+    household (as at the time) and per site and service, with the number of visits.
 
-    Reports read whole months from here and only the ragged ends of a period from
-    ``attendance``; ``counting.rebuild_rollup`` recreates it from scratch.
+    ``site_id`` / ``service_id`` 0 means "all sites" / "all services", so each period
+    holds several grains of the same attendances: (0, 0) per person and household,
+    (site, 0) per site, (0, service) per service and, for months only, (site, service).
+    Reports read the coarsest grain that answers a question; only the ragged days
+    at the ends of a period come from ``attendance``. Referrals are not rolled up.
+    ``counting.rebuild_rollups`` recreates the table from scratch.
     """
 
-    __tablename__ = "support_month"
-    __table_args__ = (Index("ix_support_month_person", "person_id"),)
+    __tablename__ = "support_rollup"
+    __table_args__ = (
+        CheckConstraint("months IN (1, 12)", name="rollup_months"),
+        Index("ix_support_rollup_person", "person_id"),
+        {"sqlite_with_rowid": False},
+    )
 
-    month: dt.date = Field(primary_key=True)  # first day of the month
+    months: int = Field(primary_key=True)  # 1: a calendar month, 12: a calendar year
+    period_start: dt.date = Field(primary_key=True)  # 1 January or the 1st of the month
+    site_id: int = Field(primary_key=True)  # 0: all sites (no foreign key)
+    service_id: int = Field(primary_key=True)  # 0: all services
     person_id: int = Field(primary_key=True, foreign_key="person.id")
     household_id: int = Field(primary_key=True, foreign_key="household.id")
-    site_id: int = Field(primary_key=True, foreign_key="site.id")
-    service_id: int = Field(primary_key=True, foreign_key="service.id")
     visits: int = 0
 
 
