@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.screens.visitor import Screen, _clear_layout, _line
-from kiosk.widgets import button, kinetic, label, qr_pixmap
+from kiosk.widgets import button, kinetic, label, qr_pixmap, slot
 
 
 class PinScreen(Screen):
@@ -51,7 +51,7 @@ class PinScreen(Screen):
             b = button(text, f"pin_{key}", role="primary" if key == "ok" else "key",
                        accessible=text)
             b.setMinimumHeight(84)
-            b.clicked.connect(lambda _=False, k=key: self._key(k))
+            b.clicked.connect(slot(self._key, key))
             pad.addWidget(b, i // 3, i % 3)
         wrap = QHBoxLayout()
         wrap.addStretch(1)
@@ -99,8 +99,10 @@ class PersonPicker(QWidget):
         lay.addWidget(self.field)
         lay.addWidget(self.list, 1)
         self.field.textChanged.connect(self.search)
-        self.list.itemClicked.connect(
-            lambda item: self.picked.emit(item.data(Qt.ItemDataRole.UserRole), item.text()))
+        self.list.itemClicked.connect(self._clicked)
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        self.picked.emit(item.data(Qt.ItemDataRole.UserRole), item.text())
 
     def show_results(self, rows: list[tuple[int, str]]) -> None:
         self.list.clear()
@@ -160,7 +162,7 @@ class StaffScreen(Screen):
             self.nav_group.addButton(b)
             self.nav[key] = b
             nav.addWidget(b)
-            b.clicked.connect(lambda _=False, k=key: self.show_page(k))
+            b.clicked.connect(slot(self.show_page, key))
         nav.addStretch(1)
         nav_box = QWidget()
         nav_box.setLayout(nav)
@@ -286,10 +288,17 @@ class StaffScreen(Screen):
         self.ref_picker.picked.connect(self._ref_pick)
         self.card_picker.picked.connect(self._card_pick)
         self.save_referral.clicked.connect(self._save_referral)
-        self.issue_button.clicked.connect(
-            lambda: self.card_person is not None and self.issue_card.emit(self.card_person))
+        self.issue_button.clicked.connect(slot(self._issue))
         self.print_button.clicked.connect(self.print_card)
         self.show_page("room")
+
+    def _issue(self) -> None:
+        if self.card_person is not None:
+            self.issue_card.emit(self.card_person)
+
+    def _hand(self, session_id: int) -> None:
+        if self.hand_person is not None:
+            self.hand_sign_in.emit(self.hand_person, session_id)
 
     def first_field(self) -> QWidget | None:
         return {"signin": self.hand_picker.field, "referral": self.ref_picker.field,
@@ -325,8 +334,7 @@ class StaffScreen(Screen):
         _clear_layout(self.hand_sessions)
         for i, (session_id, name) in enumerate(sessions):
             b = button(name, f"handSession{i}", role="choice")
-            b.clicked.connect(lambda _=False, s=session_id: self.hand_person is not None
-                              and self.hand_sign_in.emit(self.hand_person, s))
+            b.clicked.connect(slot(self._hand, session_id))
             self.hand_sessions.addWidget(b)
 
     def _ref_pick(self, person_id: int, text: str) -> None:

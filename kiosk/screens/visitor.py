@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.widgets import button, label, qr_pixmap
+from kiosk.widgets import button, label, qr_pixmap, slot
 
 
 class Screen(QWidget):
@@ -171,7 +171,7 @@ class IdentifyScreen(Screen):
         for i, (person_id, text) in enumerate(matches):
             b = button(text, f"result{i}", role="result",
                        accessible=self.tr("That's me: %s") % text)
-            b.clicked.connect(lambda _=False, p=person_id: self.picked.emit(p))
+            b.clicked.connect(slot(self.picked.emit, person_id))
             self.results.addWidget(b)
         if searched and not matches:
             self.results.addWidget(label(self.tr("No match yet. Check the spelling, or tap "
@@ -227,11 +227,13 @@ class WhoScreen(Screen):
         self.add_button.clicked.connect(self._add)
         self.new_name.returnPressed.connect(self.new_year.setFocus)
         self.new_year.returnPressed.connect(self._add)
-        self.next_button.clicked.connect(
-            lambda: self.confirm.emit([p for p, b in self.toggles.items() if b.isChecked()]))
+        self.next_button.clicked.connect(slot(self._confirm))
 
     def _add(self) -> None:
         self.add_member.emit(self.new_name.text(), self.new_year.text())
+
+    def _confirm(self) -> None:
+        self.confirm.emit([p for p, b in self.toggles.items() if b.isChecked()])
 
     def show_household(self, members: list[tuple[int, str]], selected: set[int]) -> None:
         _clear_layout(self.grid)
@@ -288,7 +290,7 @@ class WhatForScreen(Screen):
         columns = 2 if len(sessions) <= 4 else 3
         for i, (session_id, name, times) in enumerate(sessions):
             b = button(f"{name}\n{times}", f"session{i}", role="tile", accessible=name)
-            b.clicked.connect(lambda _=False, s=session_id: self.chosen.emit(s))
+            b.clicked.connect(slot(self.chosen.emit, session_id))
             self.grid.addWidget(b, i // columns, i % columns)
 
     def reset(self) -> None:
@@ -503,7 +505,7 @@ class NewScreen(Screen):
         for i, name in enumerate(names):
             b = button(f"{name}  ✕", f"memberRemove{i}", role="quiet",
                        accessible=self.tr("Remove %s") % name)
-            b.clicked.connect(lambda _=False, n=i: self.remove_member.emit(n))
+            b.clicked.connect(slot(self.remove_member.emit, i))
             self.members.addWidget(b, (i + 1) // 4, (i + 1) % 4)
         self.member_name.clear()
         self.member_year.clear()
@@ -549,11 +551,17 @@ class CountMeScreen(Screen):
         outer.addStretch(1)
         self.ok = button(self.tr("Count us in"), "countConfirm", role="primary")
         outer.addWidget(self.ok)
-        self.minus.clicked.connect(lambda: self._set(self.count - 1))
-        self.plus.clicked.connect(lambda: self._set(self.count + 1))
-        self.ok.clicked.connect(lambda: self.confirm.emit(self.count))
+        self.minus.clicked.connect(slot(self._step, -1))
+        self.plus.clicked.connect(slot(self._step, 1))
+        self.ok.clicked.connect(slot(self._confirm))
         self.back_button.clicked.connect(self.back)
         self._set(1)
+
+    def _step(self, by: int) -> None:
+        self._set(self.count + by)
+
+    def _confirm(self) -> None:
+        self.confirm.emit(self.count)
 
     def _set(self, n: int) -> None:
         self.count = max(1, min(12, n))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import qrcode
@@ -19,6 +20,15 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QWidget,
 )
+
+
+def slot(fn: Callable[..., object], *args: object) -> Callable[..., None]:
+    """A slot that calls ``fn(*args)`` with arguments bound now, ignoring the signal's own."""
+
+    def run(*_ignored: object) -> None:
+        fn(*args)
+
+    return run
 
 
 def button(text: str, name: str, *, role: str = "secondary", accessible: str = "") -> QPushButton:
