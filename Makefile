@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 run: system venv
 	$(BIN)/dropin-admin init --demo --if-empty
-	$(BIN)/dropin-kiosk
+	$(BIN)/dropin-kiosk --windowed
 
 test: system venv
 	$(BIN)/ruff check .
