@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import or_, text, update
+from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
 from schema import audit
@@ -416,8 +417,8 @@ def find_me(
         return []
     year_now = (today or now_utc().date()).year
     stmt = (
-        select(Person.id, Person.household_id, Person.first_name, Person.last_name,
-               Person.birth_year)
+        columns(col(Person.id), col(Person.household_id), col(Person.first_name),
+                col(Person.last_name), col(Person.birth_year))
         .where(col(Person.search_name).startswith(key, autoescape=True))
         .where(col(Person.merged_into_id).is_(None))
         .where(col(Person.anonymised_at).is_(None))
@@ -432,7 +433,7 @@ def find_me(
     )
     hint = hint.strip()
     if hint.isdigit() and len(hint) == 4:
-        stmt = stmt.where(Person.birth_year == int(hint))
+        stmt = stmt.where(col(Person.birth_year) == int(hint))
     elif hint:
         stmt = stmt.where(col(Person.search_last).startswith(search_key(hint), autoescape=True))
     else:
@@ -463,8 +464,8 @@ def staff_search(s: Session, *, query: str, limit: int = 20) -> list[StaffMatch]
     if not words:
         return []
     stmt = (
-        select(Person.id, Person.household_id, Person.first_name, Person.last_name,
-               Person.birth_year, Household.reference)
+        columns(col(Person.id), col(Person.household_id), col(Person.first_name),
+                col(Person.last_name), col(Person.birth_year), col(Household.reference))
         .join(Household, col(Household.id) == col(Person.household_id))
         .where(col(Person.merged_into_id).is_(None))
         .where(col(Person.anonymised_at).is_(None))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from schema import audit
 from schema.clock import local_date, now_utc
@@ -18,7 +19,8 @@ STATUSES = [s.value for s in ReferralStatus]
 
 def get_or_create_partner(s: Session, name: str, kind: str = "") -> ReferralPartner:
     name = clean_text(name, field="partner", max_len=200, required=True)
-    partner = s.exec(select(ReferralPartner).where(ReferralPartner.name == name)).first()
+    partner = s.exec(select(ReferralPartner).where(
+        func.lower(col(ReferralPartner.name)) == name.lower())).first()
     if partner is None:
         partner = ReferralPartner(name=name, kind=clean_text(kind, field="kind", max_len=100))
         s.add(partner)

@@ -75,7 +75,8 @@ def sign_in(
             .where(Attendance.session_id == session_id)
         ).first()
         if existing is not None:
-            if existing.signed_out_at is not None:
+            # Back in after signing out, the same day: the same attendance, open again.
+            if existing.signed_out_at is not None and row.on_date == local_date(at):
                 existing.signed_out_at = None
                 s.add(existing)
                 added.append(person_id)

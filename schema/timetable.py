@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -43,7 +43,8 @@ def slugify(name: str) -> str:
 def get_or_create_site(s: Session, name: str, slug: str | None = None) -> Site:
     name = clean_text(name, field="site", max_len=200, required=True)
     slug = slug or slugify(name)
-    site = s.exec(select(Site).where(Site.slug == slug)).first()
+    site = s.exec(select(Site).where(Site.slug == slug)).first() or s.exec(
+        select(Site).where(func.lower(col(Site.name)) == name.lower())).first()
     if site is None:
         site = Site(slug=slug, name=name, created_at=now_utc())
         s.add(site)
@@ -53,7 +54,8 @@ def get_or_create_site(s: Session, name: str, slug: str | None = None) -> Site:
 
 def get_or_create_service(s: Session, name: str, sensitive: bool = False) -> Service:
     name = clean_text(name, field="service", max_len=200, required=True)
-    service = s.exec(select(Service).where(Service.name == name)).first()
+    service = s.exec(
+        select(Service).where(func.lower(col(Service.name)) == name.lower())).first()
     if service is None:
         service = Service(name=name, sensitive=sensitive)
         s.add(service)
