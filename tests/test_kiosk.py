@@ -509,3 +509,63 @@ def test_every_control_has_an_accessible_name_and_touch_size(rig: Rig) -> None:
                 assert e.accessibleName() and e.height() >= 64, e.objectName()
     for area in k.w.findChildren(QListWidget):
         assert area.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+
+
+def test_have_your_say_is_anonymous_unless_named(rig: Rig) -> None:
+    rig.tap(rig.kiosk.welcome.feedback_button)
+    rig.type("The stair light is out again")
+    rig.tap(rig.find("feedbackSend"))
+    rig.qtbot.waitUntil(lambda: "choose a topic" in rig.kiosk.w.toast.text())
+    assert rig.sql("SELECT COUNT(*) FROM feedback") == 0
+    rig.tap(rig.find("topic2"))  # Safety
+    rig.tap(rig.find("feedbackSend"))
+    rig.wait_for(rig.kiosk.done)
+    with read_session(rig.engine) as s:
+        row = s.execute(text("SELECT topic, text, person_id, given_name, status "
+                             "FROM feedback")).one()
+    assert tuple(row) == ("Safety", "The stair light is out again", None, "", "new")
+
+
+def test_staff_fire_register_hand_sign_in_and_idle_exit(rig: Rig) -> None:
+    ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
+    others, _ = _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    run_in_transaction(rig.engine, lambda s: create_staff(s, name="Jo", role="volunteer",
+                                                          pin="1357", actor=ACTOR))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    rig.tap(rig.find("doneButton"))
+    rig.tap(rig.kiosk.welcome.staff_button)
+    _enter_pin(rig, "1357")
+    rig.wait_for(rig.kiosk.staff)
+    room = rig.find("roomList", QListWidget)
+    rig.qtbot.waitUntil(lambda: room.count() == 1)
+    assert room.item(0).text().startswith("Sam Wilson")
+    # Sign Pat in by hand.
+    rig.tap(rig.find("staffNav_signin"))
+    rig.type("Pat")
+    hand = rig.find("handResults", QListWidget)
+    rig.qtbot.waitUntil(lambda: hand.count() == 1)
+    rig.qtbot.mouseClick(hand.viewport(), Qt.MouseButton.LeftButton,
+                         pos=hand.visualItemRect(hand.item(0)).center())
+    rig.qtbot.waitUntil(lambda: rig.shown("handSession0"))
+    rig.tap(rig.find("handSession0"))
+    rig.qtbot.waitUntil(lambda: "Signed in" in rig.kiosk.w.toast.text())
+    assert rig.sql("SELECT method FROM attendance WHERE person_id = :p", p=others[0]) == "staff"
+    # A volunteer cannot log referrals.
+    rig.tap(rig.find("staffNav_referral"))
+    rig.qtbot.waitUntil(lambda: "hub staff" in rig.kiosk.w.toast.text())
+    assert rig.kiosk.staff.page == "room"
+    # The fire register: sign Sam out.
+    rig.tap(rig.find("staffNav_room"))
+    rig.qtbot.waitUntil(lambda: room.count() == 2)
+    sam_row = next(i for i in range(room.count()) if room.item(i).text().startswith("Sam"))
+    rig.qtbot.mouseClick(room.viewport(), Qt.MouseButton.LeftButton,
+                         pos=room.visualItemRect(room.item(sam_row)).center())
+    rig.tap(rig.find("signOutSelected"))
+    rig.qtbot.waitUntil(lambda: room.count() == 1)
+    assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p "
+                   "AND signed_out_at IS NOT NULL", p=ids[0]) == 1
+    # Staff mode ends by itself when nobody touches it.
+    rig.kiosk.idle.set_seconds(1)
+    rig.wait_for(rig.kiosk.welcome, timeout=4000)
+    assert "Pat Jones" not in rig.all_text()
