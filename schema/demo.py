@@ -449,12 +449,21 @@ def _load(s: Session, *, seed: int, today: dt.date) -> dict[str, Any]:
                             staff_id=staff["Manager"].id, status=FeedbackStatus.acted.value,
                             reply_note=rng.choice(REPLIES))
 
+    # A few people typed in twice at the kiosk, for the likely-duplicates queue.
+    duplicates = 0
+    for home in rng.sample(homes, 3):
+        m = home.members[0]
+        variant = m.first[:-1] if len(m.first) > 4 else m.first + m.first[-1]
+        register_household(s, members=[NewPerson(variant, m.last, m.year)],
+                           postcode=home.postcode, actor=ACTOR)
+        duplicates += 1
+
     return {
         "sites": len(sites),
         "services": len(services),
         "timetable_slots": len(TIMETABLE),
-        "households": len(homes),
-        "people": sum(len(h.members) for h in homes),
+        "households": len(homes) + duplicates,
+        "people": sum(len(h.members) for h in homes) + duplicates,
         "consents": consents,
         "cards": cards,
         "sessions": sessions,
@@ -464,6 +473,7 @@ def _load(s: Session, *, seed: int, today: dt.date) -> dict[str, Any]:
         "referrals": len(referrals),
         "feedback": feedback,
         "staff": len(staff),
+        "typed_twice": duplicates,
     }
 
 

@@ -484,3 +484,135 @@ def staff_search(s: Session, *, query: str, limit: int = 20) -> list[StaffMatch]
             label += f" · {ref}"
         out.append(StaffMatch(person_id=pid, household_id=hid, label=label))
     return out
+
+
+# --- the admin window's people list and duplicate queue ------------------------------
+
+PEOPLE_COLUMNS = ("First name", "Last name", "Born", "Household", "Postcode", "Card",
+                  "Last seen")
+
+
+def people_ids(s: Session, *, query: str = "") -> list[int]:
+    """Ids of live people matching ``query`` (name words, or a postcode), in name order.
+
+    Only ids: the admin table fetches the rows it shows (see :func:`people_rows`).
+    """
+    stmt = (
+        columns(col(Person.id))
+        .join(Household, col(Household.id) == col(Person.household_id))
+        .where(col(Person.merged_into_id).is_(None))
+        .where(col(Person.anonymised_at).is_(None))
+    )
+    for word in query.split():
+        key = search_key(word)
+        stmt = stmt.where(or_(
+            col(Person.search_name).startswith(key, autoescape=True),
+            col(Person.search_last).startswith(key, autoescape=True),
+            col(Household.postcode).startswith(word.upper(), autoescape=True),
+            col(Household.reference).contains(word, autoescape=True),
+        ))
+    stmt = stmt.order_by(col(Person.search_name), col(Person.search_last), col(Person.id))
+    return list(s.execute(stmt).scalars().all())
+
+
+def people_rows(s: Session, ids: list[int]) -> dict[int, tuple[object, ...]]:
+    """The table columns of :data:`PEOPLE_COLUMNS` for these people (one query)."""
+    if not ids:
+        return {}
+    rows = s.execute(text(
+        "SELECT p.id, p.first_name, p.last_name, p.birth_year, "
+        "COALESCE(NULLIF(h.reference, ''), '#' || CAST(h.id AS VARCHAR(12))), h.postcode, "
+        "EXISTS (SELECT 1 FROM card c WHERE c.person_id = p.id AND c.revoked_at IS NULL), "
+        "(SELECT MAX(a.local_date) FROM attendance a WHERE a.person_id = p.id) "
+        f"FROM person p JOIN household h ON h.id = p.household_id "
+        f"WHERE p.id IN ({','.join(str(int(i)) for i in ids)})"
+    )).all()
+    return {
+        r[0]: (r[1], r[2], r[3] or "", r[4], r[5] or "", "yes" if r[6] else "",
+               str(r[7]) if r[7] else "")
+        for r in rows
+    }
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    keep_id: int
+    merge_id: int
+    left: str
+    right: str
+    reason: str
+
+
+def _fold(name: str) -> str:
+    """A name reduced for comparison: letters only, case-folded, accents stripped."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if c.isalpha())
+
+
+def likely_duplicates(s: Session, *, limit: int = 200) -> list[DuplicatePair]:
+    """Pairs of records that are probably one person, for staff to check and merge.
+
+    Three signs: similar first names in one household; the same name and birth
+    year in two households; the same person typed two ways ("Jon"/"John",
+    "O'Neil"/"Oneil") with the same birth year.
+    """
+    from difflib import SequenceMatcher
+
+    rows = s.execute(text(
+        "SELECT p.id, p.household_id, p.first_name, p.last_name, p.birth_year "
+        "FROM person p WHERE p.merged_into_id IS NULL AND p.anonymised_at IS NULL"
+    )).all()
+    blocks: dict[tuple[object, ...], list[tuple[int, int, str, str, int | None]]] = {}
+    for pid, hid, first, last, year in rows:
+        blocks.setdefault(("h", hid), []).append((pid, hid, first, last, year))
+        if year:
+            blocks.setdefault(("y", year, _fold(last)[:1]), []).append(
+                (pid, hid, first, last, year))
+    seen: set[tuple[int, int]] = set()
+    out: list[DuplicatePair] = []
+    for key, members in blocks.items():
+        if len(members) < 2 or len(members) > 400:
+            continue
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                pair = (min(a[0], b[0]), max(a[0], b[0]))
+                if pair in seen:
+                    continue
+                fa, fb = _fold(a[2]), _fold(b[2])
+                la, lb = _fold(a[3]), _fold(b[3])
+                same_year = a[4] is None or b[4] is None or a[4] == b[4]
+                first_close = fa == fb or SequenceMatcher(None, fa, fb).ratio() >= 0.8
+                last_close = la == lb or not la or not lb or (la[:1] == lb[:1] and (
+                    SequenceMatcher(None, la, lb).ratio() >= 0.8))
+                if key[0] == "h":
+                    if not (first_close and same_year and last_close):
+                        continue
+                    reason = "similar names in one household"
+                elif fa == fb and la == lb:
+                    reason = "same name and year of birth in two households"
+                elif first_close and last_close:
+                    reason = "the same name typed two ways, same year of birth"
+                else:
+                    continue
+                seen.add(pair)
+                ka, kb = (a, b) if a[0] < b[0] else (b, a)
+                out.append(DuplicatePair(
+                    keep_id=ka[0], merge_id=kb[0],
+                    left=f"{ka[2]} {ka[3]} ({ka[4] or '?'}) · household #{ka[1]}",
+                    right=f"{kb[2]} {kb[3]} ({kb[4] or '?'}) · household #{kb[1]}",
+                    reason=reason))
+                if len(out) >= limit:
+                    return out
+    return out
+
+
+def person_history(s: Session, person_id: int) -> dict[str, int]:
+    """How much history hangs on a record: shown side by side before a merge."""
+    counts = {}
+    for table in ("attendance", "referral", "card", "consent", "feedback"):
+        counts[table] = int(s.execute(
+            text(f"SELECT COUNT(*) FROM {table} WHERE person_id = :p"), {"p": person_id}
+        ).scalar() or 0)
+    return counts

@@ -257,3 +257,27 @@ def test_schema_never_imports_qt() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_likely_duplicates_queue_and_merge(engine) -> None:
+    from schema.people import likely_duplicates, merge_people, person_history
+
+    w = World(engine)
+    (jon,) = w.household("Jonathan", years=(1985,))
+    (jonny,) = w.household("Jonathon", years=(1985,))  # typed two ways
+    (amy,) = w.household("Amy", years=(1990,))
+    (amy2,) = w.household("Amy", years=(1990,))  # same name and year, two households
+    kid, kid_twice = w.household("Leo", "Leoo", years=(2019, 2019))  # one household
+    w.household("Amy", years=(1991,))  # a different year: someone else
+    w.attend([jonny], local(2026, 2, 1))
+    with read_session(engine) as s:
+        pairs = {(p.keep_id, p.merge_id): p.reason for p in likely_duplicates(s)}
+    assert pairs == {
+        (jon, jonny): "the same name typed two ways, same year of birth",
+        (amy, amy2): "same name and year of birth in two households",
+        (kid, kid_twice): "similar names in one household",
+    }
+    w.tx(lambda s: merge_people(s, keep_id=jon, merge_id=jonny, actor=ACTOR))
+    with read_session(engine) as s:
+        assert person_history(s, jon)["attendance"] == 1
+        assert (jon, jonny) not in {(p.keep_id, p.merge_id) for p in likely_duplicates(s)}
