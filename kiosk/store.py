@@ -107,23 +107,16 @@ class Outbox:
         return len(self.entries())
 
 
-class Store(QObject):
-    """Runs operations off the UI thread; keeps unsent sign-ins in the outbox."""
-
-    availability_changed = Signal(bool)  # False while the database cannot be reached
-    outbox_drained = Signal()
+class Runner(QObject):
+    """Runs database operations one at a time on a worker thread (never the UI thread)."""
 
     _submit = Signal(int, object)
 
-    def __init__(self, engine: Engine, outbox_path: Path,
-                 replay: Callable[[str, dict[str, Any]], Work]) -> None:
+    def __init__(self, engine: Engine) -> None:
         super().__init__()
         self.engine = engine
-        self.outbox = Outbox(outbox_path)
-        self._replay = replay
         self._jobs: dict[int, _Job] = {}
         self._next = 0
-        self.available = True
         self._thread = QThread()
         self._thread.setObjectName("dropin-db")
         self._worker = _Worker(engine)
@@ -132,12 +125,6 @@ class Store(QObject):
         self._worker.finished.connect(self._finished)
         self._worker.failed.connect(self._failed)
         self._thread.start()
-        self._retry = QTimer(self)
-        self._retry.setInterval(RETRY_MS)
-        self._retry.timeout.connect(self.drain)
-        self._draining: set[str] = set()
-        if len(self.outbox):
-            QTimer.singleShot(0, self.drain)
 
     def set_engine(self, engine: Engine) -> None:
         """Point the worker at another engine (used when the database moves)."""
@@ -153,6 +140,45 @@ class Store(QObject):
         self._next += 1
         self._jobs[self._next] = _Job(on_done, on_error)
         self._submit.emit(self._next, work)
+
+    @Slot(int, object)
+    def _finished(self, job_id: int, result: Any) -> None:
+        job = self._jobs.pop(job_id)
+        if job.on_done:
+            job.on_done(result)
+
+    @Slot(int, object)
+    def _failed(self, job_id: int, exc: Exception) -> None:
+        job = self._jobs.pop(job_id)
+        if job.on_error:
+            job.on_error(exc)
+
+    def idle(self) -> bool:
+        return not self._jobs
+
+    def shutdown(self) -> None:
+        self._thread.quit()
+        self._thread.wait(5000)
+
+
+class Store(Runner):
+    """The kiosk's runner: also keeps unsent sign-ins in the outbox and replays them."""
+
+    availability_changed = Signal(bool)  # False while the database cannot be reached
+    outbox_drained = Signal()
+
+    def __init__(self, engine: Engine, outbox_path: Path,
+                 replay: Callable[[str, dict[str, Any]], Work]) -> None:
+        super().__init__(engine)
+        self.outbox = Outbox(outbox_path)
+        self._replay = replay
+        self.available = True
+        self._retry = QTimer(self)
+        self._retry.setInterval(RETRY_MS)
+        self._retry.timeout.connect(self.drain)
+        self._draining: set[str] = set()
+        if len(self.outbox):
+            QTimer.singleShot(0, self.drain)
 
     def call_or_keep(
         self,
@@ -220,22 +246,6 @@ class Store(QObject):
             self.available = ok
             self.availability_changed.emit(ok)
 
-    @Slot(int, object)
-    def _finished(self, job_id: int, result: Any) -> None:
-        job = self._jobs.pop(job_id)
-        if job.on_done:
-            job.on_done(result)
-
-    @Slot(int, object)
-    def _failed(self, job_id: int, exc: Exception) -> None:
-        job = self._jobs.pop(job_id)
-        if job.on_error:
-            job.on_error(exc)
-
-    def idle(self) -> bool:
-        return not self._jobs
-
     def shutdown(self) -> None:
         self._retry.stop()
-        self._thread.quit()
-        self._thread.wait(5000)
+        super().shutdown()
