@@ -312,14 +312,12 @@ class Admin(QObject):
         return page
 
     # --- long work: exports and card sheets -------------------------------------------
-    def export_tally(self, path: str, period: Period, filters: Filters, site_label: str,
-                     service_label: str) -> None:
+    def export_tally(self, path: str, period: Period, filters: Filters) -> None:
         from schema import audit
         from schema.tally_xlsx import write_tally
 
         def work(s: Session) -> str:
-            write_tally(s, period, filters, Path(path), site_label=site_label,
-                        service_label=service_label)
+            write_tally(self.engine, period, filters, Path(path))
             audit.record(s, actor=self.actor, staff_id=self.staff_id, action="export.tally",
                          entity="report", start=period.start, end=period.end)
             return path
@@ -362,14 +360,18 @@ def main(database: str | None = None) -> int:
     from schema.migrate import is_current
 
     logging.basicConfig(level=logging.INFO)
-    app = QApplication(sys.argv[:1])
+    qt_argv = sys.argv[:1]  # Qt keeps pointers into argv while the application lives
+    app = QApplication(qt_argv)
     app.setApplicationName("Dropin office")
     engine = make_engine(database)
     if not is_current(engine):
         print("dropin-admin: the database is not set up or is out of date: run "
               "'dropin-admin init'", file=sys.stderr)
         return 2
+    from kiosk.widgets import collect_garbage_on_this_thread
+
     admin = Admin(app, engine)
+    collect_garbage_on_this_thread(app)
     admin.w.show()
     code = app.exec()
     admin.shutdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,8 +52,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", metavar="NAME")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
+    p = sub.add_parser("export", help="export figures to a file")
+    export = p.add_subparsers(dest="export", metavar="WHAT", required=True)
+    p = export.add_parser(
+        "tally", help="the monthly tally as an Excel workbook (or the summary as CSV)",
+        description="One column per month and one for the whole period (counted over the "
+        "whole period, never the sum of the months), breakdowns, a chart and the rules.")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--month", metavar="YYYY-MM", help="one calendar month")
+    when.add_argument("--year", metavar="YYYY", help="one calendar year")
+    when.add_argument("--from", dest="start", metavar="DATE", help="first day (with --to)")
+    p.add_argument("--to", dest="end", metavar="DATE", help="last day (with --from)")
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
+                   help="the file to write (.xlsx, or .csv with --csv)")
+    p.add_argument("--site", metavar="SLUG")
+    p.add_argument("--service", metavar="NAME")
+    p.add_argument("--csv", action="store_true", help="write only the Summary sheet, as CSV")
+
     p = sub.add_parser("people", help="list the people on record")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("cards", help="a PDF sheet of QR cards to print and cut out",
+                       description="A4 pages of ten bank-card-sized cards: the QR holds only "
+                       "the card's token. Anyone chosen without a card is issued one; anyone "
+                       "with one gets theirs printed again.")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--person", type=int, metavar="ID", help="one person")
+    who.add_argument("--household", type=int, metavar="ID", help="every member of a household")
+    who.add_argument("--without-card", action="store_true",
+                     help="everyone on record who has no card yet")
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf")
+    p.add_argument("--site", metavar="SLUG", help="the room printed on the cards (default: "
+                   "the only site, else where each person last signed in)")
+    p.add_argument("--print", action="store_true",
+                   help="also send the sheet to the default printer, if one is set up")
     return parser
 
 
@@ -163,6 +196,42 @@ def format_report(rep: Report, *, site: str | None = None, service: str | None =
     return "\n".join(lines)
 
 
+def tally_period(args: argparse.Namespace) -> Period:
+    """The period of ``export tally`` from --month, --year or --from/--to."""
+    if args.end is not None and args.start is None:
+        raise Refused("--to needs --from (or use --month or --year)")
+    if args.month is not None:
+        m = re.fullmatch(r"(\d{4})-(\d{1,2})", args.month.strip())
+        if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1900:
+            raise Refused(f"'{args.month[:30]}' is not a month (use YYYY-MM, e.g. 2026-03)")
+        return Period.month(int(m.group(1)), int(m.group(2)))
+    if args.year is not None:
+        if not re.fullmatch(r"\d{4}", args.year.strip()) or int(args.year) < 1900:
+            raise Refused(f"'{args.year[:30]}' is not a year (use YYYY, e.g. 2026)")
+        return Period.year(int(args.year))
+    if args.end is None:
+        raise Refused("--from needs --to")
+    return Period(parse_date(args.start), parse_date(args.end))
+
+
+def cmd_export(engine: Engine, args: argparse.Namespace) -> int:
+    from schema.tally_xlsx import write_tally
+
+    period = tally_period(args)
+    filters = Filters(
+        site_id=_lookup(engine, "site", "slug", args.site, "site") if args.site else None,
+        service_id=(_lookup(engine, "service", "name", args.service, "service")
+                    if args.service else None),
+    )
+    path = write_tally(engine, period, filters, args.output, csv=args.csv)
+    run_in_transaction(engine, lambda s: audit.record(
+        s, actor=ACTOR, action="export.tally", entity="report", start=period.start,
+        end=period.end, site=args.site, service=args.service,
+        format="csv" if args.csv else "xlsx"))
+    print(f"Tally {period.start} to {period.end} written to {path}")
+    return 0
+
+
 def cmd_people(engine: Engine, args: argparse.Namespace) -> int:
     with read_session(engine) as s:
         rows = s.execute(text(
@@ -196,7 +265,54 @@ def cmd_people(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "import": cmd_import, "report": cmd_report, "people": cmd_people}
+_QT_APP: object = None
+_QT_ARGV = ["dropin-admin"]  # Qt keeps pointers into argv for the application's lifetime
+
+
+def cmd_cards(engine: Engine, args: argparse.Namespace) -> int:
+    import os
+
+    # Painting text needs a Qt application; off screen, so this works over SSH and in cron.
+    # A QApplication (not just QGuiApplication), so widgets still work if the same process
+    # opens any later (the admin window, tests).
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from admin.cards_pdf import cards_for, check_writable, print_sheet, write_sheet
+
+    global _QT_APP
+    # Kept for the life of the process: Qt cannot make a second application after one
+    # has been destroyed.
+    _QT_APP = QApplication.instance() or QApplication(_QT_ARGV)
+    room = ""
+    if args.site:
+        site_id = _lookup(engine, "site", "slug", args.site, "site")
+        with read_session(engine) as s:
+            room = str(s.execute(text("SELECT name FROM site WHERE id = :i"),
+                                 {"i": site_id}).scalar_one())
+    check_writable(args.output)  # before any card is issued
+    cards = run_in_transaction(engine, lambda s: cards_for(
+        s, person_id=args.person, household_id=args.household,
+        everyone_without=args.without_card, actor=ACTOR, room=room))
+    if not cards:
+        print("No cards to print: nothing written.")
+        return 0
+    pages = write_sheet(cards, args.output, room)
+    printed = print_sheet(cards, room) if args.print else False
+    new = sum(c.new for c in cards)
+    run_in_transaction(engine, lambda s: audit.record(
+        s, actor=ACTOR, action="cards.sheet", entity="card", person=args.person,
+        household=args.household, without_card=args.without_card, cards=len(cards), new=new,
+        pages=pages, printed=printed))
+    print(f"{len(cards)} card{'s' if len(cards) != 1 else ''} ({new} newly issued) on "
+          f"{pages} page{'s' if pages != 1 else ''} written to {args.output}")
+    if args.print:
+        print("Sent to the printer." if printed else "No printer is set up: print the PDF.")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "import": cmd_import, "report": cmd_report, "export": cmd_export,
+            "people": cmd_people, "cards": cmd_cards}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -118,6 +118,51 @@ def line(name: str, placeholder: str = "") -> QLineEdit:
     return e
 
 
+class BarChart(QChartView):
+    """A bar chart that is filled again in place (one QChart for the view's life).
+
+    Series, sets and axes are kept referenced here while shown, and the old ones are
+    removed and deleted by Qt before new ones go in, so nothing is freed twice.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._chart = QChart()
+        super().__init__(self._chart)
+        self.setObjectName(name)
+        self.setAccessibleName(name)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._keep: list[Any] = []
+
+    def fill(self, title: str, categories: list[str], sets: list[tuple[str, list[int]]],
+             *, legend: bool = True) -> None:
+        chart = self._chart
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+            axis.deleteLater()
+        chart.setTitle(title)
+        series = QBarSeries()
+        bar_sets = []
+        for name, values in sets:
+            bar_set = QBarSet(name)
+            for v in values:
+                bar_set.append(v)
+            series.append(bar_set)
+            bar_sets.append(bar_set)
+        chart.addSeries(series)
+        axis_x = QBarCategoryAxis()
+        axis_x.append(categories)
+        axis_y = QValueAxis()
+        axis_y.setLabelFormat("%d")
+        axis_y.setRange(0, max([v for _n, vs in sets for v in vs] + [1]))
+        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(axis_x)
+        series.attachAxis(axis_y)
+        chart.legend().setVisible(legend)
+        self._keep = [series, bar_sets, axis_x, axis_y]
+
+
 def plain_rules() -> str:
     """The counting rules as paragraphs that wrap to the box they are shown in."""
     out: list[str] = []
@@ -173,9 +218,7 @@ class DashboardPage(Page):
             self.tiles[key] = value
             grid.addWidget(box, 0, i)
         lay.addLayout(grid)
-        self.chart = QChartView()
-        self.chart.setObjectName("weeklyChart")
-        self.chart.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart = BarChart("weeklyChart")
         self.chart.setMinimumHeight(260)
         lay.addWidget(self.chart, 2)
         lay.addWidget(QLabel("Follow-ups due"))
@@ -218,26 +261,10 @@ class DashboardPage(Page):
             arrow = "▲" if a > b else "▼" if a < b else "="
             value.setText(f"{a}  <span style='font-size:14px;color:#555'>{arrow} last month "
                           f"{b}</span>")
-        chart = QChart()
-        chart.setTitle("People and families each week (last 12 weeks)")
-        fam, ind = QBarSet("Families"), QBarSet("Individuals")
-        for w in weeks:
-            fam.append(w.families)
-            ind.append(w.individuals)
-        series = QBarSeries()
-        series.append(fam)
-        series.append(ind)
-        chart.addSeries(series)
-        axis_x = QBarCategoryAxis()
-        axis_x.append([f"{w.period.start:%d %b}" for w in weeks])
-        axis_y = QValueAxis()
-        axis_y.setRange(0, max([w.individuals for w in weeks] + [1]))
-        axis_y.setLabelFormat("%d")
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(axis_x)
-        series.attachAxis(axis_y)
-        self.chart.setChart(chart)
+        self.chart.fill("People and families each week (last 12 weeks)",
+                        [f"{w.period.start:%d %b}" for w in weeks],
+                        [("Families", [w.families for w in weeks]),
+                         ("Individuals", [w.individuals for w in weeks])])
         self.follow.set_rows(due)
 
 
@@ -354,7 +381,7 @@ class PeoplePage(Page):
         self.sheet_person.clicked.connect(lambda: self.card_sheet("person"))
         self.sheet_household.clicked.connect(lambda: self.card_sheet("household"))
         self.sheet_all.clicked.connect(lambda: self.card_sheet("all"))
-        self.dupe_view.selectionModel().currentRowChanged.connect(lambda *_: self.show_pair())
+        self.dupe_view.selectionModel().selectionChanged.connect(lambda *_: self.show_pair())
         self.merge.clicked.connect(self.merge_pair)
         self.not_dupe.clicked.connect(self.dismiss_pair)
         self.current: dict[str, Any] = {}
@@ -935,9 +962,7 @@ class ReportsPage(Page):
         split.addWidget(left)
         right = QWidget()
         rl = QVBoxLayout(right)
-        self.chart = QChartView()
-        self.chart.setObjectName("reportChart")
-        self.chart.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart = BarChart("reportChart")
         rl.addWidget(self.chart, 2)
         self.rules = QPlainTextEdit(plain_rules())
         self.rules.setObjectName("countingRules")
@@ -1045,28 +1070,12 @@ class ReportsPage(Page):
                      rep.returning_individuals, "")]
         self.rows.headers = headers
         self.rows.set_rows(rows)
-        chart = QChart()
-        chart.setTitle(f"{self.breakdown.currentText()}: individuals (each row distinct; "
-                       "rows do not add up to the total)")
-        bars = QBarSet("Individuals")
-        labels = []
-        for r in rows[:12]:
-            value = r[3] if isinstance(r[3], int) else 0
-            bars.append(value)
-            labels.append(str(r[1])[:18])
-        series = QBarSeries()
-        series.append(bars)
-        chart.addSeries(series)
-        axis_x = QBarCategoryAxis()
-        axis_x.append(labels)
-        axis_y = QValueAxis()
-        axis_y.setLabelFormat("%d")
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(axis_x)
-        series.attachAxis(axis_y)
-        chart.legend().hide()
-        self.chart.setChart(chart)
+        shown = rows[:12]
+        self.chart.fill(f"{self.breakdown.currentText()}: individuals (each row distinct; "
+                        "rows do not add up to the total)",
+                        [str(r[1])[:18] for r in shown],
+                        [("Individuals", [r[3] if isinstance(r[3], int) else 0
+                                          for r in shown])], legend=False)
 
     def export_tally(self) -> None:
         if self.admin.role != Role.manager.value:
@@ -1074,8 +1083,7 @@ class ReportsPage(Page):
             return
         path = self.admin.ask_save_path("tally.xlsx", "Excel workbook (*.xlsx)")
         if path:
-            self.admin.export_tally(path, self.period(), self.filters(),
-                                    self.site.currentText(), self.service.currentText())
+            self.admin.export_tally(path, self.period(), self.filters())
 
 
 # --- Staff, settings and the audit log ----------------------------------------------------

@@ -72,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from schema.errors import DropinError
     from schema.migrate import is_current, upgrade
 
-    app = QApplication(sys.argv[:1])
+    qt_argv = sys.argv[:1]  # Qt keeps pointers into argv while the application lives
+    app = QApplication(qt_argv)
     app.setApplicationName("Dropin kiosk")
     engine = make_engine(args.database)
     try:
@@ -93,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.show()
     else:
         window.showFullScreen()
+    from kiosk.widgets import collect_garbage_on_this_thread
+
+    gc_timer = collect_garbage_on_this_thread(app)
     # Python only sees signals while it runs: wake it a few times a second.
     signal.signal(signal.SIGTERM, lambda *_: kiosk.quit())
     signal.signal(signal.SIGINT, lambda *_: kiosk.quit())
@@ -100,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wake.timeout.connect(lambda: None)
     wake.start(250)
     code = app.exec()
+    gc_timer.stop()
     kiosk.store.shutdown()
     engine.dispose()
     return code

@@ -407,8 +407,12 @@ class Kiosk(QObject):
             self.say(self.tr("Sorry — something went wrong. Please try again or ask a member "
                              "of staff."), "error")
 
-    def reset(self) -> None:
-        """Back to Welcome, forgetting everything typed or shown."""
+    def reset(self, *, refresh: bool = True) -> None:
+        """Back to Welcome, forgetting everything typed or shown.
+
+        ``refresh=False`` when the kiosk moves straight on (a card scan): the "On now" line
+        is read again when Welcome next comes back, not ahead of the sign-in.
+        """
         self.visit = Visit()
         for i in range(self.w.stack.count()):
             screen = self.w.stack.widget(i)
@@ -417,7 +421,8 @@ class Kiosk(QObject):
         self.w.toast.clear_now()
         self.idle.set_seconds(self.cfg.idle_seconds)
         self.go(self.welcome)
-        self.refresh_on_now()
+        if refresh:
+            self.refresh_on_now()
 
     def _on_idle(self) -> None:
         if self.current() is not self.welcome or self.w.toast.isVisible():
@@ -452,12 +457,14 @@ class Kiosk(QObject):
     def on_token(self, token: str) -> None:
         if self.current() in (self.pin, self.staff):
             return
-        self.reset()
+        # The sign-in goes to the database thread first; the screens are cleared while it
+        # runs (its answer is handled on this thread, so only after the reset).
+        self._scan(None, token)
+        self.reset(refresh=False)
         self.visit.token = token
-        self._scan(None)
 
-    def _scan(self, session_id: int | None) -> None:
-        args = {"token": self.visit.token, "session_id": session_id,
+    def _scan(self, session_id: int | None, token: str | None = None) -> None:
+        args = {"token": token or self.visit.token, "session_id": session_id,
                 "at": now_utc().isoformat()}
         self.store.call_or_keep("scan", args, self._scanned, self.kept, self.failed)
 

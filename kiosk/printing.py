@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter
+from PySide6.QtCore import QMarginsF, QRectF
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
-from kiosk.widgets import qr_pixmap
+# One card painter for the kiosk and the admin's sheets (admin/cards_pdf.py).
+from kiosk.card_art import CARD_MM, paint_card
 
-# ISO/IEC 7810 ID-1: the size of a bank card.
-CARD_MM = (85.6, 53.98)
+__all__ = ["CARD_MM", "paint_card", "print_card", "printer_available"]
 
 
 def printer_available() -> bool:
     return not QPrinterInfo.defaultPrinter().isNull()
-
-
-def paint_card(painter: QPainter, rect: QRectF, token: str, name: str, room: str) -> None:
-    """One card: the QR (only the token) on the left, first name and room on the right."""
-    painter.save()
-    painter.setPen(Qt.GlobalColor.lightGray)
-    painter.drawRoundedRect(rect, rect.height() * 0.06, rect.height() * 0.06)
-    pad = rect.height() * 0.08
-    side = rect.height() - 2 * pad
-    qr = qr_pixmap(token, 600)
-    painter.drawPixmap(QRectF(rect.left() + pad, rect.top() + pad, side, side).toRect(), qr)
-    text_rect = QRectF(rect.left() + side + 2 * pad, rect.top() + pad,
-                       rect.width() - side - 3 * pad, side)
-    painter.setPen(Qt.GlobalColor.black)
-    big = QFont("DejaVu Sans")
-    big.setPixelSize(max(8, int(rect.height() * 0.13)))
-    big.setBold(True)
-    painter.setFont(big)
-    painter.drawText(text_rect, Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                     name or "Dropin card")
-    small = QFont("DejaVu Sans")
-    small.setPixelSize(max(6, int(rect.height() * 0.08)))
-    painter.setFont(small)
-    painter.drawText(text_rect, Qt.AlignmentFlag.AlignBottom | Qt.TextFlag.TextWordWrap,
-                     f"{room}\nShow this card to sign in")
-    painter.restore()
 
 
 def print_card(token: str, name: str, room: str) -> bool:

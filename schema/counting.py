@@ -349,23 +349,33 @@ def split_period(period: Period, years: bool = True) -> tuple[list[tuple[int, dt
     return whole, days
 
 
-def _support_rows(period: Period, site: str, service: str, params: dict[str, Any]) -> str:
+def _support_rows(period: Period, site: str | int, service: str | int, params: dict[str, Any],
+                  cols: str = "", join: str = "") -> str:
     """SQL for (site_id, service_id, person_id, household_id, visits) rows of named support
-    in the period at one grain (``site``/``service``: ALL, EACH or FILTERED; ALL reads 0):
-    whole years and months from the roll-up, ragged days from attendance, and referrals
-    (with no visits). Rows are not distinct: count them with COUNT(DISTINCT ...)."""
+    in the period at one grain (``site``/``service``: ALL, EACH, FILTERED or one id; ALL
+    reads 0): whole years and months from the roll-up, ragged days from attendance, and
+    referrals (with no visits). Rows are not distinct: count them with COUNT(DISTINCT ...).
+
+    ``join`` (on ``x``, each source's alias) is added to every source and ``cols`` (a
+    leading list of extra columns) selected from it, so that a join runs once per source
+    row inside a co-routine instead of over a materialised union."""
     # Years hold no (site, service) cells: such a grain is read from the months.
     whole, days = split_period(period, years=ALL in (site, service))
     rollup = ""
-    for dim, sel in (("site", site), ("service", service)):
-        rollup += {ALL: f" AND {dim}_id = 0", EACH: f" AND {dim}_id > 0",
-                   FILTERED: f" AND {dim}_id = :{dim}"}[sel]
     raw_cols = ""
     raw_where = ""
     for dim, sel in (("site", site), ("service", service)):
-        raw_cols += f"0 AS {dim}_id, " if sel == ALL else f"{dim}_id, "
-        raw_where += {ALL: "", EACH: f" AND {dim}_id IS NOT NULL",
-                      FILTERED: f" AND {dim}_id = :{dim}"}[sel]
+        if isinstance(sel, int):
+            rollup += f" AND x.{dim}_id = {int(sel)}"
+            raw_cols += f"x.{dim}_id, "
+            raw_where += f" AND x.{dim}_id = {int(sel)}"
+            continue
+        rollup += {ALL: f" AND x.{dim}_id = 0", EACH: f" AND x.{dim}_id > 0",
+                   FILTERED: f" AND x.{dim}_id = :{dim}"}[sel]
+        raw_cols += f"0 AS {dim}_id, " if sel == ALL else f"x.{dim}_id, "
+        raw_where += {ALL: "", EACH: f" AND x.{dim}_id IS NOT NULL",
+                      FILTERED: f" AND x.{dim}_id = :{dim}"}[sel]
+    head = f"SELECT {cols + ', ' if cols else ''}"
     parts = []
     for months in (12, 1):
         starts = [start for m, start in whole if m == months]
@@ -375,18 +385,19 @@ def _support_rows(period: Period, site: str, service: str, params: dict[str, Any
                 names.append(f":r{months}_{start:%Y%m%d}")
                 params[names[-1][1:]] = start
             parts.append(
-                "SELECT site_id, service_id, person_id, household_id, visits FROM support_rollup "
-                f"WHERE months = {months} AND period_start IN ({', '.join(names)}){rollup}"
+                f"{head}x.site_id, x.service_id, x.person_id, x.household_id, x.visits "
+                f"FROM support_rollup x{join} "
+                f"WHERE x.months = {months} AND x.period_start IN ({', '.join(names)}){rollup}"
             )
     for a, b in days:
         params[f"d_{a:%Y%m%d}"], params[f"d_{b:%Y%m%d}"] = a, b
         parts.append(
-            f"SELECT {raw_cols}person_id, household_id, 1 AS visits FROM attendance "
-            f"WHERE local_date BETWEEN :d_{a:%Y%m%d} AND :d_{b:%Y%m%d} "
-            f"AND person_id IS NOT NULL{raw_where}"
+            f"{head}{raw_cols}x.person_id, x.household_id, 1 AS visits FROM attendance x{join} "
+            f"WHERE x.local_date BETWEEN :d_{a:%Y%m%d} AND :d_{b:%Y%m%d} "
+            f"AND x.person_id IS NOT NULL{raw_where}"
         )
-    parts.append(f"SELECT {raw_cols}person_id, household_id, 0 AS visits FROM referral "
-                 f"WHERE local_date BETWEEN :p_start AND :p_end{raw_where}")
+    parts.append(f"{head}{raw_cols}x.person_id, x.household_id, 0 AS visits FROM referral x{join} "
+                 f"WHERE x.local_date BETWEEN :p_start AND :p_end{raw_where}")
     return " UNION ALL ".join(parts)
 
 
@@ -432,29 +443,64 @@ def report(conn: Session | Connection, period: Period, filters: Filters | None =
     }
     site_sel = ALL if f.site_id is None else FILTERED
     service_sel = ALL if f.service_id is None else FILTERED
-    rows = _support_rows(period, site_sel, service_sel, params)
     rep = Report(period=period, filters=f)
     run = conn.execute
 
+    # Age band and district rows. The join runs inside every source of rows (a
+    # co-routine), not over a materialised union of them.
+    from schema.people import AGE_BANDS
+
+    band_rows = _support_rows(period, site_sel, service_sel, params, cols=f"{_age_band_sql()} AS k",
+                              join=" JOIN person p ON p.id = x.person_id")
+    for band, fam, ind, vis in run(text(
+        "SELECT k, COUNT(DISTINCT household_id), COUNT(DISTINCT person_id), SUM(visits) "
+        f"FROM ({band_rows}) u GROUP BY k"
+    ), params):
+        rep.by_age_band[band] = Row(int(fam), int(ind), int(vis))
+    district_rows = _support_rows(
+        period, site_sel, service_sel, params,
+        cols=f"COALESCE(h.postcode_district, '{UNKNOWN}') AS k",
+        join=" JOIN household h ON h.id = x.household_id")
+    for district, fam, ind, vis in run(text(
+        "SELECT k, COUNT(DISTINCT household_id), COUNT(DISTINCT person_id), SUM(visits) "
+        f"FROM ({district_rows}) u GROUP BY k"
+    ), params):
+        rep.by_district[district] = Row(int(fam), int(ind), int(vis))
+
     if f == Filters():
-        # Unfiltered, a person (household) whose first support ever falls in the period
-        # is supported in it: count the first-support dates, no join needed.
-        new = ("(SELECT COUNT(*) FROM first_support WHERE first_date BETWEEN :p_start AND :p_end), "
-               "(SELECT COUNT(*) FROM household_first_support "
-               "WHERE first_date BETWEEN :p_start AND :p_end)")
-        joins = ""
+        # A person is in exactly one age band and a household in exactly one district
+        # (every row joins its person and household), so the bands' individuals and the
+        # districts' families add up to the distinct totals. Unfiltered, a person
+        # (household) whose first support ever falls in the period is supported in it:
+        # count the first-support dates, no join needed.
+        rep.individuals = sum(r.individuals for r in rep.by_age_band.values())
+        rep.families = sum(r.families for r in rep.by_district.values())
+        named_visits = sum(r.visits for r in rep.by_age_band.values())
+        row = run(text(
+            "SELECT (SELECT COUNT(*) FROM first_support "
+            "WHERE first_date BETWEEN :p_start AND :p_end), "
+            "(SELECT COUNT(*) FROM household_first_support "
+            "WHERE first_date BETWEEN :p_start AND :p_end)"
+        ), params).one()
+        rep.new_individuals, rep.new_families = (int(x or 0) for x in row)
     else:
-        new = ("COUNT(DISTINCT CASE WHEN fs.first_date >= :p_start THEN u.person_id END), "
-               "COUNT(DISTINCT CASE WHEN hf.first_date >= :p_start THEN u.household_id END)")
-        joins = (" LEFT JOIN first_support fs ON fs.person_id = u.person_id "
-                 "LEFT JOIN household_first_support hf ON hf.household_id = u.household_id")
-    row = run(text(
-        "SELECT COUNT(DISTINCT u.person_id), COUNT(DISTINCT u.household_id), "
-        f"COALESCE(SUM(u.visits), 0), {new} FROM ({rows}) u{joins}"
-    ), params).one()
-    rep.individuals, rep.families, named_visits, rep.new_individuals, rep.new_families = (
-        int(x or 0) for x in row
-    )
+        rows = _support_rows(period, site_sel, service_sel, params)
+        row = run(text(
+            "SELECT COUNT(DISTINCT u.person_id), COUNT(DISTINCT u.household_id), "
+            "COALESCE(SUM(u.visits), 0), "
+            "COUNT(DISTINCT CASE WHEN fs.first_date >= :p_start THEN u.person_id END), "
+            "COUNT(DISTINCT CASE WHEN hf.first_date >= :p_start THEN u.household_id END) "
+            f"FROM ({rows}) u LEFT JOIN first_support fs ON fs.person_id = u.person_id "
+            "LEFT JOIN household_first_support hf ON hf.household_id = u.household_id"
+        ), params).one()
+        rep.individuals, rep.families, named_visits, rep.new_individuals, rep.new_families = (
+            int(x or 0) for x in row
+        )
+
+    order = [b[0] for b in AGE_BANDS] + [UNKNOWN]
+    rep.by_age_band = {k: rep.by_age_band[k] for k in order if k in rep.by_age_band}
+    rep.by_district = dict(sorted(rep.by_district.items(),
+                                  key=lambda kv: (kv[0] == UNKNOWN, -kv[1].individuals, kv[0])))
 
     anon_by: dict[tuple[int, int], int] = {}
     for site_id, service_id, n in run(text(_anonymous_sql(conn, f)), params):
@@ -462,45 +508,33 @@ def report(conn: Session | Connection, period: Period, filters: Filters | None =
     rep.anonymous_visits = sum(anon_by.values())
     rep.visits = named_visits + rep.anonymous_visits
 
+    # Service and site rows: one aggregate per service (site) over its own slice of
+    # the roll-up, read in key order, instead of one GROUP BY that sorts every row.
     names = {
-        "service": dict(run(text("SELECT id, name FROM service")).all()),
-        "site": dict(run(text("SELECT id, name FROM site")).all()),
+        "service": dict(run(text("SELECT id, name FROM service ORDER BY id")).all()),
+        "site": dict(run(text("SELECT id, name FROM site ORDER BY id")).all()),
     }
-    grains = {"service": (site_sel, EACH if f.service_id is None else FILTERED),
-              "site": (EACH if f.site_id is None else FILTERED, service_sel)}
     for dim, target in (("service", rep.by_service), ("site", rep.by_site)):
-        by = _support_rows(period, *grains[dim], params)
-        for key_id, fam, ind, vis in run(text(
-            f"SELECT {dim}_id, COUNT(DISTINCT household_id), COUNT(DISTINCT person_id), "
-            f"SUM(visits) FROM ({by}) u GROUP BY {dim}_id"
-        ), params):
-            target[names[dim][key_id]] = Row(int(fam), int(ind), int(vis))
+        keys = list(names[dim]) if getattr(f, f"{dim}_id") is None else [getattr(f, f"{dim}_id")]
+        parts = []
+        for key in keys:
+            sel: dict[str, str | int] = {"site": site_sel, "service": service_sel}
+            sel[dim] = int(key)
+            slice_rows = _support_rows(period, sel["site"], sel["service"], params)
+            parts.append(
+                f"SELECT {int(key)} AS k, COUNT(DISTINCT household_id), COUNT(DISTINCT person_id), "
+                f"COALESCE(SUM(visits), 0) FROM ({slice_rows}) u"
+            )
+        if parts:
+            for key_id, fam, ind, vis in run(text(" UNION ALL ".join(parts)), params):
+                if ind:
+                    target[names[dim][key_id]] = Row(int(fam), int(ind), int(vis))
         for (site_id, service_id), n in anon_by.items():
             key = names[dim][service_id if dim == "service" else site_id]
             target.setdefault(key, Row()).visits += n
         ordered = sorted(target.items(), key=lambda kv: (-kv[1].individuals, kv[0]))
         target.clear()
         target.update(ordered)
-
-    for band, fam, ind, vis in run(text(
-        f"SELECT {_age_band_sql()} AS band, COUNT(DISTINCT u.household_id), "
-        f"COUNT(DISTINCT u.person_id), SUM(u.visits) "
-        f"FROM ({rows}) u JOIN person p ON p.id = u.person_id GROUP BY 1"
-    ), params):
-        rep.by_age_band[band] = Row(int(fam), int(ind), int(vis))
-    from schema.people import AGE_BANDS
-
-    order = [b[0] for b in AGE_BANDS] + [UNKNOWN]
-    rep.by_age_band = {k: rep.by_age_band[k] for k in order if k in rep.by_age_band}
-
-    for district, fam, ind, vis in run(text(
-        f"SELECT COALESCE(h.postcode_district, '{UNKNOWN}'), COUNT(DISTINCT u.household_id), "
-        "COUNT(DISTINCT u.person_id), SUM(u.visits) "
-        f"FROM ({rows}) u JOIN household h ON h.id = u.household_id GROUP BY 1"
-    ), params):
-        rep.by_district[district] = Row(int(fam), int(ind), int(vis))
-    rep.by_district = dict(sorted(rep.by_district.items(),
-                                  key=lambda kv: (kv[0] == UNKNOWN, -kv[1].individuals, kv[0])))
 
     rep.referrals = _referrals(run, params, f)
     return rep

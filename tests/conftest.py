@@ -89,6 +89,17 @@ class PostgresServer:
         return self.url(name)
 
 
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread() -> Iterator[None]:
+    """As in the programs: no automatic cyclic GC (it could run on a worker thread and
+    delete Qt objects there); collect here, on the main thread, after each test."""
+    import gc
+
+    gc.disable()
+    yield
+    gc.collect()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     bindir = _pg_bindir()

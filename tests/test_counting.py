@@ -330,3 +330,42 @@ def test_filtered_and_multi_year_reports_match_brute_force(engine) -> None:
             for breakdown in (rep.by_age_band, rep.by_district):
                 assert sum(r.individuals for r in breakdown.values()) == rep.individuals, where
                 assert sum(r.visits for r in breakdown.values()) == expect[2], where
+
+
+def test_unfiltered_totals_agree_with_bands_districts_and_filtered_paths(engine) -> None:
+    """Unfiltered totals come from the age band and district rows: a person who moves
+    between households in two districts within the month is still one individual, and
+    both households count; a service nobody used has no row."""
+    w = World(engine)
+    (gus, kid) = w.household("Gus", "Kid", postcode="M14 4AB")
+    (uma,) = w.household("Uma", postcode="M15 5CD")
+    uma_household = w.last_household
+    (vic,) = w.household("Vic")
+    w.attend([gus, kid], local(2026, 2, 3), service="Coffee")
+    w.attend([gus], local(2026, 2, 5), service="Youth club", site="Moss")
+    w.tx(lambda s: move_person(s, person_id=gus, to_household_id=uma_household, actor=ACTOR))
+    w.attend([gus, uma], local(2026, 2, 10), service="Coffee")
+    w.refer(vic, local(2026, 2, 11), partner="Housing")
+    w.refer(kid, local(2026, 2, 12), partner="Housing", site="Moss")
+
+    for period in (FEB, Q1, Period(dt.date(2026, 2, 4), dt.date(2026, 3, 31))):
+        rep = w.report(period)
+        rows = w.report(period, site="Room"), w.report(period, site="Moss")
+        assert rep.individuals == sum(r.individuals for r in rep.by_age_band.values()), period
+        assert rep.families == sum(r.families for r in rep.by_district.values()), period
+        assert rep.visits == sum(r.visits for r in rep.by_district.values()), period
+        assert rep.visits == sum(r.visits for r in rep.by_site.values()), period
+        for site_rep, name in zip(rows, ("Room", "Moss"), strict=True):
+            got = rep.by_site.get(name)
+            want = (site_rep.families, site_rep.individuals, site_rep.visits)
+            assert ((got.families, got.individuals, got.visits) if got else (0, 0, 0)) == want
+    feb = w.report(FEB)
+    # Gus, Kid, Uma and Vic; Gus's first household, Uma's household and Vic's.
+    assert figures(feb) == (3, 4, 5, 3, 4)
+    assert feb.by_district["M14"].as_dict() == {"families": 1, "individuals": 2, "visits": 3}
+    assert feb.by_district["M15"].as_dict() == {"families": 1, "individuals": 2, "visits": 2}
+    assert feb.by_district["Unknown"].as_dict() == {"families": 1, "individuals": 1,
+                                                    "visits": 0}
+    assert set(feb.by_service) == {"Coffee", "Youth club"}
+    assert feb.by_service["Coffee"].as_dict() == {"families": 2, "individuals": 3, "visits": 4}
+    assert feb.by_site["Moss"].as_dict() == {"families": 1, "individuals": 2, "visits": 1}

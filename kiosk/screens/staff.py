@@ -304,11 +304,12 @@ class StaffScreen(Screen):
         return {"signin": self.hand_picker.field, "referral": self.ref_picker.field,
                 "card": self.card_picker.field}.get(self.page)
 
-    def show_page(self, key: str) -> None:
+    def show_page(self, key: str, *, load: bool = True) -> None:
         self.page = key
         self.nav[key].setChecked(True)
         self.pages.setCurrentIndex(self.PAGES.index(key))
-        self.page_changed.emit(key)
+        if load:
+            self.page_changed.emit(key)
 
     def set_user(self, text: str) -> None:
         self.who.setText(text)
@@ -390,4 +391,7 @@ class StaffScreen(Screen):
         self.card_chosen.setText(self.tr("Choose the person the card is for."))
         self.hand_chosen.setText(self.tr("Choose a person, then a session."))
         self.who.setText("")
-        self.show_page("room")
+        # Back to the first page without loading it: the fire register is read when staff
+        # mode opens, not on every return to Welcome (a query growing with the room, and
+        # full names held in a hidden list while visitors use the kiosk).
+        self.show_page("room", load=False)

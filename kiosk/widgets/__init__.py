@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 
-import qrcode
-from PySide6.QtCore import QEasingCurve, QPropertyAnimation, Qt, QTimer, QUrl
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QEasingCurve, QObject, QPropertyAnimation, Qt, QTimer, QUrl
+from PySide6.QtGui import QPixmap
 from PySide6.QtQuickWidgets import QQuickWidget
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -20,6 +18,8 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QWidget,
 )
+
+from kiosk.card_art import SCREEN_EC, qr_image
 
 
 def slot(fn: Callable[..., object], *args: object) -> Callable[..., None]:
@@ -142,12 +142,22 @@ class Toast(QLabel):
 
 
 def qr_pixmap(token: str, size: int) -> QPixmap:
-    """A QR code holding only the card token."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=10)
-    qr.add_data(token)
-    qr.make(fit=True)
-    buf = io.BytesIO()
-    qr.make_image(fill_color="black", back_color="white").save(buf, format="PNG")
-    image = QImage.fromData(buf.getvalue(), "PNG")
+    """A QR code holding only the card token (for the screen: a narrower quiet zone)."""
+    image = qr_image(token, box=10, border=2, ec=SCREEN_EC)
     return QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
                                            Qt.TransformationMode.FastTransformation)
+
+
+def collect_garbage_on_this_thread(parent: QObject, every_ms: int = 5000) -> QTimer:
+    """Python's cyclic garbage collector, run only here (the GUI thread), every few seconds.
+
+    Left automatic, a collection can start on the database worker thread and delete Qt
+    objects of the GUI thread there, which corrupts Qt's timer lists and crashes later.
+    """
+    import gc
+
+    gc.disable()
+    timer = QTimer(parent)
+    timer.timeout.connect(gc.collect)
+    timer.start(every_ms)
+    return timer
