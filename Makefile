@@ -31,6 +31,7 @@ lint: venv
 
 screenshots: system venv
 	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m kiosk.screenshots --out docs/screenshots
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m admin.screenshots --out docs/screenshots
 
 bench: venv
 	$(BIN)/python -m bench.report_bench

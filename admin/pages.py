@@ -935,6 +935,8 @@ class ReportsPage(Page):
             d.setCalendarPopup(True)
             d.setDisplayFormat("dd/MM/yyyy")
         self.site, self.service = QComboBox(), QComboBox()
+        for combo in (self.site, self.service):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.site.setObjectName("reportSite")
         self.service.setObjectName("reportService")
         self.run_button = push("Count", "runReport")

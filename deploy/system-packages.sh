@@ -10,8 +10,9 @@ packages=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
   libpulse0 fonts-dejavu-core
-  # a virtual screen for screenshots, a PostgreSQL server for the tests
-  xvfb postgresql
+  # a virtual screen for screenshots, a PostgreSQL server for the tests, LibreOffice to
+  # open exported workbooks and poppler to render card sheets in the tests
+  xvfb postgresql libreoffice-calc-nogui poppler-utils
 )
 
 missing=()
