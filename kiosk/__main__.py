@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     qt_argv = sys.argv[:1]  # Qt keeps pointers into argv while the application lives
     app = QApplication(qt_argv)
     app.setApplicationName("Dropin kiosk")
-    engine = make_engine(args.database)
+    engine = make_engine(args.database, lean=True)
     try:
         if not is_current(engine):
             upgrade(engine)

@@ -105,7 +105,16 @@ class Household(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="household.id")
 
 
+LIVE_PERSON = "merged_into_id IS NULL AND anonymised_at IS NULL"
+
+
 class Person(SQLModel, table=True):
+    # The admin list: live people in name order, read from the index alone.
+    __table_args__ = (
+        Index("ix_person_live_names", "search_name", "search_last",
+              sqlite_where=text(LIVE_PERSON), postgresql_where=text(LIVE_PERSON)),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     household_id: int = Field(foreign_key="household.id", index=True)
     first_name: str = Field(max_length=100)

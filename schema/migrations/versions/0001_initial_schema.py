@@ -129,6 +129,7 @@ def upgrade() -> None:
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_household_id'), ['household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_search_name'), ['search_name'], unique=False)
+        batch_op.create_index('ix_person_live_names', ['search_name', 'search_last'], unique=False, sqlite_where=sa.text('merged_into_id IS NULL AND anonymised_at IS NULL'), postgresql_where=sa.text('merged_into_id IS NULL AND anonymised_at IS NULL'))
 
     op.create_table('session',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -390,6 +391,7 @@ def downgrade() -> None:
 
     op.drop_table('session')
     with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.drop_index('ix_person_live_names', sqlite_where=sa.text('merged_into_id IS NULL AND anonymised_at IS NULL'), postgresql_where=sa.text('merged_into_id IS NULL AND anonymised_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_person_search_name'))
         batch_op.drop_index(batch_op.f('ix_person_household_id'))
 
