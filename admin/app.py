@@ -158,6 +158,7 @@ class Admin(QObject):
         self.visible_pages: list[Page] = []
         self.save_path_provider: Callable[[str, str], str] = (
             lambda suggested, filt: save_path(self.w, suggested, filt))
+        self.confirm_provider: Callable[[str, str], bool] | None = None
         self.message_timer = QTimer(self)
         self.message_timer.setSingleShot(True)
         self.message_timer.timeout.connect(self.w.message.hide)
@@ -348,6 +349,43 @@ class Admin(QObject):
                 self.say(f"{n} cards on {pages} page(s) saved to {path}.", "ok")
 
         self.run(work, done, progress="Making the card sheet…")
+
+    def confirm(self, question: str, detail: str) -> bool:
+        """Ask before something that cannot be undone (an office PC: a dialog is fine)."""
+        if self.confirm_provider is not None:
+            return self.confirm_provider(question, detail)
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(self.w, "Dropin", f"{question}\n\n{detail}")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def subject_access(self, person_id: int, path: str) -> None:
+        from schema.privacy import subject_access, write_subject_access
+
+        def work(s: Session) -> str:
+            data = subject_access(s, person_id=person_id, actor=self.actor,
+                                  staff_id=self.staff_id)
+            xlsx, js = write_subject_access(data, Path(path))
+            return f"{xlsx} and {js}"
+
+        self.run(work, lambda where: self.say(f"Everything held on this person: {where}.",
+                                              "ok"), progress="Gathering everything held…")
+
+    def forget(self, person_id: int, how: str, done: Callable[[], Any]) -> None:
+        from schema.privacy import checkpoint, erase, withdraw_consent
+
+        def work(s: Session) -> None:
+            (erase if how == "erase" else withdraw_consent)(
+                s, person_id=person_id, actor=self.actor, staff_id=self.staff_id)
+
+        def finished(_r: None) -> None:
+            checkpoint(self.engine)
+            self.say("Erased: the name and details are gone; past totals stay." if how ==
+                     "erase" else "Consent withdrawn: from now on counted anonymously only.",
+                     "ok")
+            done()
+
+        self.run(work, finished)
 
     def shutdown(self) -> None:
         self.idle.timer.stop()

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Session
 
 from schema import audit
 from schema.counting import RULES_TEXT, Filters, Period, Report, parse_date, report
@@ -68,6 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", metavar="SLUG")
     p.add_argument("--service", metavar="NAME")
     p.add_argument("--csv", action="store_true", help="write only the Summary sheet, as CSV")
+
+    p = sub.add_parser("sar", help="subject access: everything held on a person (xlsx + json)")
+    p.add_argument("person", type=int, metavar="PERSON", help="the person's id (see 'people')")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+
+    p = sub.add_parser("purge", help="anonymise people past the retention period")
+    p.add_argument("--dry-run", action="store_true", help="list who would be, change nothing")
+
+    p = sub.add_parser("erase", help="erase a person's identity (their counts stay)")
+    p.add_argument("person", type=int, metavar="PERSON")
+
+    p = sub.add_parser("withdraw", help="record that a person withdrew consent")
+    p.add_argument("person", type=int, metavar="PERSON")
 
     p = sub.add_parser("people", help="list the people on record")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -311,7 +325,54 @@ def cmd_cards(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "import": cmd_import, "report": cmd_report, "export": cmd_export,
+def cmd_sar(engine: Engine, args: argparse.Namespace) -> int:
+    from schema.privacy import subject_access, write_subject_access
+
+    data = run_in_transaction(engine, lambda s: subject_access(s, person_id=args.person,
+                                                               actor=ACTOR))
+    xlsx, js = write_subject_access(data, args.output)
+    print(f"Everything held on person #{args.person}: {xlsx} and {js}")
+    return 0
+
+
+def cmd_purge(engine: Engine, args: argparse.Namespace) -> int:
+    from schema.privacy import purge
+    from schema.settings import get_settings
+
+    with read_session(engine) as s:
+        months = get_settings(s)["retention_months"]
+    ids = run_in_transaction(engine, lambda s: purge(s, actor=ACTOR, dry_run=args.dry_run))
+    verb = "would be anonymised (nothing changed)" if args.dry_run else "anonymised"
+    print(f"{len(ids)} people not supported for {months} months {verb}"
+          + (f": {', '.join(f'#{i}' for i in ids[:50])}" + (" …" if len(ids) > 50 else "")
+             if ids else "."))
+    return 0
+
+
+def cmd_erase(engine: Engine, args: argparse.Namespace) -> int:
+    from schema.privacy import checkpoint, erase
+
+    def work(s: Session) -> None:
+        erase(s, person_id=args.person, actor=ACTOR)
+
+    run_in_transaction(engine, work)
+    checkpoint(engine)
+    print(f"Person #{args.person} erased: their name and details are gone; past totals stay.")
+    return 0
+
+
+def cmd_withdraw(engine: Engine, args: argparse.Namespace) -> int:
+    from schema.privacy import withdraw_consent
+
+    run_in_transaction(engine, lambda s: withdraw_consent(s, person_id=args.person,
+                                                          actor=ACTOR))
+    print(f"Consent withdrawn for person #{args.person}: from now on they are counted "
+          "anonymously only.")
+    return 0
+
+
+COMMANDS = {"sar": cmd_sar, "purge": cmd_purge, "erase": cmd_erase, "withdraw": cmd_withdraw,
+            "init": cmd_init, "import": cmd_import, "report": cmd_report, "export": cmd_export,
             "people": cmd_people, "cards": cmd_cards}
 
 

@@ -327,6 +327,9 @@ class PeoplePage(Page):
         self.sheet_person = push("Card sheet: this person…", "sheetPerson")
         self.sheet_household = push("Card sheet: household…", "sheetHousehold")
         self.sheet_all = push("Card sheet: everyone without a card…", "sheetAll")
+        self.sar = push("Everything we hold (subject access)…", "subjectAccess")
+        self.withdraw = push("Consent withdrawn", "withdrawConsent")
+        self.erase = push("Erase this person", "erasePerson")
         buttons.addWidget(self.save, 0, 0, 1, 2)
         buttons.addWidget(self.move_to, 1, 0)
         buttons.addWidget(self.move, 1, 1)
@@ -337,6 +340,9 @@ class PeoplePage(Page):
         buttons.addWidget(self.sheet_person, 4, 0)
         buttons.addWidget(self.sheet_household, 4, 1)
         buttons.addWidget(self.sheet_all, 5, 0, 1, 2)
+        buttons.addWidget(self.sar, 6, 0, 1, 2)
+        buttons.addWidget(self.withdraw, 7, 0)
+        buttons.addWidget(self.erase, 7, 1)
         form.addRow(buttons)
         split.addWidget(editor)
         split.setStretchFactor(0, 3)
@@ -381,6 +387,9 @@ class PeoplePage(Page):
         self.sheet_person.clicked.connect(lambda: self.card_sheet("person"))
         self.sheet_household.clicked.connect(lambda: self.card_sheet("household"))
         self.sheet_all.clicked.connect(lambda: self.card_sheet("all"))
+        self.sar.clicked.connect(self.subject_access)
+        self.withdraw.clicked.connect(lambda: self.forget("withdraw"))
+        self.erase.clicked.connect(lambda: self.forget("erase"))
         self.dupe_view.selectionModel().selectionChanged.connect(lambda *_: self.show_pair())
         self.merge.clicked.connect(self.merge_pair)
         self.not_dupe.clicked.connect(self.dismiss_pair)
@@ -516,6 +525,41 @@ class PeoplePage(Page):
         self.admin.card_sheet(path, person_id=pid if which == "person" else None,
                               household_id=hid if which == "household" else None,
                               everyone_without=which == "all")
+
+    def subject_access(self) -> None:
+        pid = self.person_id()
+        if pid is None:
+            self.admin.say("Choose a person in the list first.")
+            return
+        if self.admin.role != Role.manager.value:
+            self.admin.say("Subject access exports are for managers.")
+            return
+        path = self.admin.ask_save_path(f"person-{pid}.xlsx", "Excel workbook (*.xlsx)")
+        if path:
+            self.admin.subject_access(pid, path)
+
+    def forget(self, how: str) -> None:
+        pid = self.person_id()
+        if pid is None:
+            self.admin.say("Choose a person in the list first.")
+            return
+        if self.admin.role != Role.manager.value:
+            self.admin.say("Only a manager can erase someone or record a withdrawal.")
+            return
+        if not self.admin.confirm(
+                "Erase this person?" if how == "erase" else "Record that consent was withdrawn?",
+                "Their name and details are removed for good; the visits they made stay in "
+                "past totals, without a name. This cannot be undone."):
+            return
+        self.admin.forget(pid, how, done=lambda: (self.refresh(), self.clear_editor()))
+
+    def clear_editor(self) -> None:
+        self.current = {}
+        for field in (self.first, self.last, self.year, self.phone, self.postcode,
+                      self.reference):
+            field.clear()
+        self.members.clear()
+        self.history.clear()
 
     def pair(self) -> tuple[int, int] | None:
         return selected_id(self.dupe_view)
@@ -1192,6 +1236,8 @@ class SettingsPage(Page):
         self.kiosks.setObjectName("kioskSites")
         self.kiosks.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.save = push("Save settings", "saveSettings")
+        self.purge_check = push("Who is past the retention period?", "purgeDryRun")
+        self.purge_now = push("Anonymise them now", "purgeNow")
         form.addRow("Keep people's details for", self.retention)
         form.addRow("Privacy notice version", self.version)
         form.addRow("Privacy notice", self.notice)
@@ -1199,7 +1245,13 @@ class SettingsPage(Page):
         form.addRow("", self.phone)
         form.addRow("Kiosks", self.kiosks)
         form.addRow(self.save)
+        purge_row = QHBoxLayout()
+        purge_row.addWidget(self.purge_check)
+        purge_row.addWidget(self.purge_now)
+        form.addRow("Retention", purge_row)
         self.save.clicked.connect(self.store)
+        self.purge_check.clicked.connect(lambda: self.purge(dry_run=True))
+        self.purge_now.clicked.connect(lambda: self.purge(dry_run=False))
 
     def refresh(self) -> None:
         def work(s: Session) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -1235,6 +1287,28 @@ class SettingsPage(Page):
 
         self.admin.run(work, lambda _r: self.admin.say(
             "Settings saved. Kiosks pick them up when they next start.", "ok"))
+
+
+    def purge(self, *, dry_run: bool) -> None:
+        from schema.privacy import purge
+
+        if not dry_run and not self.admin.confirm(
+                "Anonymise everyone past the retention period?",
+                "Their names and details go; past totals stay exactly the same."):
+            return
+
+        def done(ids: list[int]) -> None:
+            if dry_run:
+                self.admin.say(f"{len(ids)} people have not been supported for "
+                               f"{self.retention.value()} months." if ids else
+                               "Nobody is past the retention period.")
+            else:
+                self.admin.say(f"{len(ids)} people anonymised; past totals are unchanged.",
+                               "ok")
+
+        self.admin.run(lambda s: purge(s, actor=self.admin.actor, staff_id=self.admin.staff_id,
+                                       dry_run=dry_run), done,
+                       progress="" if dry_run else "Anonymising…")
 
 
 class AuditPage(Page):

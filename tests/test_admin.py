@@ -356,3 +356,33 @@ def test_only_managers_export(qtbot, admin: Admin) -> None:
     admin.save_path_provider = lambda *_: pytest.fail("no file should be asked for")
     qtbot.mouseClick(page.export, Qt.MouseButton.LeftButton)
     assert "managers" in admin.w.message.text()
+
+
+def test_subject_access_erase_and_purge_from_the_window(qtbot, admin: Admin, tmp_path: Path,
+                                                        engine: Engine) -> None:
+    sign_in(qtbot, admin)
+    page = admin.go(PeoplePage)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0)
+    page.view.setCurrentIndex(page.model.index(0, 0))
+    pid = page.model.row_id(0)
+    qtbot.waitUntil(lambda: page.first.text() != "")
+    admin.save_path_provider = lambda *_: str(tmp_path / "sar.xlsx")
+    qtbot.mouseClick(page.sar, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Everything held" in admin.w.message.text(), timeout=10000)
+    assert (tmp_path / "sar.xlsx").exists() and (tmp_path / "sar.json").exists()
+    asked: list[str] = []
+    admin.confirm_provider = lambda q, _d: asked.append(q) or False
+    qtbot.mouseClick(page.erase, Qt.MouseButton.LeftButton)
+    assert asked == ["Erase this person?"]
+    admin.confirm_provider = lambda *_: True
+    qtbot.mouseClick(page.erase, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Erased" in admin.w.message.text(), timeout=10000)
+    with read_session(engine) as s:
+        assert s.execute(text("SELECT first_name, anonymised_at IS NOT NULL FROM person "
+                              "WHERE id = :p"), {"p": pid}).one() == ("", True)
+    qtbot.waitUntil(lambda: pid not in page.model.ids)
+    settings = admin.go(SettingsPage)
+    qtbot.waitUntil(lambda: settings.version.text() != "")
+    qtbot.mouseClick(settings.purge_check, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "retention" in admin.w.message.text()
+                    or "not been supported" in admin.w.message.text())
