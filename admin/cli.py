@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("withdraw", help="record that a person withdrew consent")
     p.add_argument("person", type=int, metavar="PERSON")
 
+    p = sub.add_parser("kiosk-role", help="PostgreSQL: create the kiosks' database role, with "
+                       "only the grants a kiosk needs (password from $DROPIN_KIOSK_PASSWORD)")
+    p.add_argument("role", nargs="?", default="dropin_kiosk", metavar="NAME")
+
     p = sub.add_parser("people", help="list the people on record")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -371,9 +375,25 @@ def cmd_withdraw(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"sar": cmd_sar, "purge": cmd_purge, "erase": cmd_erase, "withdraw": cmd_withdraw,
-            "init": cmd_init, "import": cmd_import, "report": cmd_report, "export": cmd_export,
-            "people": cmd_people, "cards": cmd_cards}
+def cmd_kiosk_role(engine: Engine, args: argparse.Namespace) -> int:
+    import os
+
+    from schema.roles import create_kiosk_role
+
+    password = os.environ.get("DROPIN_KIOSK_PASSWORD", "")
+    if not password:
+        raise Refused("set DROPIN_KIOSK_PASSWORD to the kiosk role's password first "
+                      "(never put it on the command line)")
+    create_kiosk_role(engine, args.role, password)
+    print(f"Role {args.role} ready: kiosks connect as it; it cannot read referrals or notes.")
+    return 0
+
+
+COMMANDS = {
+    "init": cmd_init, "import": cmd_import, "report": cmd_report, "export": cmd_export,
+    "people": cmd_people, "cards": cmd_cards, "sar": cmd_sar, "purge": cmd_purge,
+    "erase": cmd_erase, "withdraw": cmd_withdraw, "kiosk-role": cmd_kiosk_role,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

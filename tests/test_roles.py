@@ -1,0 +1,76 @@
+"""PostgreSQL: the kiosk's role can do a kiosk's work and cannot read referrals or notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
+
+from schema.cards import issue_card
+from schema.db import make_engine, run_in_transaction
+from schema.errors import Refused
+from schema.feedback import leave_feedback
+from schema.migrate import upgrade
+from schema.people import NewPerson, register_household
+from schema.referrals import get_or_create_partner, log_referral
+from schema.roles import create_kiosk_role, kiosk_role_statements
+from schema.signin import scan
+from schema.staff import check_pin, create_staff
+from schema.timetable import get_or_create_site, sessions_on_now
+
+pytestmark = pytest.mark.postgres
+
+
+def test_kiosk_role_does_kiosk_work_and_reads_no_referrals(postgres_server) -> None:
+    url = postgres_server.create_database()
+    owner = make_engine(url)
+    upgrade(owner)
+
+    def setup(s):
+        site = get_or_create_site(s, "Burns Flats", "burns-flats")
+        get_or_create_partner(s, "Housing")
+        create_staff(s, name="Jo", role="staff", pin="2468", actor="test")
+        return site.id
+
+    site_id = run_in_transaction(owner, setup)
+    create_kiosk_role(owner, "dropin_kiosk", "a long test password")
+    kiosk = make_engine(url.replace(f"//{postgres_server.superuser}@", "//dropin_kiosk@"))
+    at = dt.datetime(2026, 5, 12, 10, tzinfo=dt.UTC)
+
+    def kiosk_work(s):
+        sessions_on_now(s, site_id=site_id, at=at)
+        _h, people = register_household(s, members=[NewPerson("Sam", "W", 1988)],
+                                        consent_version="1", actor="kiosk")
+        card = issue_card(s, person_id=people[0].id, actor="kiosk")
+        scan(s, token=card.token, site_id=site_id, actor="kiosk", at=at)
+        staff = check_pin(s, pin="2468", actor="kiosk")
+        partner = s.execute(text("SELECT id FROM referral_partner")).scalar()
+        log_referral(s, person_id=people[0].id, partner_id=partner, reason="Damp",
+                     note="private note", actor="kiosk", staff_id=staff.id, at=at)
+        leave_feedback(s, topic="Safety", text="private words", site_id=site_id, actor="kiosk")
+        return people[0].id
+
+    pid = run_in_transaction(kiosk, kiosk_work)
+    assert pid
+    for sql in ("SELECT reason FROM referral", "SELECT note FROM referral",
+                "SELECT outcome_note FROM referral", "SELECT text FROM feedback",
+                "SELECT detail FROM audit_event", "DELETE FROM attendance",
+                "INSERT INTO staff_user (name, role, pin_hash, active, failed_attempts, "
+                "created_at) VALUES ('x', 'manager', 'x', true, 0, now())"):
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            run_in_transaction(kiosk, lambda s, q=sql: s.execute(text(q)).all())
+    with owner.connect() as conn:
+        assert conn.execute(text("SELECT note FROM referral")).scalar() == "private note"
+    kiosk.dispose()
+    owner.dispose()
+
+
+def test_kiosk_role_refuses_weak_input() -> None:
+    with pytest.raises(Refused):
+        kiosk_role_statements("Robert'; DROP", "a long enough password")
+    with pytest.raises(Refused):
+        kiosk_role_statements("dropin_kiosk", "short")
+    assert any("GRANT SELECT (id) ON referral" in s
+               for s in kiosk_role_statements("dropin_kiosk", "a long enough password"))
