@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,6 +19,9 @@ from schema.text import clean_text
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MAX_FAILURES = 5
 LOCK_FOR = dt.timedelta(minutes=5)
+# Rate limit: a wrong PIN is answered only after this long, so guessing is slow even
+# before the lock-out.
+FAIL_DELAY_S = 0.5
 
 
 def _check_pin(pin: str) -> str:
@@ -100,4 +104,5 @@ def check_pin(
         s.add(user)
     audit.record(s, actor=actor, action="staff.login_failed", entity="staff_user",
                  entity_id=staff_id)
+    time.sleep(FAIL_DELAY_S)
     return None

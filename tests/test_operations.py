@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 from sqlalchemy import text
@@ -19,7 +20,7 @@ from schema.feedback import leave_feedback, update_feedback
 from schema.people import NewPerson, find_me, register_household, update_person
 from schema.referrals import get_or_create_partner, log_referral, update_referral
 from schema.signin import scan, who_is_here
-from schema.staff import MAX_FAILURES, check_pin, create_staff
+from schema.staff import FAIL_DELAY_S, MAX_FAILURES, check_pin, create_staff
 from schema.tables import AuditEvent, Card, Consent, Feedback, Person, Referral
 from schema.timetable import GENERAL, add_closure, add_slot, sessions_on_now
 from tests.helpers import ACTOR, World, local
@@ -218,8 +219,10 @@ def test_staff_pin_lockout(engine) -> None:
     assert stored.startswith("$argon2id$") and "m=19456,t=2" in stored and "2468" not in stored
     at = local(2026, 6, 1)
     assert w.tx(lambda s: check_pin(s, pin="2468", actor=ACTOR, at=at)).name == "Jo"
+    started = time.monotonic()
     for _ in range(MAX_FAILURES):
         assert w.tx(lambda s: check_pin(s, pin="0000", actor=ACTOR, at=at)) is None
+    assert time.monotonic() - started >= MAX_FAILURES * FAIL_DELAY_S  # rate limited
     with pytest.raises(LockedOut):  # even the right PIN, for five minutes
         w.tx(lambda s: check_pin(s, pin="2468", actor=ACTOR, at=at + dt.timedelta(minutes=4)))
     later = at + dt.timedelta(minutes=6)
