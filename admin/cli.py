@@ -104,6 +104,24 @@ def build_parser() -> argparse.ArgumentParser:
                    "the only site, else where each person last signed in)")
     p.add_argument("--print", action="store_true",
                    help="also send the sheet to the default printer, if one is set up")
+
+    p = sub.add_parser("backup", help="copy the database to a file (works while kiosks write)",
+                       description="SQLite: the online backup API; PostgreSQL: pg_dump "
+                       "(custom format). The copy is checked before it gets its name.")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("-o", "--output", type=Path, metavar="FILE", help="the file to write")
+    where.add_argument("--folder", type=Path, metavar="DIR",
+                       help="write dropin-YYYYmmdd-HHMMSS.sqlite3 (.dump) there and keep "
+                       "only the newest --keep (the nightly timer)")
+    p.add_argument("--keep", type=int, default=14, metavar="N",
+                   help="with --folder: how many backups to keep (default 14)")
+
+    p = sub.add_parser("restore", help="replace the database with a backup (checked first)",
+                       description="The file is checked first (a Dropin database of this "
+                       "version, not damaged); if it is refused nothing changes. SQLite: the "
+                       "current database is kept next to it as *.before-restore-*.sqlite3.")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return parser
 
 
@@ -144,14 +162,26 @@ def cmd_import(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def _shown(value: str, limit: int = 40) -> str:
+    """A value typed on the command line, safe to echo in a one-line message: control
+    characters and line breaks escaped, long values cut short."""
+    out = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in value)
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
 def _lookup(engine: Engine, table: str, column: str, value: str, what: str) -> int:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes in argv arrive as lone surrogates
+        raise Refused(f"the {what} '{_shown(value)}' is not valid UTF-8 text") from None
     with read_session(engine) as s:
         found = s.execute(text(f"SELECT id FROM {table} WHERE {column} = :v"), {"v": value})
         row = found.first()
     if row is None:
         with read_session(engine) as s:
             names = s.execute(text(f"SELECT {column} FROM {table} ORDER BY 1")).scalars().all()
-        raise Refused(f"there is no {what} '{value}' (known: {', '.join(names) or 'none'})")
+        known = ", ".join(_shown(n) for n in names[:20]) + (" …" if len(names) > 20 else "")
+        raise Refused(f"there is no {what} '{_shown(value)}' (known: {known or 'none'})")
     return int(row[0])
 
 
@@ -389,10 +419,48 @@ def cmd_kiosk_role(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(engine: Engine, args: argparse.Namespace) -> int:
+    from schema.backup import backup, backup_to_folder
+
+    if args.folder is not None:
+        info, removed = backup_to_folder(engine, args.folder, keep=args.keep)
+    else:
+        info, removed = backup(engine, args.output), []
+    if is_current(engine):
+        run_in_transaction(engine, lambda s: audit.record(
+            s, actor=ACTOR, action="backup.create", entity="database", file=str(info.path),
+            bytes=info.bytes))
+    print(f"Backup written to {info.path} ({info.bytes / 1e6:.1f} MB, checked)"
+          + (f"; {len(removed)} older backup{'s' if len(removed) != 1 else ''} removed"
+             if removed else ""))
+    return 0
+
+
+def cmd_restore(engine: Engine, args: argparse.Namespace) -> int:
+    from schema.backup import restore
+
+    where = engine.url.render_as_string(hide_password=True)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise Refused("restoring replaces the whole database: add --yes to confirm")
+        answer = input(f"Replace everything in {where} with {args.file}? Type yes: ")
+        if answer.strip().lower() != "yes":
+            print("Nothing changed.")
+            return 1
+    kept = restore(engine, args.file)
+    if is_current(engine):
+        run_in_transaction(engine, lambda s: audit.record(
+            s, actor=ACTOR, action="backup.restore", entity="database", file=str(args.file)))
+    print(f"Restored {args.file} into {where}."
+          + (f" The database as it was is kept in {kept}." if kept else ""))
+    return 0
+
+
 COMMANDS = {
     "init": cmd_init, "import": cmd_import, "report": cmd_report, "export": cmd_export,
     "people": cmd_people, "cards": cmd_cards, "sar": cmd_sar, "purge": cmd_purge,
     "erase": cmd_erase, "withdraw": cmd_withdraw, "kiosk-role": cmd_kiosk_role,
+    "backup": cmd_backup, "restore": cmd_restore,
 }
 
 
@@ -409,7 +477,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         return window_main(args.database)
     try:
-        engine = _open(args.database, need_current=args.command != "init")
+        engine = _open(args.database,
+                       need_current=args.command not in ("init", "backup", "restore"))
         try:
             return COMMANDS[args.command](engine, args)
         finally:

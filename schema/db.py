@@ -93,12 +93,21 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+# Unique constraints that two clients can race for when each first finds no row: on
+# PostgreSQL (read committed) both insert and the second fails. Done again, the work
+# finds the row the other committed (signing someone in twice is "already in").
+# SQLite never gets here: writers take the lock up front (BEGIN IMMEDIATE).
+RACED_CONSTRAINTS = ("uq_attendance_person_session",)
+
+
 def _transient(exc: BaseException) -> bool:
-    """Failures worth retrying: a busy SQLite file, a PostgreSQL serialisation clash."""
+    """Failures worth retrying: a busy SQLite file, a PostgreSQL serialisation clash, a
+    lost race for one of :data:`RACED_CONSTRAINTS`."""
     text = str(getattr(exc, "orig", exc)).lower()
     return any(
         s in text
-        for s in ("database is locked", "database is busy", "could not serialize", "deadlock")
+        for s in ("database is locked", "database is busy", "could not serialize", "deadlock",
+                  *RACED_CONSTRAINTS)
     )
 
 
