@@ -9,8 +9,10 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def _qt_environment() -> None:
@@ -36,28 +38,216 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def create(app, engine: Engine, *, site: str | None, windowed: bool,
            idle_seconds: int = 30, outbox: Path | None = None, readers: list | None = None,
-           camera: bool = False):
-    """Build the kiosk on ``engine``: window, store, card readers, controller."""
+           camera: bool = False, window=None, config=None):
+    """Build the kiosk on ``engine``: window, store, card readers, controller.
+
+    ``window`` / ``config``: a window already on show (with its Welcome screen) and the
+    site's settings already read, from the staged start-up of :func:`main`.
+    """
     from kiosk.app import Kiosk, KioskWindow, load_config, replay
     from kiosk.scanner import CameraScanner, WedgeScanner
     from kiosk.store import Store
     from kiosk.theme import stylesheet
     from schema.db import data_dir, read_session
 
-    with read_session(engine) as s:
-        config = load_config(s, site_slug=site, idle_seconds=idle_seconds)
-        s.commit()  # a first start may have created the site
-    window = KioskWindow(windowed=windowed)
+    if config is None:
+        with read_session(engine) as s:
+            config = load_config(s, site_slug=site, idle_seconds=idle_seconds)
+            s.commit()  # a first start may have created the site
+    built = window is None
+    if window is None:
+        window = KioskWindow(windowed=windowed)
+    made: list = []  # the kiosk, once built: its "On now" answer spares a scan a query
+
+    def on_now():
+        return made[0].on_now_cached() if made else None
+
     store = Store(engine, outbox or data_dir() / f"outbox-{config.site_slug}.jsonl",
-                  replay(config.actor, config.site_id))
+                  replay(config.actor, config.site_id, on_now))
     if readers is None:
         readers = [WedgeScanner(app)]
         if camera and CameraScanner.available():
             readers.append(CameraScanner(window))
     kiosk = Kiosk(app, window, store, readers, config)
-    window.setStyleSheet(stylesheet(window.screen().size().height() if windowed is False
-                                    else 800))
+    made.append(kiosk)
+    if built:
+        window.setStyleSheet(stylesheet(window.screen().size().height() if windowed is False
+                                        else 800))
     return kiosk
+
+
+def database_url(url: str | None) -> str:
+    """``--database``, else ``$DROPIN_DATABASE_URL``, else the user data folder's file
+    (as :func:`schema.db.default_url`, without importing the database layer)."""
+    if url:
+        return url
+    env = os.environ.get("DROPIN_DATABASE_URL")
+    if env:
+        return env
+    import platformdirs
+
+    folder = Path(platformdirs.user_data_dir("dropin", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'dropin.sqlite3'}"
+
+
+def quick_room_name(url: str, site: str | None) -> str:
+    """The room's name by a plain read-only sqlite3 query (a few ms), for the first paint
+    of Welcome; "" when that is not possible (PostgreSQL, a new database...)."""
+    if not url.startswith("sqlite:///"):
+        return ""
+    import sqlite3
+
+    path = url[len("sqlite:///"):].split("?", 1)[0]
+    if not path or path == ":memory:" or not Path(path).exists():
+        return ""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        try:
+            row = (con.execute("SELECT name FROM site WHERE slug = ?", (site,)).fetchone()
+                   if site else
+                   con.execute("SELECT name FROM site ORDER BY id LIMIT 1").fetchone())
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return ""
+    return str(row[0]) if row else ""
+
+
+class Startup:
+    """Welcome first, then the rest: the staged start of the kiosk.
+
+    1. Only PySide6 and the kiosk's widgets are imported; the window is shown with the
+       Welcome screen (room name by a plain sqlite3 read, clock ticking) and the card
+       scanner already listening: tokens read now are queued.
+    2. Once Welcome is painted, a background thread imports the database layer, makes the
+       engine, checks the migrations and reads the site's settings (the UI thread stays
+       free to take the scanner's keys).
+    3. Back on the UI thread: the other screens, the store and the controller are built
+       around the window on show, queued tokens are handed on, and then the on-screen
+       keyboard (Qt Quick, ~0.25 s) is added.
+    """
+
+    def __init__(self, app, args: argparse.Namespace) -> None:
+        from PySide6.QtCore import QObject, QTimer, Signal
+
+        from kiosk.scanner import WedgeScanner
+        from kiosk.screens.visitor import WelcomeScreen
+        from kiosk.theme import stylesheet
+        from kiosk.window import KioskWindow
+        from schema.clock import LONDON, now_utc
+
+        class Relay(QObject):
+            loaded = Signal(object)  # (engine, config) or an exception, from the thread
+
+        self.app, self.args = app, args
+        self.url = database_url(args.database)
+        self.kiosk = None
+        self.engine = None
+        self.code: int | None = None
+        self.queued: list[str] = []
+        self.relay = Relay()
+        self.relay.loaded.connect(self._loaded)
+        self.window = KioskWindow(windowed=args.windowed, keyboard=False)
+        self.welcome = WelcomeScreen()
+        self.window.add(self.welcome)
+        self.welcome.set_room(quick_room_name(self.url, args.site))
+        self.welcome.tick(now_utc().astimezone(LONDON))
+        self.scanner = WedgeScanner(app)
+        self.scanner.token_read.connect(self.queued.append)
+        self._started = False
+        self.thread = None
+        self._fallback = QTimer()
+        self._fallback.setSingleShot(True)
+        self._fallback.timeout.connect(self._after_paint)
+        self._fallback.start(1000)  # should no paint come (no display), go on anyway
+        outer = self
+
+        class FirstPaint(QObject):
+            def eventFilter(self, obj, event) -> bool:
+                if event.type() == event.Type.Paint:
+                    QTimer.singleShot(0, outer._after_paint)
+                return False
+
+        self._watch = FirstPaint()
+        self.welcome.installEventFilter(self._watch)
+        w = self.window
+        if args.windowed:
+            width, height = (int(x) for x in (args.size or "1280x800").lower().split("x"))
+            w.resize(width, height)
+            w.setStyleSheet(stylesheet(height))
+            w.show()
+        else:
+            w.setStyleSheet(stylesheet(w.screen().size().height()))
+            w.showFullScreen()
+
+    def _after_paint(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self._fallback.stop()
+        self.welcome.removeEventFilter(self._watch)
+        import threading
+
+        self.thread = threading.Thread(target=self._load, name="dropin-start", daemon=True)
+        self.thread.start()
+
+    def _load(self) -> None:
+        """On a background thread: the database layer, the engine, migrations, settings."""
+        try:
+            import kiosk.app  # noqa: F401  (the controller and the screens: imports only)
+            from kiosk.app import load_config
+            from schema.db import make_engine, read_session
+            from schema.migrate import is_current, upgrade
+
+            engine = make_engine(self.url, lean=True)
+            if not is_current(engine):
+                upgrade(engine)
+            with read_session(engine) as s:
+                config = load_config(s, site_slug=self.args.site, idle_seconds=self.args.idle)
+                s.commit()  # a first start may have created the site
+            self.relay.loaded.emit((engine, config))
+        except Exception as exc:  # reported on the UI thread
+            self.relay.loaded.emit(exc)
+
+    def _loaded(self, result) -> None:
+        from PySide6.QtCore import QTimer
+
+        from schema.errors import DropinError
+
+        if isinstance(result, Exception):
+            if isinstance(result, DropinError):
+                print(f"dropin-kiosk: {result}", file=sys.stderr)
+                self.code = 2
+            else:
+                logging.getLogger(__name__).error("start-up failed", exc_info=result)
+                self.code = 1
+            self.app.exit(self.code)
+            return
+        self.engine, config = result
+        self.scanner.token_read.disconnect(self.queued.append)
+        self.kiosk = create(self.app, self.engine, site=self.args.site,
+                            windowed=self.args.windowed, idle_seconds=self.args.idle,
+                            camera=not self.args.no_camera, readers=self._readers(),
+                            window=self.window, config=config)
+        queued, self.queued = self.queued, []
+        for token in queued:  # shown while the kiosk was starting
+            self.kiosk.on_token(token)
+        QTimer.singleShot(0, self.window.install_keyboard)
+
+    def _readers(self) -> list:
+        from kiosk.scanner import CameraScanner
+
+        readers = [self.scanner]
+        if not self.args.no_camera and CameraScanner.available():
+            readers.append(CameraScanner(self.window))
+        return readers
+
+    def quit(self) -> None:
+        if self.kiosk is not None:
+            self.kiosk.quit()
+        else:
+            self.app.quit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,46 +258,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from schema.db import make_engine
-    from schema.errors import DropinError
-    from schema.migrate import is_current, upgrade
+    from kiosk.widgets import collect_garbage_on_this_thread
 
     qt_argv = sys.argv[:1]  # Qt keeps pointers into argv while the application lives
     app = QApplication(qt_argv)
     app.setApplicationName("Dropin kiosk")
-    engine = make_engine(args.database, lean=True)
-    try:
-        if not is_current(engine):
-            upgrade(engine)
-        kiosk = create(app, engine, site=args.site, windowed=args.windowed,
-                       idle_seconds=args.idle, camera=not args.no_camera)
-    except DropinError as exc:
-        print(f"dropin-kiosk: {exc}", file=sys.stderr)
-        return 2
-    window = kiosk.w
-    if args.windowed:
-        w, h = (int(x) for x in (args.size or "1280x800").lower().split("x"))
-        window.resize(w, h)
-        from kiosk.theme import stylesheet
-
-        window.setStyleSheet(stylesheet(h))
-        window.show()
-    else:
-        window.showFullScreen()
-    from kiosk.widgets import collect_garbage_on_this_thread
-
+    # Before any other thread starts: the cyclic GC runs only on this (the GUI) thread.
     gc_timer = collect_garbage_on_this_thread(app)
+    start = Startup(app, args)
     # Python only sees signals while it runs: wake it a few times a second.
-    signal.signal(signal.SIGTERM, lambda *_: kiosk.quit())
-    signal.signal(signal.SIGINT, lambda *_: kiosk.quit())
+    signal.signal(signal.SIGTERM, lambda *_: start.quit())
+    signal.signal(signal.SIGINT, lambda *_: start.quit())
     wake = QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)
     code = app.exec()
     gc_timer.stop()
-    kiosk.store.shutdown()
-    engine.dispose()
-    return code
+    if start.thread is not None:
+        start.thread.join(10)
+    if start.kiosk is not None:
+        start.kiosk.store.shutdown()
+    if start.engine is not None:
+        start.engine.dispose()
+    return start.code if start.code is not None else code
 
 
 if __name__ == "__main__":

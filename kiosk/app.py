@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
-    QLayout,
-    QLineEdit,
-    QPlainTextEdit,
-    QScrollArea,
-    QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy import text
@@ -31,7 +25,6 @@ from sqlmodel import Session, col, select
 from kiosk.scanner import CardReader
 from kiosk.screens.staff import PinScreen, StaffScreen
 from kiosk.screens.visitor import (
-    Banner,
     CountMeScreen,
     DoneScreen,
     FeedbackScreen,
@@ -43,7 +36,7 @@ from kiosk.screens.visitor import (
     WhoScreen,
 )
 from kiosk.store import Store, Unavailable, Work
-from kiosk.widgets import Keyboard, Toast, kinetic
+from kiosk.window import KioskWindow, ScreenStack  # noqa: F401  (their old home)
 from schema import cards, feedback, people, referrals, signin, staff
 from schema.clock import LONDON, now_utc
 from schema.errors import DropinError, LockedOut, Refused
@@ -107,10 +100,13 @@ def _when(value: str | None) -> dt.datetime:
     return dt.datetime.fromisoformat(value) if value else now_utc()
 
 
-def replay(actor: str, site_id: int):
+def replay(actor: str, site_id: int,
+           on_now: Callable[[], list[SessionOn] | None] | None = None):
     """How each kind of kept sign-in is carried out, now or later from the outbox.
 
     Every kind is safe to repeat: a second run finds the first and changes nothing.
+    ``on_now``: the kiosk's recent answer of ``sessions_on_now`` (or None when it has
+    none fresh enough), handed to a live card scan so it need not ask the timetable.
     """
 
     def session_for(s: Session, session_id: int | None, at: dt.datetime) -> int:
@@ -121,8 +117,9 @@ def replay(actor: str, site_id: int):
 
         def work(s: Session) -> Any:
             if kind == "scan":
+                known = on_now() if on_now is not None and not a.get("replay") else None
                 result = signin.scan(s, token=a["token"], site_id=site_id, actor=actor,
-                                     session_id=a.get("session_id"), at=at)
+                                     session_id=a.get("session_id"), at=at, on_now=known)
                 if result.outcome == "choose" and a.get("replay"):
                     result = signin.scan(s, token=a["token"], site_id=site_id, actor=actor,
                                          session_id=result.sessions[0].session_id, at=at)
@@ -173,86 +170,6 @@ class Visit:
     search_seq: int = 0
 
 
-class ScreenStack(QStackedWidget):
-    """A stack as big as the page on show (Qt's takes the largest page's size)."""
-
-    def sizeHint(self) -> QSize:
-        current = self.currentWidget()
-        return current.sizeHint() if current else super().sizeHint()
-
-    def minimumSizeHint(self) -> QSize:
-        current = self.currentWidget()
-        return current.minimumSizeHint() if current else super().minimumSizeHint()
-
-    def heightForWidth(self, width: int) -> int:
-        # QStackedLayout answers with the tallest page; the scroll area must see this one.
-        current = self.currentWidget()
-        return current.heightForWidth(width) if current and current.hasHeightForWidth() else -1
-
-
-class KioskWindow(QWidget):
-    """The window: a banner, the screens, the embedded keyboard and the toast."""
-
-    def __init__(self, *, windowed: bool) -> None:
-        super().__init__()
-        self.setObjectName("kiosk")
-        self.setAccessibleName("Dropin sign-in kiosk")
-        self.windowed = windowed
-        self.allow_close = windowed
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        self.banner = Banner()
-        self.stack = ScreenStack()
-        self.stack.setObjectName("screens")
-        self.stack.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self.stack.currentChanged.connect(lambda _i: self.stack.updateGeometry())
-        # When the keyboard takes the lower part of the screen, the page scrolls
-        # (by finger, no scroll bars) to keep the field being typed in visible.
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("screensArea")
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.stack)
-        kinetic(self.scroll)
-        lay.addWidget(self.banner)
-        lay.addWidget(self.scroll, 1)
-        self.keyboard = Keyboard(self)
-        self.keyboard.hide()
-        lay.addWidget(self.keyboard)
-        self.toast = Toast(self)
-        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
-        if not windowed:
-            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
-
-    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        """The keyboard is there while a text field has focus, and only then."""
-        typing = isinstance(new, QLineEdit | QPlainTextEdit) and self.isAncestorOf(new)
-        self.keyboard.setVisible(typing)
-        if typing:
-            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(new, 10, 40))
-
-    def add(self, screen: Screen) -> Screen:
-        self.stack.addWidget(screen)
-        return screen
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.allow_close:
-            event.accept()
-        else:  # Alt+F4, a stray close: a kiosk stays up
-            event.ignore()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape and not self.windowed:
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.keyboard.setFixedHeight(max(260, min(440, self.height() * 2 // 5)))
-
-
 class IdleWatcher(QObject):
     """Any touch, click or key restarts the countdown; at zero, ``idle`` fires."""
 
@@ -292,8 +209,13 @@ class Kiosk(QObject):
         self.cfg = config
         self.visit = Visit()
         self.languages: list[str] = ["English"]
+        # "On now" as last read, and when (monotonic): a card scan within a minute or so
+        # uses it instead of reading the timetable again.
+        self._on_now: tuple[float, list[SessionOn]] | None = None
         w = window
-        self.welcome = w.add(WelcomeScreen())
+        # A Welcome screen already on show (painted before the database was up) is kept.
+        first = w.stack.widget(0) if w.stack.count() else None
+        self.welcome = first if isinstance(first, WelcomeScreen) else w.add(WelcomeScreen())
         self.identify = w.add(IdentifyScreen())
         self.who = w.add(WhoScreen())
         self.what = w.add(WhatForScreen())
@@ -319,6 +241,9 @@ class Kiosk(QObject):
         self.on_now_timer.start(60_000)
         self.readers = readers
         self._connect(readers)
+        # Screens shown since the last reset: only those have anything to forget.
+        self._shown: set[Screen] = {self.w.stack.widget(i)  # type: ignore[misc]
+                                    for i in range(self.w.stack.count())}
         self.go(self.welcome)
         self._tick()
         self.refresh_on_now()
@@ -375,6 +300,7 @@ class Kiosk(QObject):
     # --- navigation and messages --------------------------------------------------
 
     def go(self, screen: Screen) -> None:
+        self._shown.add(screen)
         self.w.stack.setCurrentWidget(screen)
         field = screen.first_field()
         if field is not None:
@@ -414,11 +340,11 @@ class Kiosk(QObject):
         is read again when Welcome next comes back, not ahead of the sign-in.
         """
         self.visit = Visit()
-        for i in range(self.w.stack.count()):
-            screen = self.w.stack.widget(i)
-            assert isinstance(screen, Screen)
+        shown, self._shown = self._shown, set()
+        for screen in shown:
             screen.reset()
-        self.w.toast.clear_now()
+        if self.w.toast.isVisible() or self.w.toast.text():
+            self.w.toast.clear_now()
         self.idle.set_seconds(self.cfg.idle_seconds)
         self.go(self.welcome)
         if refresh:
@@ -433,10 +359,20 @@ class Kiosk(QObject):
     def _tick(self) -> None:
         self.welcome.tick(now_utc().astimezone(LONDON))
 
+    ON_NOW_FRESH_S = 75.0  # the timer reads "On now" every minute
+
+    def on_now_cached(self) -> list[SessionOn] | None:
+        """The last "On now" answer if it is at most a minute or so old (any thread)."""
+        cached = self._on_now
+        if cached is None or time.monotonic() - cached[0] > self.ON_NOW_FRESH_S:
+            return None
+        return cached[1]
+
     def refresh_on_now(self) -> None:
         site = self.cfg.site_id
 
         def show(on: list[SessionOn]) -> None:
+            self._on_now = (time.monotonic(), list(on))
             self.welcome.set_on_now([x.service for x in on if x.kind != "general"])
 
         self.store.call(lambda s: sessions_on_now(s, site_id=site), show,
@@ -748,6 +684,7 @@ class Kiosk(QObject):
                         checked, failed)
 
     def staff_page(self, page: str) -> None:
+        self._shown.add(self.staff)  # its answers fill it even if staff mode has ended
         site = self.cfg.site_id
         if page == "room":
             self.store.call(lambda s: signin.who_is_here(s, site_id=site), self._show_room,
@@ -802,6 +739,7 @@ class Kiosk(QObject):
                                         self.staff_page("room")), self.failed)
 
     def staff_search(self, query: str, picker: Any) -> None:
+        self._shown.add(self.staff)
         self.store.call(lambda s: people.staff_search(s, query=query),
                         lambda rows: picker.show_results([(r.person_id, r.label) for r in rows]),
                         self.failed)
@@ -842,6 +780,7 @@ class Kiosk(QObject):
         self.store.call(log_it, saved, self.failed)
 
     def staff_issue_card(self, person_id: int) -> None:
+        self._shown.add(self.staff)
         staff_id = self.visit.staff_id
 
         def issued(card: Any) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from schema.cards import PREFIX, looks_like_token
+from schema.tokens import PREFIX, looks_like_token
 
 log = logging.getLogger(__name__)
 

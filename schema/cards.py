@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import secrets
-
 from sqlmodel import Session, col, select
 
 from schema import audit
 from schema.clock import now_utc
 from schema.errors import NotFound, Refused
 from schema.tables import Card, Household, Person
+from schema.tokens import PREFIX, TOKEN_BYTES, looks_like_token, new_token
 
-PREFIX = "DRP-"
-TOKEN_BYTES = 16  # 128 bits
-
-
-def new_token() -> str:
-    """``DRP-`` and 26 base32 characters: QR alphanumeric mode, safe for keyboard-wedge scanners."""
-    return PREFIX + base64.b32encode(secrets.token_bytes(TOKEN_BYTES)).decode().rstrip("=")
-
-
-def looks_like_token(value: str) -> bool:
-    return value.startswith(PREFIX) and len(value) == len(PREFIX) + 26 and value[4:].isalnum()
+__all__ = ["PREFIX", "TOKEN_BYTES", "card_for_person", "issue_card", "live_card",
+           "looks_like_token", "new_token", "revoke_card"]
 
 
 def issue_card(

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
-from PySide6.QtCore import QEasingCurve, QObject, QPropertyAnimation, Qt, QTimer, QUrl
+from PySide6.QtCore import QEasingCurve, QObject, QPropertyAnimation, Qt, QTimer
 from PySide6.QtGui import QPixmap
-from PySide6.QtQuickWidgets import QQuickWidget
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QGraphicsOpacityEffect,
@@ -18,8 +16,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QWidget,
 )
-
-from kiosk.card_art import SCREEN_EC, qr_image
 
 
 def slot(fn: Callable[..., object], *args: object) -> Callable[..., None]:
@@ -62,24 +58,6 @@ def kinetic(area: QAbstractScrollArea) -> None:
     props = scroller.scrollerProperties()
     props.setScrollMetric(QScrollerProperties.ScrollMetric.MousePressEventDelay, 0)
     scroller.setScrollerProperties(props)
-
-
-class Keyboard(QQuickWidget):
-    """Qt Virtual Keyboard embedded in the window (the kiosk has no physical keyboard).
-
-    It never takes focus, so its keys type into the focused line edit.
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("keyboard")
-        self.setAccessibleName("On-screen keyboard")
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setResizeMode(QQuickWidget.ResizeMode.SizeRootObjectToView)
-        self.setClearColor(Qt.GlobalColor.transparent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(320)
-        self.setSource(QUrl.fromLocalFile(str(Path(__file__).with_name("keyboard.qml"))))
 
 
 class Toast(QLabel):
@@ -143,6 +121,8 @@ class Toast(QLabel):
 
 def qr_pixmap(token: str, size: int) -> QPixmap:
     """A QR code holding only the card token (for the screen: a narrower quiet zone)."""
+    from kiosk.card_art import SCREEN_EC, qr_image  # qrcode + zxing: ~0.1 s, not at start-up
+
     image = qr_image(token, box=10, border=2, ec=SCREEN_EC)
     return QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
                                            Qt.TransformationMode.FastTransformation)
@@ -161,3 +141,13 @@ def collect_garbage_on_this_thread(parent: QObject, every_ms: int = 5000) -> QTi
     timer.timeout.connect(gc.collect)
     timer.start(every_ms)
     return timer
+
+
+def __getattr__(name: str):
+    # The keyboard lives in its own module so that Qt Quick is not loaded before Welcome
+    # is on screen; ``from kiosk.widgets import Keyboard`` still works.
+    if name == "Keyboard":
+        from kiosk.widgets.keyboard import Keyboard
+
+        return Keyboard
+    raise AttributeError(name)

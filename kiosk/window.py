@@ -1,0 +1,123 @@
+"""The kiosk's window: a banner, the screen stack, the embedded keyboard and the toast.
+
+Only PySide6 and the kiosk's widgets: it can be built and painted before the database
+layer has been imported (see ``kiosk.__main__``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.screens.visitor import Banner, Screen
+from kiosk.widgets import Toast, kinetic
+
+
+def _keyboard(parent: QWidget) -> QWidget:
+    from kiosk.widgets.keyboard import Keyboard
+
+    return Keyboard(parent)
+
+
+class ScreenStack(QStackedWidget):
+    """A stack as big as the page on show (Qt's takes the largest page's size)."""
+
+    def sizeHint(self) -> QSize:
+        current = self.currentWidget()
+        return current.sizeHint() if current else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        current = self.currentWidget()
+        return current.minimumSizeHint() if current else super().minimumSizeHint()
+
+    def heightForWidth(self, width: int) -> int:
+        # QStackedLayout answers with the tallest page; the scroll area must see this one.
+        current = self.currentWidget()
+        return current.heightForWidth(width) if current and current.hasHeightForWidth() else -1
+
+
+class KioskWindow(QWidget):
+    """The window: a banner, the screens, the embedded keyboard and the toast."""
+
+    def __init__(self, *, windowed: bool, keyboard: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("kiosk")
+        self.setAccessibleName("Dropin sign-in kiosk")
+        self.windowed = windowed
+        self.allow_close = windowed
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.banner = Banner()
+        self.stack = ScreenStack()
+        self.stack.setObjectName("screens")
+        self.stack.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.stack.currentChanged.connect(lambda _i: self.stack.updateGeometry())
+        # When the keyboard takes the lower part of the screen, the page scrolls
+        # (by finger, no scroll bars) to keep the field being typed in visible.
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("screensArea")
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.stack)
+        kinetic(self.scroll)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.scroll, 1)
+        # The Qt Quick keyboard takes ~0.25 s to build: a start-up that wants Welcome on
+        # screen first asks for a stand-in and adds the keyboard right after.
+        self.keyboard: QWidget = _keyboard(self) if keyboard else QWidget(self)
+        self.keyboard.hide()
+        lay.addWidget(self.keyboard)
+        self.toast = Toast(self)
+        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
+        if not windowed:
+            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+
+    def install_keyboard(self) -> None:
+        """Put the real on-screen keyboard in place of the stand-in (once)."""
+        if self.keyboard.objectName() == "keyboard":
+            return
+        old, self.keyboard = self.keyboard, _keyboard(self)
+        self.keyboard.setFixedHeight(old.height() if old.height() > 0 else 320)
+        self.keyboard.setVisible(old.isVisible())
+        self.layout().replaceWidget(old, self.keyboard)
+        old.deleteLater()
+        self.keyboard.setFixedHeight(max(260, min(440, self.height() * 2 // 5)))
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """The keyboard is there while a text field has focus, and only then."""
+        typing = isinstance(new, QLineEdit | QPlainTextEdit) and self.isAncestorOf(new)
+        self.keyboard.setVisible(typing)
+        if typing:
+            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(new, 10, 40))
+
+    def add(self, screen: Screen) -> Screen:
+        self.stack.addWidget(screen)
+        return screen
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.allow_close:
+            event.accept()
+        else:  # Alt+F4, a stray close: a kiosk stays up
+            event.ignore()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and not self.windowed:
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.keyboard.setFixedHeight(max(260, min(440, self.height() * 2 // 5)))
