@@ -12,7 +12,8 @@ The rules, in short:
 
 Whole calendar years and months are read from the ``support_rollup`` table (per
 person and household, per site, per service and, for months, per site and service;
-kept in step with every attendance); only the days at the ragged ends of a period
+kept in step with every attendance), its per-household twin ``household_rollup`` and
+the per-slice figures ``rollup_total``; only the days at the ragged ends of a period
 come from ``attendance`` itself, and referrals always come from ``referral``.
 Nothing here loads rows as ORM objects.
 """
@@ -61,16 +62,67 @@ _UPSERT_HOUSEHOLD_FIRST = text(
 )
 
 
+_GRAIN_WHERE = ("(months = 1 AND period_start = :month OR months = 12 AND period_start = :year) "
+                "AND site_id IN (0, :site) AND service_id IN (0, :service)")
+_PERSON_GRAINS = text(
+    "SELECT months, site_id, service_id, household_id FROM support_rollup "
+    f"WHERE {_GRAIN_WHERE} AND person_id = :person"
+)
+_HOUSEHOLD_GRAINS = text(
+    f"SELECT months, site_id, service_id FROM household_rollup WHERE {_GRAIN_WHERE} "
+    "AND household_id = :household"
+)
+# The seven (months, site, service) grains a named attendance is counted in.
+_GRAINS = ((1, True, True), (1, True, False), (1, False, True), (1, False, False),
+           (12, True, False), (12, False, True), (12, False, False))
+
+
+_ADD_TOTALS = ("individuals = rollup_total.individuals + excluded.individuals, "
+               "families = rollup_total.families + excluded.families, "
+               "visits = rollup_total.visits + excluded.visits")
+
+
 def note_attendance(s: Session, att: Attendance) -> None:
     """Add one new named attendance to the roll-ups (same transaction)."""
     if att.person_id is None:
         return
-    s.execute(
-        _UPSERT_ROLLUP,
-        {"month": month_start(att.local_date), "year": att.local_date.replace(month=1, day=1),
-         "person": att.person_id, "household": att.household_id, "site": att.site_id,
-         "service": att.service_id},
-    )
+    params: dict[str, Any] = {
+        "month": month_start(att.local_date), "year": att.local_date.replace(month=1, day=1),
+        "person": att.person_id, "household": att.household_id, "site": att.site_id,
+        "service": att.service_id,
+    }
+    # Which grains already hold this person (with any household, with this one) and
+    # this household: the new ones add a person or a household to the counts.
+    person_seen: set[tuple[int, int, int]] = set()
+    pair_seen: set[tuple[int, int, int]] = set()
+    for months, site_id, service_id, household_id in s.execute(_PERSON_GRAINS, params):
+        person_seen.add((months, site_id, service_id))
+        if household_id == att.household_id:
+            pair_seen.add((months, site_id, service_id))
+    household_seen = {tuple(r) for r in s.execute(_HOUSEHOLD_GRAINS, params)}
+    households, totals = [], []
+    for i, (months, by_site, by_service) in enumerate(_GRAINS):
+        grain = (months, att.site_id if by_site else 0, att.service_id if by_service else 0)
+        params[f"n{i}"] = 0 if grain in pair_seen else 1
+        params[f"p{i}"] = 0 if grain in person_seen else 1
+        params[f"h{i}"] = 0 if grain in household_seen else 1
+        key = (f"{months}, :{'month' if months == 1 else 'year'}, "
+               f"{':site' if by_site else '0'}, {':service' if by_service else '0'}")
+        households.append(f"({key}, :household, 1, :n{i})")
+        totals.append(f"({key}, :p{i}, :h{i}, 1)")
+    s.execute(text(
+        "INSERT INTO household_rollup (months, period_start, site_id, service_id, household_id, "
+        f"visits, people) VALUES {', '.join(households)} "
+        "ON CONFLICT (months, period_start, site_id, service_id, household_id) DO UPDATE SET "
+        "visits = household_rollup.visits + excluded.visits, "
+        "people = household_rollup.people + excluded.people"
+    ), params)
+    s.execute(text(
+        "INSERT INTO rollup_total (months, period_start, site_id, service_id, individuals, "
+        f"families, visits) VALUES {', '.join(totals)} "
+        f"ON CONFLICT (months, period_start, site_id, service_id) DO UPDATE SET {_ADD_TOTALS}"
+    ), params)
+    s.execute(_UPSERT_ROLLUP, params)
     note_support(s, person_id=att.person_id, household_id=att.household_id,  # type: ignore[arg-type]
                  on=att.local_date)
 
@@ -107,6 +159,8 @@ def _rebuild(s: Session, where: str, first_where: str, household_where: str) -> 
     ``household_id``: every grain keeps both, so it selects the same people's rows in
     ``attendance`` and in every grain) and the first-support rows matching the others."""
     start_of = _START_OF[s.get_bind().dialect.name]
+    full = where == "1 = 1"
+    before = {} if full else _slice_figures(s, where, household_where)
     s.execute(text(f"DELETE FROM support_rollup WHERE {where}"))
     month_of = start_of.format(col="local_date", unit="month")
     s.execute(text(
@@ -121,6 +175,38 @@ def _rebuild(s: Session, where: str, first_where: str, household_where: str) -> 
             f"SELECT {months}, {start}, {site}, {service}, person_id, household_id, SUM(visits) "
             f"FROM support_rollup WHERE {source} AND {where} GROUP BY 2, 3, 4, 5, 6"
         ))
+    _rebuild_households(s, household_where, full=full)
+    if full:
+        s.execute(text("DELETE FROM rollup_total"))
+        s.execute(text(
+            "INSERT INTO rollup_total (months, period_start, site_id, service_id, individuals, "
+            "families, visits) SELECT h.months, h.period_start, h.site_id, h.service_id, p.n, "
+            "h.n, h.visits FROM (SELECT months, period_start, site_id, service_id, COUNT(*) AS n, "
+            "SUM(visits) AS visits FROM household_rollup GROUP BY 1, 2, 3, 4) h JOIN ("
+            "SELECT months, period_start, site_id, service_id, COUNT(DISTINCT person_id) AS n "
+            "FROM support_rollup GROUP BY 1, 2, 3, 4) p ON p.months = h.months "
+            "AND p.period_start = h.period_start AND p.site_id = h.site_id "
+            "AND p.service_id = h.service_id"
+        ))
+    else:
+        # Only the people of ``where`` and the households of ``household_where`` had
+        # their rows rewritten: add the change in their part of each slice's figures.
+        after = _slice_figures(s, where, household_where)
+        deltas = []
+        for key in set(before) | set(after):
+            old, new = before.get(key, (0, 0, 0)), after.get(key, (0, 0, 0))
+            if old != new:
+                deltas.append({"m": key[0], "start": key[1], "site": key[2], "service": key[3],
+                               "i": new[0] - old[0], "f": new[1] - old[1],
+                               "v": new[2] - old[2]})
+        if deltas:
+            s.execute(text(
+                "INSERT INTO rollup_total (months, period_start, site_id, service_id, "
+                "individuals, families, visits) VALUES (:m, :start, :site, :service, :i, :f, :v) "
+                f"ON CONFLICT (months, period_start, site_id, service_id) DO UPDATE SET "
+                f"{_ADD_TOTALS}"
+            ), deltas)
+            s.execute(text("DELETE FROM rollup_total WHERE individuals = 0"))
     s.execute(text(f"DELETE FROM first_support WHERE {first_where}"))
     s.execute(text(
         "INSERT INTO first_support (person_id, first_date) SELECT person_id, MIN(local_date) "
@@ -136,6 +222,54 @@ def _rebuild(s: Session, where: str, first_where: str, household_where: str) -> 
         f"UNION ALL SELECT household_id, local_date FROM referral) u WHERE {household_where} "
         "GROUP BY household_id"
     ))
+
+
+def _slice_figures(s: Session, where: str, household_where: str
+                   ) -> dict[tuple[Any, ...], tuple[int, int, int]]:
+    """Per roll-up slice: the distinct people of ``where``, and the households of
+    ``household_where`` and their visits (their share of ``rollup_total``)."""
+    out: dict[tuple[Any, ...], list[int]] = {}
+    for *key, n in s.execute(text(
+        "SELECT months, period_start, site_id, service_id, COUNT(DISTINCT person_id) "
+        f"FROM support_rollup WHERE {where} GROUP BY 1, 2, 3, 4"
+    )):
+        out.setdefault(tuple(key), [0, 0, 0])[0] = int(n)
+    for *key, n, visits in s.execute(text(
+        "SELECT months, period_start, site_id, service_id, COUNT(*), SUM(visits) "
+        f"FROM household_rollup WHERE {household_where} GROUP BY 1, 2, 3, 4"
+    )):
+        cell = out.setdefault(tuple(key), [0, 0, 0])
+        cell[1], cell[2] = int(n), int(visits)
+    return {k: (v[0], v[1], v[2]) for k, v in out.items()}
+
+
+_HOUSEHOLD_COLUMNS = "months, period_start, site_id, service_id, household_id, visits, people"
+
+
+def _rebuild_households(s: Session, household_where: str, full: bool) -> None:
+    """Recompute the ``household_rollup`` rows of the households matching
+    ``household_where``: from the (already rebuilt) ``support_rollup`` when every row
+    is rebuilt, from their ``attendance`` rows otherwise."""
+    s.execute(text(f"DELETE FROM household_rollup WHERE {household_where}"))
+    if full:
+        # support_rollup holds one row per person and household in each grain.
+        s.execute(text(
+            f"INSERT INTO household_rollup ({_HOUSEHOLD_COLUMNS}) "
+            "SELECT months, period_start, site_id, service_id, household_id, SUM(visits), "
+            "COUNT(*) FROM support_rollup GROUP BY 1, 2, 3, 4, 5"
+        ))
+        return
+    start_of = _START_OF[s.get_bind().dialect.name]
+    for months, by_site, by_service in _GRAINS:
+        start = start_of.format(col="local_date", unit="month" if months == 1 else "year")
+        site = "site_id" if by_site else "0"
+        service = "service_id" if by_service else "0"
+        s.execute(text(
+            f"INSERT INTO household_rollup ({_HOUSEHOLD_COLUMNS}) "
+            f"SELECT {months}, {start}, {site}, {service}, household_id, COUNT(*), "
+            "COUNT(DISTINCT person_id) FROM attendance "
+            f"WHERE person_id IS NOT NULL AND {household_where} GROUP BY 2, 3, 4, 5"
+        ))
 
 
 def refresh_person_rollups(s: Session, person_ids: list[int]) -> None:
@@ -350,7 +484,7 @@ def split_period(period: Period, years: bool = True) -> tuple[list[tuple[int, dt
 
 
 def _support_rows(period: Period, site: str | int, service: str | int, params: dict[str, Any],
-                  cols: str = "", join: str = "") -> str:
+                  cols: str = "", join: str = "", from_rollup: bool = True) -> str:
     """SQL for (site_id, service_id, person_id, household_id, visits) rows of named support
     in the period at one grain (``site``/``service``: ALL, EACH, FILTERED or one id; ALL
     reads 0): whole years and months from the roll-up, ragged days from attendance, and
@@ -358,7 +492,8 @@ def _support_rows(period: Period, site: str | int, service: str | int, params: d
 
     ``join`` (on ``x``, each source's alias) is added to every source and ``cols`` (a
     leading list of extra columns) selected from it, so that a join runs once per source
-    row inside a co-routine instead of over a materialised union."""
+    row inside a co-routine instead of over a materialised union. With
+    ``from_rollup`` false, only the rows that are not in the roll-up (ragged days and referrals)."""
     # Years hold no (site, service) cells: such a grain is read from the months.
     whole, days = split_period(period, years=ALL in (site, service))
     rollup = ""
@@ -378,7 +513,7 @@ def _support_rows(period: Period, site: str | int, service: str | int, params: d
     head = f"SELECT {cols + ', ' if cols else ''}"
     parts = []
     for months in (12, 1):
-        starts = [start for m, start in whole if m == months]
+        starts = [start for m, start in whole if m == months and from_rollup]
         if starts:
             names = []
             for start in starts:
@@ -396,9 +531,98 @@ def _support_rows(period: Period, site: str | int, service: str | int, params: d
             f"WHERE x.local_date BETWEEN :d_{a:%Y%m%d} AND :d_{b:%Y%m%d} "
             f"AND x.person_id IS NOT NULL{raw_where}"
         )
+    ref_start, ref_end = f"rs_{period.start:%Y%m%d}", f"re_{period.end:%Y%m%d}"
+    params[ref_start], params[ref_end] = period.start, period.end
     parts.append(f"{head}{raw_cols}x.person_id, x.household_id, 0 AS visits FROM referral x{join} "
-                 f"WHERE x.local_date BETWEEN :p_start AND :p_end{raw_where}")
+                 f"WHERE x.local_date BETWEEN :{ref_start} AND :{ref_end}{raw_where}")
     return " UNION ALL ".join(parts)
+
+
+def _single_part(period: Period, site: str | int, service: str | int, params: dict[str, Any],
+                 alias: str) -> str | None:
+    """When the period is one whole roll-up period at this grain (plus, perhaps, ragged
+    days), the condition selecting that roll-up slice (on ``alias``), else None."""
+    whole, _days = split_period(period, years=ALL in (site, service))
+    if len(whole) != 1:
+        return None
+    months, start = whole[0]
+    name = f"r{months}_{start:%Y%m%d}"
+    params[name] = start
+    cond = f"{alias}.months = {months} AND {alias}.period_start = :{name}"
+    for dim, sel in (("site", site), ("service", service)):
+        if isinstance(sel, int):
+            cond += f" AND {alias}.{dim}_id = {int(sel)}"
+        else:
+            cond += {ALL: f" AND {alias}.{dim}_id = 0",
+                     FILTERED: f" AND {alias}.{dim}_id = :{dim}"}[sel]
+    return cond
+
+
+def _slice_sql(period: Period, site: str | int, service: str | int,
+               params: dict[str, Any]) -> str:
+    """A SELECT of (families, individuals, named visits) of one slice (see
+    ``_support_rows``; EACH is not allowed here).
+
+    A period that is one roll-up period reads the slice's figures from ``rollup_total``
+    (one row); the ragged days and referrals add the people and households that are
+    not in the slice already (a primary-key probe each), and their visits."""
+    x = _single_part(period, site, service, params, "x")
+    if x is None:
+        rows = _support_rows(period, site, service, params)
+        return ("SELECT COUNT(DISTINCT household_id), COUNT(DISTINCT person_id), "
+                f"COALESCE(SUM(visits), 0) FROM ({rows}) u")
+    y = _single_part(period, site, service, params, "y")
+    extra = _support_rows(period, site, service, params, from_rollup=False)
+    return (
+        "SELECT t.families + e.families, t.individuals + e.individuals, t.visits + e.visits "
+        "FROM (SELECT COALESCE(MAX(x.families), 0) AS families, "
+        "COALESCE(MAX(x.individuals), 0) AS individuals, COALESCE(MAX(x.visits), 0) AS visits "
+        f"FROM rollup_total x WHERE {x}) t, "
+        "(SELECT COUNT(DISTINCT CASE WHEN NOT EXISTS (SELECT 1 FROM household_rollup y "
+        f"WHERE {y} AND y.household_id = e.household_id) THEN e.household_id END) AS families, "
+        "COUNT(DISTINCT CASE WHEN NOT EXISTS (SELECT 1 FROM support_rollup y "
+        f"WHERE {y} AND y.person_id = e.person_id) THEN e.person_id END) AS individuals, "
+        f"COALESCE(SUM(e.visits), 0) AS visits FROM ({extra}) e) e"
+    )
+
+
+def _district_single_sql(period: Period, site: str | int, service: str | int,
+                         params: dict[str, Any]) -> str | None:
+    """(district, families, individuals, named visits) parts to add up per district,
+    when the period is one roll-up period: ``household_rollup`` rows (a household is in
+    one district; its ``people`` are distinct within it), less the people counted in
+    two households of the same district, plus the ragged days and referrals that are
+    not in the slice already."""
+    x = _single_part(period, site, service, params, "x")
+    if x is None:
+        return None
+    y = _single_part(period, site, service, params, "y")
+    t = _single_part(period, site, service, params, "t")
+    z = _single_part(period, site, service, params, "z")
+    district = f"COALESCE(h.postcode_district, '{UNKNOWN}')"
+    extra = _support_rows(period, site, service, params, from_rollup=False, cols=f"{district} AS k",
+                          join=" JOIN household h ON h.id = x.household_id")
+    return (
+        f"SELECT {district}, COUNT(*), SUM(x.people), SUM(x.visits) FROM household_rollup x "
+        f"JOIN household h ON h.id = x.household_id WHERE {x} GROUP BY 1 "
+        f"UNION ALL SELECT k, 0, COUNT(DISTINCT person_id) - COUNT(*), 0 FROM ("
+        f"SELECT {district} AS k, x.person_id FROM support_rollup x "
+        f"JOIN household h ON h.id = x.household_id WHERE {x} AND x.person_id IN ("
+        f"SELECT y.person_id FROM support_rollup y WHERE {y} "
+        # Only when someone is in two households of the slice (a constant condition,
+        # tested once: the slice holds more person-household pairs than people).
+        f"AND (SELECT COALESCE(MAX(t.individuals), 0) FROM rollup_total t WHERE {t}) < "
+        f"(SELECT COALESCE(SUM(z.people), 0) FROM household_rollup z WHERE {z}) "
+        "GROUP BY y.person_id "
+        f"HAVING COUNT(*) > 1)) d GROUP BY k "
+        f"UNION ALL SELECT k, COUNT(DISTINCT CASE WHEN NOT EXISTS ("
+        f"SELECT 1 FROM household_rollup y "
+        f"WHERE {y} AND y.household_id = e.household_id) THEN e.household_id END), "
+        f"COUNT(DISTINCT CASE WHEN NOT EXISTS (SELECT 1 FROM support_rollup y "
+        f"JOIN household h2 ON h2.id = y.household_id WHERE {y} AND y.person_id = e.person_id "
+        f"AND COALESCE(h2.postcode_district, '{UNKNOWN}') = e.k) THEN e.person_id END), "
+        f"COALESCE(SUM(e.visits), 0) FROM ({extra}) e GROUP BY k"
+    )
 
 
 def _age_band_sql() -> str:
@@ -409,6 +633,7 @@ def _age_band_sql() -> str:
         for name, lo, hi in AGE_BANDS
     )
     return f"CASE {whens} WHEN p.age_band IS NOT NULL THEN p.age_band ELSE '{UNKNOWN}' END"
+
 
 
 def _anonymous_sql(conn: Session | Connection, f: Filters) -> str:
@@ -457,15 +682,20 @@ def report(conn: Session | Connection, period: Period, filters: Filters | None =
         f"FROM ({band_rows}) u GROUP BY k"
     ), params):
         rep.by_age_band[band] = Row(int(fam), int(ind), int(vis))
-    district_rows = _support_rows(
-        period, site_sel, service_sel, params,
-        cols=f"COALESCE(h.postcode_district, '{UNKNOWN}') AS k",
-        join=" JOIN household h ON h.id = x.household_id")
-    for district, fam, ind, vis in run(text(
-        "SELECT k, COUNT(DISTINCT household_id), COUNT(DISTINCT person_id), SUM(visits) "
-        f"FROM ({district_rows}) u GROUP BY k"
-    ), params):
-        rep.by_district[district] = Row(int(fam), int(ind), int(vis))
+    district_sql = _district_single_sql(period, site_sel, service_sel, params)
+    if district_sql is None:
+        district_rows = _support_rows(
+            period, site_sel, service_sel, params,
+            cols=f"COALESCE(h.postcode_district, '{UNKNOWN}') AS k",
+            join=" JOIN household h ON h.id = x.household_id")
+        district_sql = ("SELECT k, COUNT(DISTINCT household_id), COUNT(DISTINCT person_id), "
+                        f"SUM(visits) FROM ({district_rows}) u GROUP BY k")
+    for district, fam, ind, vis in run(text(district_sql), params):
+        row = rep.by_district.setdefault(district, Row())
+        row.families += int(fam or 0)
+        row.individuals += int(ind or 0)
+        row.visits += int(vis or 0)
+    rep.by_district = {k: r for k, r in rep.by_district.items() if r.individuals}
 
     if f == Filters():
         # A person is in exactly one age band and a household in exactly one district
@@ -520,11 +750,8 @@ def report(conn: Session | Connection, period: Period, filters: Filters | None =
         for key in keys:
             sel: dict[str, str | int] = {"site": site_sel, "service": service_sel}
             sel[dim] = int(key)
-            slice_rows = _support_rows(period, sel["site"], sel["service"], params)
-            parts.append(
-                f"SELECT {int(key)} AS k, COUNT(DISTINCT household_id), COUNT(DISTINCT person_id), "
-                f"COALESCE(SUM(visits), 0) FROM ({slice_rows}) u"
-            )
+            parts.append(f"SELECT {int(key)} AS k, * FROM ("
+                         f"{_slice_sql(period, sel['site'], sel['service'], params)}) u")
         if parts:
             for key_id, fam, ind, vis in run(text(" UNION ALL ".join(parts)), params):
                 if ind:

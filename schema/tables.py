@@ -229,6 +229,48 @@ class SupportRollup(SQLModel, table=True):
     visits: int = 0
 
 
+class HouseholdRollup(SQLModel, table=True):
+    """``support_rollup`` per household: the same periods and grains, one row per
+    household (as at the time) with its visits and the number of its people in the
+    row's period and grain. Families and visits of a slice are then a count and a sum
+    over one primary-key range. Kept in step with ``support_rollup``."""
+
+    __tablename__ = "household_rollup"
+    __table_args__ = (
+        CheckConstraint("months IN (1, 12)", name="household_rollup_months"),
+        Index("ix_household_rollup_household", "household_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    months: int = Field(primary_key=True)  # 1: a calendar month, 12: a calendar year
+    period_start: dt.date = Field(primary_key=True)
+    site_id: int = Field(primary_key=True)  # 0: all sites
+    service_id: int = Field(primary_key=True)  # 0: all services
+    household_id: int = Field(primary_key=True, foreign_key="household.id")
+    visits: int = 0
+    people: int = 0  # distinct people of the household in this period and grain
+
+
+class RollupTotal(SQLModel, table=True):
+    """The figures of each slice of the roll-ups: per period and grain of
+    ``support_rollup`` / ``household_rollup``, the distinct people, the distinct
+    households and the visits in it. Kept in step with them."""
+
+    __tablename__ = "rollup_total"
+    __table_args__ = (
+        CheckConstraint("months IN (1, 12)", name="rollup_total_months"),
+        {"sqlite_with_rowid": False},
+    )
+
+    months: int = Field(primary_key=True)
+    period_start: dt.date = Field(primary_key=True)
+    site_id: int = Field(primary_key=True)  # 0: all sites
+    service_id: int = Field(primary_key=True)  # 0: all services
+    individuals: int = 0
+    families: int = 0
+    visits: int = 0
+
+
 class FirstSupport(SQLModel, table=True):
     """The first local date on which each person was supported (attended or referred)."""
 

@@ -11,11 +11,13 @@
   the whole-period report, each row distinct within itself.
 * **Notes**: the counting rules in plain words, the period, the filters, when it was made.
 
-The month columns are read with one grouped query per figure instead of one
-``report()`` per month (a year tally would otherwise cost 13 reports). They follow the
-same sources as ``report()`` exactly: whole months from the month roll-up, ragged days
-from ``attendance``, referrals from ``referral``; ``tests/test_tally.py`` proves each
-month column equals ``report()`` for that month, with and without filters.
+The month columns are read in two statements instead of one ``report()`` per month (a
+year tally would otherwise cost 13 reports): each whole month's families, individuals
+and visits from its ``rollup_total`` row plus the referrals and ragged days not in it
+(as ``report()`` counts a service row), the rest as range counts per month. Filtered
+tallies keep one grouped query over the month roll-up, ragged days and referrals.
+``tests/test_tally.py`` proves each month column equals ``report()`` for that month,
+with and without filters.
 
 Formula injection: names of services, sites, partners and districts are typed by
 users. A text cell is always written with the string type (never a formula) and,
@@ -47,7 +49,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from schema.clock import LONDON, next_month, now_utc
-from schema.counting import RULES_TEXT, Filters, Period, Report, Row, report
+from schema.counting import ALL, RULES_TEXT, Filters, Period, Report, Row, _slice_sql, report
 from schema.db import read_session
 from schema.errors import Refused
 from schema.tables import ReferralStatus
@@ -188,46 +190,50 @@ def monthly_figures(conn: Session | Connection, period: Period,
     out = {m.start: Figures() for m in months}
     run = conn.execute
     if f == Filters():
-        new = "0, 0"
-        joins = ""
+        # Each month on its own roll-up slice (see counting._slice_sql): a count and a
+        # sum over household_rollup, a streamed distinct count over support_rollup.
+        slices = " UNION ALL ".join(
+            f"SELECT {i} AS i, * FROM ({_slice_sql(m, ALL, ALL, params)}) s{i}"
+            for i, m in enumerate(months))
+        for i, fam, ind, vis in run(text(slices), params):
+            fig = out[months[int(i)].start]
+            fig.families, fig.individuals, fig.visits = int(fam), int(ind), int(vis or 0)
     else:
         new = ("COUNT(DISTINCT CASE WHEN fs.first_date >= u.k THEN u.person_id END), "
                "COUNT(DISTINCT CASE WHEN hf.first_date >= u.k THEN u.household_id END)")
         joins = (" LEFT JOIN first_support fs ON fs.person_id = u.person_id "
                  "LEFT JOIN household_first_support hf ON hf.household_id = u.household_id")
-    for k, ind, fam, vis, new_ind, new_fam in run(text(
-        "SELECT u.k, COUNT(DISTINCT u.person_id), COUNT(DISTINCT u.household_id), "
-        f"COALESCE(SUM(u.visits), 0), {new} FROM ({rows}) u{joins} GROUP BY u.k"
-    ), params):
-        fig = out[_as_date(k)]
-        fig.individuals, fig.families, fig.visits = int(ind), int(fam), int(vis or 0)
-        fig.new_individuals, fig.new_families = int(new_ind or 0), int(new_fam or 0)
-
-    if f == Filters():
-        # Unfiltered, report() counts the first-support dates in the period.
-        fs_key = key.replace("local_date", "first_date")
-        for attr, table in (("new_individuals", "first_support"),
-                            ("new_families", "household_first_support")):
-            for k, n in run(text(
-                f"SELECT {fs_key}, COUNT(*) FROM {table} "
-                "WHERE first_date BETWEEN :p_start AND :p_end GROUP BY 1"
-            ), params):
-                setattr(out[_as_date(k)], attr, int(n))
-
+        for k, ind, fam, vis, new_ind, new_fam in run(text(
+            "SELECT u.k, COUNT(DISTINCT u.person_id), COUNT(DISTINCT u.household_id), "
+            f"COALESCE(SUM(u.visits), 0), {new} FROM ({rows}) u{joins} GROUP BY u.k"
+        ), params):
+            fig = out[_as_date(k)]
+            fig.individuals, fig.families, fig.visits = int(ind), int(fam), int(vis or 0)
+            fig.new_individuals, fig.new_families = int(new_ind or 0), int(new_fam or 0)
+    # The small figures, each a range count (or sum) per month column over an index:
+    # unfiltered, report() counts the first-support dates in the period.
     anon_table = ("attendance INDEXED BY ix_attendance_anonymous" if dialect == "sqlite"
                   else "attendance")
-    for k, n in run(text(
-        f"SELECT {key}, SUM(headcount) FROM {anon_table} WHERE person_id IS NULL "
-        f"AND local_date BETWEEN :p_start AND :p_end{flt} GROUP BY 1"
-    ), params):
-        fig = out[_as_date(k)]
-        fig.anonymous_visits = int(n or 0)
+    per_month = []
+    for i, m in enumerate(months):
+        params[f"ma{i}"], params[f"mb{i}"] = m.start, m.end
+        between = f"BETWEEN :ma{i} AND :mb{i}"
+        new_counts = (
+            f"(SELECT COUNT(*) FROM first_support WHERE first_date {between}), "
+            f"(SELECT COUNT(*) FROM household_first_support WHERE first_date {between})"
+            if f == Filters() else "NULL, NULL")
+        per_month.append(
+            f"SELECT {i} AS i, {new_counts}, "
+            f"(SELECT COALESCE(SUM(headcount), 0) FROM {anon_table} WHERE person_id IS NULL "
+            f"AND local_date {between}{flt}), "
+            f"(SELECT COUNT(*) FROM referral WHERE local_date {between}{flt})")
+    for i, new_ind, new_fam, anon, refs in run(text(" UNION ALL ".join(per_month)), params):
+        fig = out[months[int(i)].start]
+        if new_ind is not None:
+            fig.new_individuals, fig.new_families = int(new_ind), int(new_fam)
+        fig.anonymous_visits = int(anon or 0)
         fig.visits += fig.anonymous_visits
-    for k, n in run(text(
-        f"SELECT {key}, COUNT(*) FROM referral "
-        f"WHERE local_date BETWEEN :p_start AND :p_end{flt} GROUP BY 1"
-    ), params):
-        out[_as_date(k)].referrals = int(n)
+        fig.referrals = int(refs)
     return [(m, out[m.start]) for m in months]
 
 

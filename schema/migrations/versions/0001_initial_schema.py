@@ -312,6 +312,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('support_rollup', schema=None) as batch_op:
         batch_op.create_index('ix_support_rollup_person', ['person_id'], unique=False)
+    op.create_table('household_rollup',
+    sa.Column('months', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('visits', sa.Integer(), nullable=False),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.CheckConstraint('months IN (1, 12)', name='household_rollup_months'),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], ),
+    sa.PrimaryKeyConstraint('months', 'period_start', 'site_id', 'service_id', 'household_id'),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('household_rollup', schema=None) as batch_op:
+        batch_op.create_index('ix_household_rollup_household', ['household_id'], unique=False)
+
+    op.create_table('rollup_total',
+    sa.Column('months', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('individuals', sa.Integer(), nullable=False),
+    sa.Column('families', sa.Integer(), nullable=False),
+    sa.Column('visits', sa.Integer(), nullable=False),
+    sa.CheckConstraint('months IN (1, 12)', name='rollup_total_months'),
+    sa.PrimaryKeyConstraint('months', 'period_start', 'site_id', 'service_id'),
+    sqlite_with_rowid=False
+    )
 
     # ### end Alembic commands ###
     _audit_append_only()
@@ -345,6 +373,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_support_rollup_person')
 
     op.drop_table('support_rollup')
+    op.drop_table('rollup_total')
+    with op.batch_alter_table('household_rollup', schema=None) as batch_op:
+        batch_op.drop_index('ix_household_rollup_household')
+
+    op.drop_table('household_rollup')
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_referral_person_id'))
         batch_op.drop_index(batch_op.f('ix_referral_partner_id'))
