@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
@@ -185,8 +186,17 @@ def _lookup(engine: Engine, table: str, column: str, value: str, what: str) -> i
     return int(row[0])
 
 
+def _date(value: str, option: str) -> dt.date:
+    """``parse_date`` for a command-line option, its refusal on one line."""
+    try:
+        return parse_date(value)
+    except Refused:
+        raise Refused(f"{option} '{_shown(value.strip())}' is not a date "
+                      "(use YYYY-MM-DD or DD/MM/YYYY)") from None
+
+
 def cmd_report(engine: Engine, args: argparse.Namespace) -> int:
-    period = Period(parse_date(args.start), parse_date(args.end))
+    period = Period(_date(args.start, "--from"), _date(args.end, "--to"))
     filters = Filters(
         site_id=_lookup(engine, "site", "slug", args.site, "site") if args.site else None,
         service_id=(_lookup(engine, "service", "name", args.service, "service")
@@ -251,15 +261,15 @@ def tally_period(args: argparse.Namespace) -> Period:
     if args.month is not None:
         m = re.fullmatch(r"(\d{4})-(\d{1,2})", args.month.strip())
         if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1900:
-            raise Refused(f"'{args.month[:30]}' is not a month (use YYYY-MM, e.g. 2026-03)")
+            raise Refused(f"'{_shown(args.month)}' is not a month (use YYYY-MM, e.g. 2026-03)")
         return Period.month(int(m.group(1)), int(m.group(2)))
     if args.year is not None:
         if not re.fullmatch(r"\d{4}", args.year.strip()) or int(args.year) < 1900:
-            raise Refused(f"'{args.year[:30]}' is not a year (use YYYY, e.g. 2026)")
+            raise Refused(f"'{_shown(args.year)}' is not a year (use YYYY, e.g. 2026)")
         return Period.year(int(args.year))
     if args.end is None:
         raise Refused("--from needs --to")
-    return Period(parse_date(args.start), parse_date(args.end))
+    return Period(_date(args.start, "--from"), _date(args.end, "--to"))
 
 
 def cmd_export(engine: Engine, args: argparse.Namespace) -> int:

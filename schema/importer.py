@@ -408,7 +408,7 @@ def _birth_year(text: str, on: dt.date) -> int | None:
 def _count(text: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_HEADCOUNT:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_HEADCOUNT:
         raise Refused(f"'{text[:20]}' is not a number of people from 1 to {MAX_HEADCOUNT}")
     return int(text)
 
@@ -470,7 +470,9 @@ class _Writer:
     def service(self, name: str) -> int:
         key = search_key(name)
         if key not in self.services:
-            found = self.s.exec(select(Service).where(func.lower(col(Service.name)) == key)
+            # The exact name too: SQL's lower() folds only ASCII, so "ÉCOLE" misses itself.
+            found = self.s.exec(select(Service).where((func.lower(col(Service.name)) == key)
+                                                      | (col(Service.name) == name))
                                 .order_by(col(Service.id))).first()
             if found is None:
                 found = get_or_create_service(self.s, name)
@@ -482,7 +484,8 @@ class _Writer:
         key = search_key(name)
         if key not in self.partners:
             found = self.s.exec(
-                select(ReferralPartner).where(func.lower(col(ReferralPartner.name)) == key)
+                select(ReferralPartner).where((func.lower(col(ReferralPartner.name)) == key)
+                                              | (col(ReferralPartner.name) == name))
                 .order_by(col(ReferralPartner.id))).first()
             if found is None:
                 found = get_or_create_partner(self.s, name)

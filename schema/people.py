@@ -390,6 +390,8 @@ def household_members(s: Session, household_id: int) -> list[Person]:
 
 MIN_LETTERS = 3
 MAX_RESULTS = 5
+MAX_QUERY = 100  # characters of a search box that are looked at
+MAX_WORDS = 8  # words of a staff search that are looked at
 
 
 @dataclass(frozen=True)
@@ -423,7 +425,7 @@ def find_me(
     Privacy (DESIGN 4.2): nothing for fewer than 3 letters; at most 5 results;
     children are never listed; a surname shows only as an initial.
     """
-    key = search_key(first_name)
+    key = search_key(first_name[:MAX_QUERY])
     if len(key) < MIN_LETTERS:
         return []
     year_now = (today or now_utc().date()).year
@@ -442,8 +444,8 @@ def find_me(
         .where(or_(col(Person.age_band).is_(None), col(Person.age_band).notin_(
             [b[0] for b in AGE_BANDS if b[2] < ADULT_AGE])))
     )
-    hint = hint.strip()
-    if hint.isdigit() and len(hint) == 4:
+    hint = hint.strip()[:MAX_QUERY]
+    if hint.isascii() and hint.isdigit() and len(hint) == 4:
         stmt = stmt.where(col(Person.birth_year) == int(hint))
     elif hint:
         stmt = stmt.where(_starts(s, col(Person.search_last), search_key(hint)))
@@ -472,7 +474,8 @@ def staff_search(s: Session, *, query: str, limit: int = 20) -> list[StaffMatch]
 
     For staff mode and the admin window only: it shows full names.
     """
-    words = [search_key(w) for w in query.split() if len(w.strip()) >= 2]
+    words = [search_key(w) for w in query[:MAX_QUERY].split()
+             if len(w.strip()) >= 2][:MAX_WORDS]
     if not words:
         return []
     stmt = (
@@ -513,7 +516,7 @@ def people_ids(s: Session, *, query: str = "") -> list[int]:
     """
     where = [f"p.{LIVE_PERSON.replace(' AND ', ' AND p.')}"]
     params: dict[str, object] = {}
-    for i, word in enumerate(query.split()):
+    for i, word in enumerate([w for w in search_key(query[:MAX_QUERY]).split()][:MAX_WORDS]):
         params[f"w{i}"] = _like_prefix(search_key(word))
         params[f"u{i}"] = _like_prefix(word.upper())
         params[f"c{i}"] = "%" + _like_prefix(word.lower())[:-1] + "%"

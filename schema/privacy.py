@@ -138,7 +138,7 @@ def purge(s: Session, *, actor: str, staff_id: int | None = None, dry_run: bool 
 def person_tables(s: Session) -> list[tuple[str, str]]:
     """(table, column) for every column that refers to a person, found from the schema
     itself, so a table added later cannot be forgotten by the export."""
-    insp = inspect(s.get_bind())
+    insp = inspect(s.connection())  # the session's own connection: no second one
     out = []
     for table in insp.get_table_names():
         for fk in insp.get_foreign_keys(table):

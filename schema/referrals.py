@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from schema import audit
@@ -18,9 +17,16 @@ STATUSES = [s.value for s in ReferralStatus]
 
 
 def get_or_create_partner(s: Session, name: str, kind: str = "") -> ReferralPartner:
+    """The partner called ``name`` (compared case-insensitively), made if there is none."""
     name = clean_text(name, field="partner", max_len=200, required=True)
-    partner = s.exec(select(ReferralPartner).where(
-        func.lower(col(ReferralPartner.name)) == name.lower())).first()
+    partner = s.exec(select(ReferralPartner).where(ReferralPartner.name == name)).first()
+    if partner is None:
+        # Case-insensitively in Python: SQL's lower() folds only ASCII letters (SQLite, and
+        # PostgreSQL in the C locale), so "ÉCOLE" would miss "École" and, asked twice,
+        # break the unique name. Partners are few; reading their names is cheap.
+        key = name.casefold()
+        partner = next((p for p in s.exec(select(ReferralPartner).order_by(
+            col(ReferralPartner.id))) if p.name.casefold() == key), None)
     if partner is None:
         partner = ReferralPartner(name=name, kind=clean_text(kind, field="kind", max_len=100))
         s.add(partner)

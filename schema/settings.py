@@ -31,7 +31,9 @@ def set_setting(s: Session, *, key: str, value: str, actor: str,
     if key not in DEFAULTS:
         raise Refused(f"there is no setting called '{key}'")
     if key == "retention_months":
-        if not value.strip().isdigit() or not 6 <= int(value) <= 120:
+        value = value.strip()
+        # ASCII digits only: "²⁴" passes str.isdigit() but int() refuses it.
+        if not (value.isascii() and value.isdigit()) or not 6 <= int(value) <= 120:
             raise Refused("keep records for between 6 and 120 months")
         value = str(int(value))
     elif key in ("collect_postcode", "collect_phone"):

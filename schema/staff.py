@@ -25,7 +25,8 @@ FAIL_DELAY_S = 0.5
 
 
 def _check_pin(pin: str) -> str:
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+    # ASCII digits only: "١٢٣٤" or "²²²²" pass str.isdigit() but no PIN pad types them.
+    if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
         raise Refused("a PIN is 4 to 12 digits")
     return pin
 

@@ -7,7 +7,14 @@ import unicodedata
 
 from schema.errors import Refused
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 and C1 control characters (tab and line feed are whitespace, below), the bidi
+# embedding/override/isolate controls (they make text show in another order than it is
+# stored), lone surrogates (not text: no database or file can store them) and the
+# non-characters U+FDD0-U+FDEF and U+FFFE/U+FFFF (not allowed in an .xlsx export).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+    r"\ufdd0-\ufdef\ufffe\uffff]"
+)
 _SPACES = re.compile(r"\s+")
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
@@ -45,7 +52,10 @@ def clean_note(value: str, *, field: str = "note", max_len: int = 4000) -> str:
 
 
 def search_key(name: str) -> str:
-    return unicodedata.normalize("NFC", name).casefold().strip()
+    """A name (or what is typed to find one) folded for prefix search. Control characters
+    are dropped: no stored name has one, and a NUL would end SQLite's LIKE pattern early
+    (matching names the query does not start) and is an error in PostgreSQL."""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", name)).casefold().strip()
 
 
 def clean_postcode(value: str | None) -> tuple[str | None, str | None]:
@@ -87,7 +97,7 @@ def birth_year_from(value: str | None, *, this_year: int) -> int | None:
     raw = (value or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise Refused("type the year you were born (like 1988) or an age (like 34)")
     if len(raw) <= 3:
         age = int(raw)

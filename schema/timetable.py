@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -36,16 +37,31 @@ class SessionOn:
 
 
 def slugify(name: str) -> str:
-    out = "".join(c.lower() if c.isalnum() else "-" for c in name)
-    return "-".join(p for p in out.split("-") if p)[:60] or "site"
+    out = "".join(c.lower() if c.isascii() and c.isalnum() else "-" for c in name)
+    return "-".join(p for p in out.split("-") if p)[:60].strip("-") or "site"
+
+
+def _by_name(rows: list[Any], name: str) -> Any:
+    """The row whose name is ``name`` ignoring case — compared in Python, because SQL's
+    lower() folds only ASCII letters ("ÉCOLE" and "École" would be two services)."""
+    key = name.casefold()
+    return next((r for r in rows if r.name == name), None) or next(
+        (r for r in rows if r.name.casefold() == key), None)
 
 
 def get_or_create_site(s: Session, name: str, slug: str | None = None) -> Site:
+    """The site with this slug (when given) or this name; made if there is none, with a
+    slug of its own (a name with no letters gets "site-2", "site-3"…)."""
     name = clean_text(name, field="site", max_len=200, required=True)
-    slug = slug or slugify(name)
-    site = s.exec(select(Site).where(Site.slug == slug)).first() or s.exec(
-        select(Site).where(func.lower(col(Site.name)) == name.lower())).first()
+    site = s.exec(select(Site).where(Site.slug == slug)).first() if slug else None
+    site = site or _by_name(list(s.exec(select(Site).order_by(col(Site.id)))), name)
     if site is None:
+        base = slug or slugify(name)
+        taken = set(s.exec(select(Site.slug)).all())
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base[:55]}-{n}"
         site = Site(slug=slug, name=name, created_at=now_utc())
         s.add(site)
         s.flush()
@@ -54,8 +70,7 @@ def get_or_create_site(s: Session, name: str, slug: str | None = None) -> Site:
 
 def get_or_create_service(s: Session, name: str, sensitive: bool = False) -> Service:
     name = clean_text(name, field="service", max_len=200, required=True)
-    service = s.exec(
-        select(Service).where(func.lower(col(Service.name)) == name.lower())).first()
+    service = _by_name(list(s.exec(select(Service).order_by(col(Service.id)))), name)
     if service is None:
         service = Service(name=name, sensitive=sensitive)
         s.add(service)
