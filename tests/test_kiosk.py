@@ -569,3 +569,19 @@ def test_staff_fire_register_hand_sign_in_and_idle_exit(rig: Rig) -> None:
     rig.kiosk.idle.set_seconds(1)
     rig.wait_for(rig.kiosk.welcome, timeout=4000)
     assert "Pat Jones" not in rig.all_text()
+
+
+def test_postcode_and_phone_can_be_switched_off(qtbot, engine_one: Engine,
+                                                tmp_path: Path) -> None:
+    from schema.settings import set_setting
+
+    for key in ("collect_postcode", "collect_phone"):
+        run_in_transaction(engine_one, lambda s, k=key: set_setting(s, key=k, value="no",
+                                                                     actor=ACTOR))
+    r = _build(qtbot, engine_one, tmp_path)
+    try:
+        r.tap(r.kiosk.welcome.new_button)
+        assert r.kiosk.new.first.isVisible()
+        assert not r.kiosk.new.postcode.isVisible() and not r.kiosk.new.phone.isVisible()
+    finally:
+        r.kiosk.shutdown()
