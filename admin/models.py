@@ -15,7 +15,20 @@ HIGHLIGHT = QBrush(QColor("#fff1c2"))
 Index = QModelIndex | QPersistentModelIndex
 
 
-class RowsModel(QAbstractTableModel):
+class _Headed(QAbstractTableModel):
+    """Column titles shared by the admin's table models."""
+
+    headers: list[str]
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
+                and 0 <= section < len(self.headers)):
+            return self.headers[section]
+        return None
+
+
+class RowsModel(_Headed):
     """Rows handed in by the controller; column 0 of each row is its id (not shown).
 
     ``highlight`` picks rows to colour (e.g. follow-ups due).
@@ -62,18 +75,11 @@ class RowsModel(QAbstractTableModel):
             return HIGHLIGHT
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
-                and 0 <= section < len(self.headers)):
-            return self.headers[section]
-        return None
-
     def row_id(self, row: int) -> Any:
         return self.rows[row][0] if 0 <= row < len(self.rows) else None
 
 
-class LazyPeopleModel(QAbstractTableModel):
+class LazyPeopleModel(_Headed):
     """Holds only person ids; fetches the rows a view shows, a block at a time.
 
     ``fetch(ids)`` returns {id: row tuple}. Keeps 100 000 people instant: only the
@@ -126,13 +132,6 @@ class LazyPeopleModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
             value = self._row(index.row())[index.column()]
             return "" if value is None else str(value)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
-                and 0 <= section < len(self.headers)):
-            return self.headers[section]
         return None
 
     def row_id(self, row: int) -> int | None:
