@@ -91,22 +91,15 @@ class Rig:
         self.qtbot.waitUntil(lambda: self.kiosk.current() is screen, timeout=timeout)
 
     def visible_text(self) -> str:
-        out = []
-        for w in self.kiosk.w.findChildren(QWidget):
-            if not w.isVisible():
-                continue
-            if isinstance(w, QLabel | QAbstractButton | QLineEdit):
-                out.append(w.text())
-            elif isinstance(w, QPlainTextEdit):
-                out.append(w.toPlainText())
-            elif isinstance(w, QListWidget):
-                out += [w.item(i).text() for i in range(w.count())]
-        return "\n".join(out)
+        """The strings a person standing at the kiosk can see now."""
+        return self.all_text(shown_only=True)
 
-    def all_text(self) -> str:
-        """Every string held by any widget of the window, shown or not."""
+    def all_text(self, *, shown_only: bool = False) -> str:
+        """Every string held by any widget of the window (or only those on show)."""
         out = []
         for w in self.kiosk.w.findChildren(QWidget):
+            if shown_only and not w.isVisible():
+                continue
             if isinstance(w, QLabel | QAbstractButton | QLineEdit):
                 out.append(w.text())
             elif isinstance(w, QPlainTextEdit):
