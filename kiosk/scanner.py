@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 MAX_GAP_S = 0.08
 
 
+def _is_window_or_widget(obj: QObject) -> bool:
+    return obj.isWidgetType() or obj.isWindowType()
+
+
 class CardReader(QObject):
     """Every source of card tokens emits ``token_read`` once per card shown."""
 
@@ -45,15 +49,16 @@ class WedgeScanner(CardReader):
         app.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if self._replaying or event.type() not in (QEvent.Type.KeyPress,
-                                                   QEvent.Type.KeyRelease):
+        # Every event of the application passes here: the isinstance test is the cheap
+        # way out for all but key events (reading event.type() costs twice as much).
+        if self._replaying or not isinstance(event, QKeyEvent):
             return False
-        if not obj.isWidgetType() and not obj.isWindowType():
+        kind = event.type()
+        if kind == QEvent.Type.KeyRelease:
+            return bool(self._text) and _is_window_or_widget(obj)  # held with its burst
+        if kind != QEvent.Type.KeyPress or not _is_window_or_widget(obj):
             return False
-        key_event = event  # QKeyEvent
-        assert isinstance(key_event, QKeyEvent)
-        if event.type() == QEvent.Type.KeyRelease:
-            return bool(self._text)  # swallow releases while a burst is being held
+        key_event = event
         now = time.monotonic()
         if self._text and now - self._last > MAX_GAP_S:
             self._give_back()

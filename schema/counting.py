@@ -82,6 +82,30 @@ _ADD_TOTALS = ("individuals = rollup_total.individuals + excluded.individuals, "
                "visits = rollup_total.visits + excluded.visits")
 
 
+def _grain_key(months: int, by_site: bool, by_service: bool) -> str:
+    return (f"{months}, :{'month' if months == 1 else 'year'}, "
+            f"{':site' if by_site else '0'}, {':service' if by_service else '0'}")
+
+
+# One row per grain; the 0/1 parameters n<i>, p<i>, h<i> say whether the grain is new to
+# the person in this household, to the person, to the household. Built once: a text()
+# construct parses its bind parameters each time it is made.
+_ADD_HOUSEHOLD_GRAINS = text(
+    "INSERT INTO household_rollup (months, period_start, site_id, service_id, household_id, "
+    "visits, people) VALUES "
+    + ", ".join(f"({_grain_key(*g)}, :household, 1, :n{i})" for i, g in enumerate(_GRAINS))
+    + " ON CONFLICT (months, period_start, site_id, service_id, household_id) DO UPDATE SET "
+    "visits = household_rollup.visits + excluded.visits, "
+    "people = household_rollup.people + excluded.people"
+)
+_ADD_TOTAL_GRAINS = text(
+    "INSERT INTO rollup_total (months, period_start, site_id, service_id, individuals, "
+    "families, visits) VALUES "
+    + ", ".join(f"({_grain_key(*g)}, :p{i}, :h{i}, 1)" for i, g in enumerate(_GRAINS))
+    + f" ON CONFLICT (months, period_start, site_id, service_id) DO UPDATE SET {_ADD_TOTALS}"
+)
+
+
 def note_attendance(s: Session, att: Attendance) -> None:
     """Add one new named attendance to the roll-ups (same transaction)."""
     if att.person_id is None:
@@ -100,28 +124,13 @@ def note_attendance(s: Session, att: Attendance) -> None:
         if household_id == att.household_id:
             pair_seen.add((months, site_id, service_id))
     household_seen = {tuple(r) for r in s.execute(_HOUSEHOLD_GRAINS, params)}
-    households, totals = [], []
     for i, (months, by_site, by_service) in enumerate(_GRAINS):
         grain = (months, att.site_id if by_site else 0, att.service_id if by_service else 0)
         params[f"n{i}"] = 0 if grain in pair_seen else 1
         params[f"p{i}"] = 0 if grain in person_seen else 1
         params[f"h{i}"] = 0 if grain in household_seen else 1
-        key = (f"{months}, :{'month' if months == 1 else 'year'}, "
-               f"{':site' if by_site else '0'}, {':service' if by_service else '0'}")
-        households.append(f"({key}, :household, 1, :n{i})")
-        totals.append(f"({key}, :p{i}, :h{i}, 1)")
-    s.execute(text(
-        "INSERT INTO household_rollup (months, period_start, site_id, service_id, household_id, "
-        f"visits, people) VALUES {', '.join(households)} "
-        "ON CONFLICT (months, period_start, site_id, service_id, household_id) DO UPDATE SET "
-        "visits = household_rollup.visits + excluded.visits, "
-        "people = household_rollup.people + excluded.people"
-    ), params)
-    s.execute(text(
-        "INSERT INTO rollup_total (months, period_start, site_id, service_id, individuals, "
-        f"families, visits) VALUES {', '.join(totals)} "
-        f"ON CONFLICT (months, period_start, site_id, service_id) DO UPDATE SET {_ADD_TOTALS}"
-    ), params)
+    s.execute(_ADD_HOUSEHOLD_GRAINS, params)
+    s.execute(_ADD_TOTAL_GRAINS, params)
     s.execute(_UPSERT_ROLLUP, params)
     note_support(s, person_id=att.person_id, household_id=att.household_id,  # type: ignore[arg-type]
                  on=att.local_date)
