@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 # Scanners send a key every few milliseconds; people cannot type that fast.
 MAX_GAP_S = 0.08
+_QUIET_MS = int(MAX_GAP_S * 1000 * 2)
+_PRESS, _RELEASE = QEvent.Type.KeyPress, QEvent.Type.KeyRelease
+_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 def _is_window_or_widget(obj: QObject) -> bool:
@@ -38,14 +41,15 @@ class WedgeScanner(CardReader):
 
     def __init__(self, app: QApplication) -> None:
         super().__init__()
-        self._held: list[QKeyEvent] = []
+        self._held: list[tuple[int, Qt.KeyboardModifier, str]] = []  # key, modifiers, text
         self._text = ""
         self._last = 0.0
         self._replaying = False
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setSingleShot(True)
-        self._flush_timer.setInterval(int(MAX_GAP_S * 1000 * 2))
-        self._flush_timer.timeout.connect(self._give_back)
+        # Started once per burst (not once per key): when it fires, a burst that has gone
+        # quiet for longer than a scanner ever pauses is handed back.
+        self._quiet_timer = QTimer(self)
+        self._quiet_timer.setSingleShot(True)
+        self._quiet_timer.timeout.connect(self._check_quiet)
         app.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
@@ -54,44 +58,54 @@ class WedgeScanner(CardReader):
         if self._replaying or not isinstance(event, QKeyEvent):
             return False
         kind = event.type()
-        if kind == QEvent.Type.KeyRelease:
+        if kind == _RELEASE:
             return bool(self._text) and _is_window_or_widget(obj)  # held with its burst
-        if kind != QEvent.Type.KeyPress or not _is_window_or_widget(obj):
+        if kind != _PRESS or not _is_window_or_widget(obj):
             return False
-        key_event = event
         now = time.monotonic()
         if self._text and now - self._last > MAX_GAP_S:
             self._give_back()
         self._last = now
-        char = key_event.text()
-        if self._text.startswith(PREFIX) and key_event.key() in (0x01000004, 0x01000005):
-            token, self._text, self._held = self._text, "", []  # Return / Enter
-            self._flush_timer.stop()
-            if looks_like_token(token):
-                self.token_read.emit(token)
+        text = self._text
+        if event.key() in _ENTER_KEYS and text.startswith(PREFIX):
+            self._text, self._held = "", []
+            self._quiet_timer.stop()
+            if looks_like_token(text):
+                self.token_read.emit(text)
             return True
-        candidate = self._text + char
+        char = event.text()
+        candidate = text + char
         if char and (PREFIX.startswith(candidate) or candidate.startswith(PREFIX)):
+            if not text:
+                self._quiet_timer.start(_QUIET_MS)
             self._text = candidate
-            self._held.append(QKeyEvent(key_event.type(), key_event.key(),
-                                        key_event.modifiers(), char))
-            self._flush_timer.start()
+            self._held.append((event.key(), event.modifiers(), char))
             return True
-        if self._text:
+        if text:
             self._give_back()
         return False
+
+    def _check_quiet(self) -> None:
+        quiet_ms = (time.monotonic() - self._last) * 1000
+        if not self._text:
+            return
+        if quiet_ms > MAX_GAP_S * 1000:
+            self._give_back()
+        else:
+            self._quiet_timer.start(max(1, int(_QUIET_MS - quiet_ms)))
 
     def _give_back(self) -> None:
         """Not a card after all: deliver the held keys to whoever has focus."""
         held, self._held, self._text = self._held, [], ""
-        self._flush_timer.stop()
+        self._quiet_timer.stop()
         target = QApplication.focusWidget()
         if target is None:
             return
         self._replaying = True
         try:
-            for ev in held:
-                QApplication.sendEvent(target, ev)
+            for key, modifiers, char in held:
+                for kind in (_PRESS, _RELEASE):
+                    QApplication.sendEvent(target, QKeyEvent(kind, key, modifiers, char))
         finally:
             self._replaying = False
 

@@ -41,7 +41,9 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
+from openpyxl.styles.borders import DEFAULT_BORDER
+from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import text
@@ -79,10 +81,38 @@ LABEL_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
 TOTAL_FILL = PatternFill("solid", start_color="FFF2CC", end_color="FFF2CC")
 TITLE_FONT = Font(bold=True, size=14)
 NOTE_FONT = Font(italic=True, color="595959")
+BOLD = Font(bold=True)
+RULES_FONT = Font(bold=True, size=12)
+RULE_NUMBER = Alignment(horizontal="right", vertical="top")
+RULE_TEXT = Alignment(wrap_text=True, vertical="top")
 THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 COUNT_FORMAT = "#,##0"
 HEADER_ROW = 3  # every sheet: a title (1), a note (2), then the header row (3)
+# The cell styles of the tables. Each is added to a workbook as a hidden named style the
+# first time a cell takes it: openpyxl hashes every Font, Fill, Border and Alignment
+# given to a cell, and one named style per cell costs a fraction of three or four of
+# them (bench/TALLY.md). The cells look exactly as with the same objects set one by one.
+# What a named style leaves out is the workbook's default (its Normal style).
+PLAIN: dict[str, Any] = {"font": DEFAULT_FONT, "fill": PatternFill(), "border": DEFAULT_BORDER,
+                         "alignment": Alignment(), "protection": Protection()}
+STYLES: dict[str, dict[str, Any]] = {
+    "Dropin title": {"font": TITLE_FONT},
+    "Dropin note": {"font": NOTE_FONT},
+    "Dropin header": {"font": HEADER_FONT, "fill": HEADER_FILL, "border": BOX, "alignment":
+                      Alignment(horizontal="center", vertical="center", wrap_text=True)},
+    "Dropin first header": {"font": HEADER_FONT, "fill": HEADER_FILL, "border": BOX, "alignment":
+                            Alignment(horizontal="left", vertical="center", wrap_text=True)},
+    "Dropin label": {"fill": LABEL_FILL, "border": BOX},
+    "Dropin count": {"number_format": COUNT_FORMAT, "border": BOX},
+    "Dropin bold count": {"font": BOLD, "number_format": COUNT_FORMAT, "border": BOX},
+    "Dropin total": {"fill": TOTAL_FILL, "number_format": COUNT_FORMAT, "border": BOX},
+    "Dropin bold total": {"font": BOLD, "fill": TOTAL_FILL, "number_format": COUNT_FORMAT,
+                          "border": BOX},
+    "Dropin total label": {"font": BOLD, "fill": TOTAL_FILL, "border": BOX},
+    "Dropin empty": {"font": NOTE_FONT, "border": BOX},
+    "Dropin box": {"border": BOX},
+}
 
 
 # --- safe text ---------------------------------------------------------------------
@@ -93,9 +123,15 @@ def is_dangerous(value: str) -> bool:
     return value.startswith(DANGEROUS_START)
 
 
-def put(ws: Worksheet, row: int, col: int, value: Any) -> Any:
-    """Write one cell; text is always text (see the module notes), numbers are values."""
+def put(ws: Worksheet, row: int, col: int, value: Any, style: str | None = None) -> Any:
+    """Write one cell, in one of the ``STYLES`` if given; text is always text (see the
+    module notes), numbers are values."""
     cell = ws.cell(row=row, column=col)
+    if style is not None:
+        wb = ws.parent
+        if style not in wb.named_styles:
+            wb.add_named_style(NamedStyle(style, **{**PLAIN, **STYLES[style]}, hidden=True))
+        cell.style = style  # before the quote prefix: this sets the whole cell style
     if isinstance(value, str):
         cell.value = value
         cell.data_type = "s"  # openpyxl makes "=..." a formula: undo that
@@ -242,16 +278,12 @@ def monthly_figures(conn: Session | Connection, period: Period,
 
 def _header(ws: Worksheet, row: int, values: list[str]) -> None:
     for col, value in enumerate(values, start=1):
-        cell = put(ws, row, col, value)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center" if col > 1 else "left",
-                                   vertical="center", wrap_text=True)
+        put(ws, row, col, value, "Dropin header" if col > 1 else "Dropin first header")
 
 
 def _title(ws: Worksheet, title: str, note: str) -> None:
-    put(ws, 1, 1, title).font = TITLE_FONT
-    put(ws, 2, 1, note).font = NOTE_FONT
+    put(ws, 1, 1, title, "Dropin title")
+    put(ws, 2, 1, note, "Dropin note")
 
 
 def _page_setup(ws: Worksheet, *, header_rows: str, freeze: str) -> None:
@@ -264,13 +296,6 @@ def _page_setup(ws: Worksheet, *, header_rows: str, freeze: str) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.oddFooter.center.text = "&A: page &P of &N"
-
-
-def _boxes(ws: Worksheet, last_row: int, last_col: int) -> None:
-    """Thin borders around the table cells (header row to ``last_row``)."""
-    for row in ws.iter_rows(min_row=HEADER_ROW, max_row=last_row, max_col=last_col):
-        for cell in row:
-            cell.border = BOX
 
 
 def _widths(ws: Worksheet, first: float, others: float, count: int) -> None:
@@ -286,12 +311,13 @@ def _breakdown(wb: Workbook, title: str, what: str, rows: dict[str, Row], headin
            "rows, so rows do not add up to the Summary.")
     _header(ws, HEADER_ROW, [what, "Families", "Individuals", "Visits"])
     for r, (name, row) in enumerate(rows.items(), start=HEADER_ROW + 1):
-        put(ws, r, 1, name).fill = LABEL_FILL
+        put(ws, r, 1, name, "Dropin label")
         for c, value in enumerate((row.families, row.individuals, row.visits), start=2):
-            put(ws, r, c, value).number_format = COUNT_FORMAT
+            put(ws, r, c, value, "Dropin count")
     if not rows:
-        put(ws, HEADER_ROW + 1, 1, "Nothing in this period").font = NOTE_FONT
-    _boxes(ws, HEADER_ROW + max(len(rows), 1), 4)
+        put(ws, HEADER_ROW + 1, 1, "Nothing in this period", "Dropin empty")
+        for c in range(2, 5):
+            put(ws, HEADER_ROW + 1, c, None, "Dropin box")
     width = max([len(what), *(len(k) for k in rows)]) + 4
     _widths(ws, min(max(width, 18), 60), 13, 4)
     _page_setup(ws, header_rows=f"{HEADER_ROW}:{HEADER_ROW}", freeze=f"B{HEADER_ROW + 1}")
@@ -309,20 +335,16 @@ def _referrals_sheet(wb: Workbook, rep: Report, heading: str) -> None:
     r = HEADER_ROW
     for r, (partner, by) in enumerate(rep.referrals.by_partner_status.items(),
                                       start=HEADER_ROW + 1):
-        put(ws, r, 1, partner).fill = LABEL_FILL
+        put(ws, r, 1, partner, "Dropin label")
         for c, status in enumerate(statuses, start=2):
-            put(ws, r, c, by.get(status, 0)).number_format = COUNT_FORMAT
-        cell = put(ws, r, len(statuses) + 2, rep.referrals.by_partner.get(partner, 0))
-        cell.font, cell.number_format = Font(bold=True), COUNT_FORMAT
+            put(ws, r, c, by.get(status, 0), "Dropin count")
+        put(ws, r, len(statuses) + 2, rep.referrals.by_partner.get(partner, 0),
+            "Dropin bold count")
     r += 1
-    total = put(ws, r, 1, "All partners")
-    total.font, total.fill = Font(bold=True), TOTAL_FILL
+    put(ws, r, 1, "All partners", "Dropin total label")
     for c, status in enumerate(statuses, start=2):
-        cell = put(ws, r, c, rep.referrals.by_status.get(status, 0))
-        cell.fill, cell.number_format = TOTAL_FILL, COUNT_FORMAT
-    cell = put(ws, r, len(statuses) + 2, rep.referrals.total)
-    cell.font, cell.fill, cell.number_format = Font(bold=True), TOTAL_FILL, COUNT_FORMAT
-    _boxes(ws, r, len(statuses) + 2)
+        put(ws, r, c, rep.referrals.by_status.get(status, 0), "Dropin total")
+    put(ws, r, len(statuses) + 2, rep.referrals.total, "Dropin bold total")
     width = max([20, *(len(k) + 4 for k in rep.referrals.by_partner)])
     _widths(ws, min(width, 60), 13, len(statuses) + 2)
     _page_setup(ws, header_rows=f"{HEADER_ROW}:{HEADER_ROW}", freeze=f"B{HEADER_ROW + 1}")
@@ -351,15 +373,15 @@ def _notes_sheet(wb: Workbook, period: Period, site_label: str, service_label: s
                  "text and never run as a formula.")
     r = HEADER_ROW
     for label, value in lines:
-        put(ws, r, 1, label).font = Font(bold=True)
+        put(ws, r, 1, label).font = BOLD
         put(ws, r, 2, value)
         r += 1
     r += 1
-    put(ws, r, 1, RULES_TEXT.splitlines()[0]).font = Font(bold=True, size=12)
+    put(ws, r, 1, RULES_TEXT.splitlines()[0]).font = RULES_FONT
     r += 1
     for number, rule in enumerate(rules, start=1):
-        put(ws, r, 1, number).alignment = Alignment(horizontal="right", vertical="top")
-        put(ws, r, 2, rule).alignment = Alignment(wrap_text=True, vertical="top")
+        put(ws, r, 1, number).alignment = RULE_NUMBER
+        put(ws, r, 2, rule).alignment = RULE_TEXT
         ws.row_dimensions[r].height = 15 * (len(rule) // 95 + 1)
         r += 1
     ws.column_dimensions["A"].width = 18
@@ -397,13 +419,9 @@ def _workbook(period: Period, whole: Report, columns: list[tuple[Period, Figures
     all_figures = [fig for _, fig in columns] + [Figures.of(whole)]
     last = len(all_figures) + 1
     for r, (attr, label) in enumerate(SUMMARY_ROWS, start=HEADER_ROW + 1):
-        put(ws, r, 1, label).fill = LABEL_FILL
+        put(ws, r, 1, label, "Dropin label")
         for c, fig in enumerate(all_figures, start=2):
-            cell = put(ws, r, c, getattr(fig, attr))
-            cell.number_format = COUNT_FORMAT
-            if c == last:
-                cell.font, cell.fill = Font(bold=True), TOTAL_FILL
-    _boxes(ws, HEADER_ROW + len(SUMMARY_ROWS), last)
+            put(ws, r, c, getattr(fig, attr), "Dropin bold total" if c == last else "Dropin count")
     ws.row_dimensions[HEADER_ROW].height = 45 if len(columns) and not all(
         m.label.count(" ") == 1 for m, _ in columns) else 30
     _widths(ws, 28, 12, last - 1)
