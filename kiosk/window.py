@@ -71,6 +71,7 @@ class KioskWindow(QWidget):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.stack)
+        self.scroll.viewport().setAutoFillBackground(False)  # the window paints the page
         kinetic(self.scroll)
         lay.addWidget(self.banner)
         lay.addWidget(self.scroll, 1)

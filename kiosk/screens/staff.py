@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -141,7 +142,8 @@ class StaffScreen(Screen):
         bar_lay.setContentsMargins(24, 8, 24, 8)
         self.who = label("", "staffWho", wrap=False)
         self.exit_button = button(self.tr("Exit staff mode"), "exitStaffButton")
-        self.exit_button.setFixedWidth(320)
+        self.exit_button.setMinimumWidth(320)  # wider where the type is bigger (1080 p)
+        self.exit_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         bar_lay.addWidget(self.who, 1)
         bar_lay.addWidget(self.exit_button)
         outer.addWidget(bar)
@@ -166,7 +168,10 @@ class StaffScreen(Screen):
         nav.addStretch(1)
         nav_box = QWidget()
         nav_box.setLayout(nav)
-        nav_box.setFixedWidth(260)
+        # As wide as its widest button (the style sheet's type size decides), never narrower
+        # than 260 px: a fixed width cut "Leave kiosk mode" short at 1280 x 800.
+        nav_box.setMinimumWidth(260)
+        nav_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         body.addWidget(nav_box)
         self.pages = QStackedWidget()
         body.addWidget(self.pages, 1)
