@@ -578,3 +578,44 @@ def test_postcode_and_phone_can_be_switched_off(qtbot, engine_one: Engine,
         assert not r.kiosk.new.postcode.isVisible() and not r.kiosk.new.phone.isVisible()
     finally:
         r.kiosk.shutdown()
+
+
+def test_card_scanned_while_the_kiosk_starts_is_kept_and_signed_in(
+        qtbot, engine_one: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The staged start of ``dropin-kiosk``: Welcome is on screen and the wedge scanner
+    listening before the database layer is loaded. A card read then is kept, and signed in
+    once the kiosk is ready; nothing of the token reaches the focused widget."""
+    from kiosk.__main__ import Startup, parse_args
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the outbox's folder
+    ids, token = _family(engine_one, ("Sam", "Wilson", 1988))
+    url = engine_one.url.render_as_string(hide_password=False)
+    app = QApplication.instance()
+    start = Startup(app, parse_args(["--database", url, "--windowed", "--no-camera",
+                                     "--size", "1280x800"]))
+    qtbot.addWidget(start.window)
+    try:
+        assert start.kiosk is None and start.thread is None  # nothing loaded yet
+        target = QApplication.focusWidget() or start.welcome
+        qtbot.keyClicks(target, token)
+        qtbot.keyClick(target, Qt.Key.Key_Return)
+        assert start.queued == [token]
+        assert start.kiosk is None
+        qtbot.waitUntil(lambda: start.kiosk is not None, timeout=30_000)
+        kiosk = start.kiosk
+        qtbot.waitUntil(lambda: kiosk.current() is kiosk.done, timeout=10_000)
+        message = kiosk.w.findChild(QLabel, "doneMessage")
+        assert message.text() == "Welcome, Sam"
+        assert start.queued == []
+        with read_session(engine_one) as s:
+            assert s.execute(text("SELECT COUNT(*) FROM attendance WHERE person_id = :p"),
+                             {"p": ids[0]}).scalar() == 1
+    finally:
+        if start.kiosk is not None:
+            start.kiosk.shutdown()
+        else:
+            app.removeEventFilter(start.scanner)
+        if start.thread is not None:
+            start.thread.join(10)
+        if start.engine is not None:
+            start.engine.dispose()
