@@ -74,8 +74,13 @@ def rss() -> dict[str, float]:
     return out
 
 
+# The environment as this bench was started, before kiosk.process.prepare() changed it:
+# children start from it (the bare window must not get the kiosk's input method).
+_START_ENV = dict(os.environ)
+
+
 def offscreen_env() -> dict[str, str]:
-    env = dict(os.environ)
+    env = dict(_START_ENV)
     env["QT_QPA_PLATFORM"] = "offscreen"
     return env
 
@@ -645,6 +650,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if args.child not in ("bare", "kiosk"):  # as dropin-kiosk does (its child runs main)
+        from kiosk import process
+
+        process.prepare()
     if args.child == "bare":
         print(json.dumps(child_bare()), flush=True)
         return 0

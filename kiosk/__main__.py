@@ -15,12 +15,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
-def _qt_environment() -> None:
-    # The embedded Qt Virtual Keyboard: an input method inside our own window.
-    os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
-    os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="dropin-kiosk",
                                 description="The Dropin touchscreen sign-in kiosk.")
@@ -252,7 +246,9 @@ class Startup:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    _qt_environment()
+    from kiosk import process
+
+    process.prepare()
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from PySide6.QtCore import QTimer

@@ -35,7 +35,6 @@ import csv as csv_module
 import datetime as dt
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -305,8 +304,8 @@ def _widths(ws: Worksheet, first: float, others: float, count: int) -> None:
         ws.column_dimensions[get_column_letter(col)].width = others
 
 
-def _breakdown(ws: Worksheet, what: str, rows: dict[str, Row], heading: str) -> None:
-    title = ws.title
+def _breakdown(wb: Workbook, title: str, what: str, rows: dict[str, Row], heading: str) -> None:
+    ws = wb.create_sheet(title)
     _title(ws, f"{title}: {heading}",
            "Each row counts a person or family once; one person can appear in several "
            "rows, so rows do not add up to the Summary.")
@@ -324,7 +323,8 @@ def _breakdown(ws: Worksheet, what: str, rows: dict[str, Row], heading: str) -> 
     _page_setup(ws, header_rows=f"{HEADER_ROW}:{HEADER_ROW}", freeze=f"B{HEADER_ROW + 1}")
 
 
-def _referrals_sheet(ws: Worksheet, rep: Report, heading: str) -> None:
+def _referrals_sheet(wb: Workbook, rep: Report, heading: str) -> None:
+    ws = wb.create_sheet("Referrals")
     _title(ws, f"Referrals by partner and status: {heading}",
            f"Referrals: {rep.referrals.total}; people referred: {rep.referrals.people}; "
            f"their families: {rep.referrals.families}. Each referral is in its partner's row.")
@@ -397,30 +397,15 @@ def _filters_heading(site_label: str, service_label: str) -> str:
 def build_tally(conn: Session | Connection, period: Period, filters: Filters, *,
                 site_label: str = "All sites", service_label: str = "All services",
                 room: str = "") -> Workbook:
-    """The tally workbook for ``period`` and ``filters`` (see the module notes).
-
-    The workbook is built in a second thread while this one waits for the database
-    (sqlite3 and psycopg release the GIL meanwhile): what needs no figure while
-    ``report()`` runs, the whole-period sheets while the month columns are read. All
-    of it is done when this returns; only this thread uses ``conn``."""
-    months = period.months()
-    heading = _filters_heading(site_label, service_label)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dropin-tally") as builder:
-        frame = builder.submit(_frame, period, months, site_label=site_label,
-                               service_label=service_label, room=room)
-        whole = report(conn, period, filters)
-        sheets = builder.submit(lambda: _whole_period_sheets(frame.result(), whole, heading))
-        columns = monthly_figures(conn, period, filters)
-        sheets.result()
-    wb = frame.result()
-    _summary_figures(wb["Summary"], [fig for _, fig in columns] + [Figures.of(whole)])
-    return wb
+    """The tally workbook for ``period`` and ``filters`` (see the module notes)."""
+    whole = report(conn, period, filters)
+    columns: list[tuple[Period, Figures]] = monthly_figures(conn, period, filters)
+    return _workbook(period, whole, columns, site_label=site_label,
+                     service_label=service_label, room=room)
 
 
-def _frame(period: Period, months: list[Period], *, site_label: str, service_label: str,
-           room: str) -> Workbook:
-    """The workbook without its figures: the Summary's labels, cell styles and chart,
-    the other sheets (in their order) and the Notes."""
+def _workbook(period: Period, whole: Report, columns: list[tuple[Period, Figures]], *,
+              site_label: str, service_label: str, room: str) -> Workbook:
     made = now_utc().astimezone(LONDON)
     wb = Workbook()
     ws = wb.active
@@ -430,14 +415,15 @@ def _frame(period: Period, months: list[Period], *, site_label: str, service_lab
     _title(ws, f"Dropin tally{': ' + room if room else ''}, "
                f"{period.start:%d %b %Y} to {period.end:%d %b %Y} ({heading})", NOT_ADDITIVE)
     whole_label = f"Whole period ({period.start:%d %b %Y} – {period.end:%d %b %Y})"
-    _header(ws, HEADER_ROW, ["Figure", *(m.label for m in months), whole_label])
-    last = len(months) + 2
-    for r, (_, label) in enumerate(SUMMARY_ROWS, start=HEADER_ROW + 1):
+    _header(ws, HEADER_ROW, ["Figure", *(m.label for m, _ in columns), whole_label])
+    all_figures = [fig for _, fig in columns] + [Figures.of(whole)]
+    last = len(all_figures) + 1
+    for r, (attr, label) in enumerate(SUMMARY_ROWS, start=HEADER_ROW + 1):
         put(ws, r, 1, label, "Dropin label")
-        for c in range(2, last + 1):
-            put(ws, r, c, None, "Dropin bold total" if c == last else "Dropin count")
-    ws.row_dimensions[HEADER_ROW].height = 45 if len(months) and not all(
-        m.label.count(" ") == 1 for m in months) else 30
+        for c, fig in enumerate(all_figures, start=2):
+            put(ws, r, c, getattr(fig, attr), "Dropin bold total" if c == last else "Dropin count")
+    ws.row_dimensions[HEADER_ROW].height = 45 if len(columns) and not all(
+        m.label.count(" ") == 1 for m, _ in columns) else 30
     _widths(ws, 28, 12, last - 1)
     ws.column_dimensions[get_column_letter(last)].width = 26
     _page_setup(ws, header_rows=f"{HEADER_ROW}:{HEADER_ROW}", freeze=f"B{HEADER_ROW + 1}")
@@ -446,39 +432,26 @@ def _frame(period: Period, months: list[Period], *, site_label: str, service_lab
     chart.title = "Families and individuals supported each month"
     chart.y_axis.title = "people"
     chart.x_axis.title = "month"
-    chart.height, chart.width = 8.5, max(16.0, min(32.0, 2.2 * len(months) + 8))
-    data = Reference(ws, min_col=1, max_col=len(months) + 1, min_row=HEADER_ROW + 1,
+    chart.height, chart.width = 8.5, max(16.0, min(32.0, 2.2 * len(columns) + 8))
+    data = Reference(ws, min_col=1, max_col=len(columns) + 1, min_row=HEADER_ROW + 1,
                      max_row=HEADER_ROW + 2)
     chart.add_data(data, from_rows=True, titles_from_data=True)
     for series in chart.series:
         series.smooth = False
-    chart.set_categories(Reference(ws, min_col=2, max_col=len(months) + 1,
+    chart.set_categories(Reference(ws, min_col=2, max_col=len(columns) + 1,
                                    min_row=HEADER_ROW, max_row=HEADER_ROW))
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.legend.position = "b"
     ws.add_chart(chart, f"A{HEADER_ROW + len(SUMMARY_ROWS) + 3}")
 
-    for title, _, _ in BREAKDOWNS:
-        wb.create_sheet(title)
-    wb.create_sheet("Referrals")
+    for title, attr, what in BREAKDOWNS:
+        _breakdown(wb, title, what, getattr(whole, attr), heading + ", whole period")
+    _referrals_sheet(wb, whole, heading + ", whole period")
     _notes_sheet(wb, period, site_label, service_label, room, made)
     wb.properties.title = "Dropin tally"
     wb.properties.creator = "Dropin"
     return wb
-
-
-def _whole_period_sheets(wb: Workbook, whole: Report, heading: str) -> None:
-    for title, attr, what in BREAKDOWNS:
-        _breakdown(wb[title], what, getattr(whole, attr), heading + ", whole period")
-    _referrals_sheet(wb["Referrals"], whole, heading + ", whole period")
-
-
-def _summary_figures(ws: Worksheet, figures: list[Figures]) -> None:
-    """The Summary's figures: a column for each month, then the whole period."""
-    for r, (attr, _) in enumerate(SUMMARY_ROWS, start=HEADER_ROW + 1):
-        for c, fig in enumerate(figures, start=2):
-            ws.cell(row=r, column=c).value = getattr(fig, attr)
 
 
 def summary_rows(wb: Workbook) -> list[list[Any]]:

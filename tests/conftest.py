@@ -15,14 +15,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from kiosk import process
 from schema.db import make_engine
 from schema.migrate import upgrade
 
 # Qt runs offscreen unless a test starts its own display; the kiosk's keyboard is
 # Qt Virtual Keyboard embedded in the window, as in production.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
-os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
+process.prepare()
 
 # CI sets this so that a missing PostgreSQL fails the run instead of skipping.
 REQUIRE_PG = os.environ.get("DROPIN_REQUIRE_POSTGRES") == "1"

@@ -231,6 +231,36 @@ def test_find_me_single_person_in_seven_touches(rig: Rig) -> None:
     assert decode_qr(rig.find("cardQr", QLabel).pixmap().toImage()) == token
 
 
+def test_on_screen_keyboard_types_into_the_focused_field(rig: Rig) -> None:
+    """Find-me by touch alone: the embedded Qt Virtual Keyboard's keys, pressed where they
+    are drawn, type into the field that has focus and the search answers."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtQuick import QQuickItem
+
+    _family(rig.engine, ("Samira", "Wilson", 1988), card=False)
+    rig.tap(rig.kiosk.welcome.sign_in_button)
+    keyboard = rig.kiosk.w.keyboard
+    rig.qtbot.waitUntil(keyboard.isVisible)
+    field = QApplication.focusWidget()
+    assert isinstance(field, QLineEdit) and field.objectName() == "firstNameField"
+    items = keyboard.rootObject().findChildren(QQuickItem)
+
+    def press(letter: str) -> None:
+        key = next(i for i in items if i.property("text") == letter and i.isVisible()
+                   and i.metaObject().className().startswith("Key"))
+        centre = key.mapToScene(QPointF(key.width() / 2, key.height() / 2))
+        rig.qtbot.mouseClick(keyboard, Qt.MouseButton.LeftButton,
+                             pos=QPoint(round(centre.x()), round(centre.y())))
+
+    for letter in "sam":
+        press(letter)
+    rig.qtbot.waitUntil(lambda: field.text().lower() == "sam")
+    rig.tap(rig.find("hintField", QLineEdit))
+    press("w")
+    rig.qtbot.waitUntil(lambda: rig.shown("result0"))
+    assert rig.find("result0").text() == "Samira W. (1988)"
+
+
 def test_find_me_family_picks_who_is_here(rig: Rig) -> None:
     ids, _ = _family(rig.engine, ("Lauren", "Lawrence", 1982), ("Gordon", "Lawrence", 1979),
                      ("Ella", "Lawrence", 2015), card=False)
