@@ -6,15 +6,17 @@ the first moment of start-up, before the database layer has been imported.
 
 from __future__ import annotations
 
-import base64
-import secrets
-
 PREFIX = "DRP-"
 TOKEN_BYTES = 16  # 128 bits
 
 
 def new_token() -> str:
     """``DRP-`` and 26 base32 characters: QR alphanumeric mode, safe for keyboard-wedge scanners."""
+    # Imported here: the scanner imports this module before Welcome is first painted, and
+    # secrets (with hashlib and OpenSSL behind it) is not needed to recognise a token.
+    import base64
+    import secrets
+
     return PREFIX + base64.b32encode(secrets.token_bytes(TOKEN_BYTES)).decode().rstrip("=")
 
 
