@@ -59,10 +59,12 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def _lean_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # The kiosk reads little: no memory map and a small page cache keep it small.
+    # The kiosk reads little and by key: no memory map and a 2 MiB page cache keep it small
+    # (the operating system's file cache holds the rest; an 8 MiB cache cost 6 MiB more
+    # resident memory and no measurable scan time on the large benchmark database).
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA mmap_size = 0")
-    cur.execute("PRAGMA cache_size = -8192")
+    cur.execute("PRAGMA cache_size = -2048")
     cur.close()
 
 
@@ -70,7 +72,7 @@ def make_engine(url: str | None = None, *, lean: bool = False, **kwargs: Any) ->
     """An engine for ``url`` (default: :func:`default_url`) with Dropin's settings.
 
     ``lean``: for the kiosk, which only signs people in: SQLite keeps no memory map and
-    an 8 MiB page cache instead of 64 MiB (reports want the big ones).
+    a 2 MiB page cache instead of 64 MiB (reports want the big ones).
     """
     url = url or default_url()
     if url.startswith("postgresql://"):
