@@ -12,6 +12,7 @@ run: system venv
 
 test: system venv
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
 
 system:

@@ -715,16 +715,16 @@ def report(conn: Session | Connection, period: Period, filters: Filters | None =
         rep.individuals = sum(r.individuals for r in rep.by_age_band.values())
         rep.families = sum(r.families for r in rep.by_district.values())
         named_visits = sum(r.visits for r in rep.by_age_band.values())
-        row = run(text(
+        firsts = run(text(
             "SELECT (SELECT COUNT(*) FROM first_support "
             "WHERE first_date BETWEEN :p_start AND :p_end), "
             "(SELECT COUNT(*) FROM household_first_support "
             "WHERE first_date BETWEEN :p_start AND :p_end)"
         ), params).one()
-        rep.new_individuals, rep.new_families = (int(x or 0) for x in row)
+        rep.new_individuals, rep.new_families = (int(x or 0) for x in firsts)
     else:
         rows = _support_rows(period, site_sel, service_sel, params)
-        row = run(text(
+        totals = run(text(
             "SELECT COUNT(DISTINCT u.person_id), COUNT(DISTINCT u.household_id), "
             "COALESCE(SUM(u.visits), 0), "
             "COUNT(DISTINCT CASE WHEN fs.first_date >= :p_start THEN u.person_id END), "
@@ -733,7 +733,7 @@ def report(conn: Session | Connection, period: Period, filters: Filters | None =
             "LEFT JOIN household_first_support hf ON hf.household_id = u.household_id"
         ), params).one()
         rep.individuals, rep.families, named_visits, rep.new_individuals, rep.new_families = (
-            int(x or 0) for x in row
+            int(x or 0) for x in totals
         )
 
     order = [b[0] for b in AGE_BANDS] + [UNKNOWN]

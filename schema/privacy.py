@@ -139,7 +139,7 @@ def person_tables(s: Session) -> list[tuple[str, str]]:
     """(table, column) for every column that refers to a person, found from the schema
     itself, so a table added later cannot be forgotten by the export."""
     insp = inspect(s.connection())  # the session's own connection: no second one
-    out = []
+    out: list[tuple[str, str]] = []
     for table in insp.get_table_names():
         for fk in insp.get_foreign_keys(table):
             if fk["referred_table"] == "person" and table != "person":

@@ -360,6 +360,7 @@ def scan(
         return result
     row = None
     if session_id is None:
+        on: list[SessionOn] | None
         if on_now is not None:
             on = on_now
             if len(on) == 1:

@@ -89,11 +89,11 @@ THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 COUNT_FORMAT = "#,##0"
 HEADER_ROW = 3  # every sheet: a title (1), a note (2), then the header row (3)
-# The cell styles of the tables. Each is added to a workbook as a hidden named style the
-# first time a cell takes it: openpyxl hashes every Font, Fill, Border and Alignment
-# given to a cell, and one named style per cell costs a fraction of three or four of
-# them (bench/TALLY.md). The cells look exactly as with the same objects set one by one.
-# What a named style leaves out is the workbook's default (its Normal style).
+# The cell styles of the tables. Each is added to a workbook as a named style (hidden
+# from Excel's list of styles) the first time a cell takes it: openpyxl hashes every
+# Font, Fill, Border and Alignment set on a cell, and one named style per cell costs a
+# fraction of three or four of them (bench/TALLY.md). The cells look exactly as with
+# the objects set one by one. What a named style leaves out is the workbook's default.
 PLAIN: dict[str, Any] = {"font": DEFAULT_FONT, "fill": PatternFill(), "border": DEFAULT_BORDER,
                          "alignment": Alignment(), "protection": Protection()}
 STYLES: dict[str, dict[str, Any]] = {
