@@ -86,9 +86,9 @@ class WedgeScanner(CardReader):
         return False
 
     def _check_quiet(self) -> None:
-        quiet_ms = (time.monotonic() - self._last) * 1000
         if not self._text:
             return
+        quiet_ms = (time.monotonic() - self._last) * 1000
         if quiet_ms > MAX_GAP_S * 1000:
             self._give_back()
         else:
