@@ -1,0 +1,333 @@
+"""The operations' own way to the database: plain DB-API, no SQLAlchemy.
+
+The kiosk's operations (sign-in, find-me, registration, referrals, cards, staff PINs)
+are written once, against :class:`Db`: one open transaction on a ``sqlite3`` or
+``psycopg`` connection, statements with ``:name`` parameters. The kiosk makes its own
+connection with :class:`Database` and never loads SQLAlchemy (a third of a second and
+~30 MiB before the first card could be read). The admin window, the command line and
+the tests call the same functions with a SQLModel ``Session``: :meth:`Db.of` takes the
+session's own connection, inside the session's transaction.
+
+Values are stored as SQLAlchemy stores them, so that both sides read each other's rows:
+on SQLite a date is ``YYYY-MM-DD``, a moment ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC, no
+zone) and a flag 0 or 1; on PostgreSQL the driver's own types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+# Unique constraints that two PostgreSQL clients can race for when each first finds no
+# row; done again, the work finds the row the other committed. SQLite never gets there:
+# writers take the lock up front (BEGIN IMMEDIATE).
+RACED_CONSTRAINTS = ("uq_attendance_person_session",)
+
+
+def transient(exc: BaseException) -> bool:
+    """Failures worth doing again: a busy SQLite file, a PostgreSQL serialisation
+    clash or deadlock, a lost race for one of :data:`RACED_CONSTRAINTS`."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(s in text for s in ("database is locked", "database is busy",
+                                   "could not serialize", "deadlock", *RACED_CONSTRAINTS))
+
+
+def driver_errors() -> tuple[type[BaseException], ...]:
+    """The DB-API error classes of the drivers loaded so far."""
+    errors: list[type[BaseException]] = [sqlite3.Error]
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        errors.append(psycopg.Error)
+    return tuple(errors)
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S.%f")
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _pg_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+class Db:
+    """One open transaction on a DB-API connection.
+
+    Statements use ``:name`` parameters; a list or tuple value is spread out for
+    ``IN :name``-style use, written ``IN (:name)``. Rows come back as tuples of what the
+    driver gives: read moments, dates and flags through :meth:`moment`, :meth:`day`
+    and :meth:`flag`, which accept both drivers' forms.
+    """
+
+    __slots__ = ("raw", "dialect", "_session", "_sqlite", "_fresh")
+
+    _compiled: dict[tuple[Any, ...], str] = {}  # statement text as the driver wants it
+
+    def __init__(self, raw: Any, dialect: str, session: Any = None) -> None:
+        self.raw = raw
+        self.dialect = dialect
+        self._sqlite = dialect == "sqlite"
+        self._session = session
+        self._fresh = session is not None
+
+    @classmethod
+    def of(cls, s: Any) -> Db:
+        """``s`` itself when it is a :class:`Db`; for a SQLModel/SQLAlchemy session, its
+        own connection in its transaction (anything pending in the session is written
+        first, and what the session holds is expired once this writes)."""
+        if isinstance(s, Db):
+            return s
+        s.flush()
+        conn = s.connection()
+        return cls(conn.connection.driver_connection, conn.dialect.name, session=s)
+
+    # --- statements ---------------------------------------------------------------
+
+    def _execute(self, sql: str, params: Mapping[str, Any] | None) -> Any:
+        if self._session is not None and self._fresh and not _reads(sql):
+            self._fresh = False
+            self._session.expire_all()
+        if params and any(isinstance(v, list | tuple) for v in params.values()):
+            sql, values = self._spread(sql, params)
+        else:
+            conv = _sqlite_value if self._sqlite else _pg_value
+            values = {k: conv(v) for k, v in params.items()} if params else {}
+            sql = self._plain(sql)
+        if self._sqlite:
+            return self.raw.execute(sql, values)
+        cur = self.raw.cursor()
+        cur.execute(sql, values or None)
+        return cur
+
+    def _plain(self, sql: str) -> str:
+        if self._sqlite:
+            return sql
+        key = (sql, "pg", ())
+        found = self._compiled.get(key)
+        if found is None:
+            found = _PARAM.sub(lambda m: f"%({m.group(1)})s", sql.replace("%", "%%"))
+            self._compiled[key] = found
+        return found
+
+    def _spread(self, sql: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        conv = _sqlite_value if self._sqlite else _pg_value
+        values: dict[str, Any] = {}
+        sizes: dict[str, int] = {}
+        for key, value in params.items():
+            if isinstance(value, list | tuple):
+                items = list(value) or [None]  # IN (NULL) matches nothing
+                sizes[key] = len(items)
+                for i, item in enumerate(items):
+                    values[f"{key}__{i}"] = conv(item)
+            else:
+                values[key] = conv(value)
+        cache_key = (sql, self.dialect, tuple(sorted(sizes.items())))
+        found = self._compiled.get(cache_key)
+        if found is None:
+            def one(match: re.Match[str]) -> str:
+                name = match.group(1)
+                names = ([f"{name}__{i}" for i in range(sizes[name])] if name in sizes
+                         else [name])
+                return ", ".join(f":{n}" if self._sqlite else f"%({n})s" for n in names)
+
+            source = sql if self._sqlite else sql.replace("%", "%%")
+            found = _PARAM.sub(one, source)
+            self._compiled[cache_key] = found
+        return found, values
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Every row of a query."""
+        return list(self._execute(sql, params).fetchall())
+
+    def row(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
+        """The first row of a query, or None."""
+        return self._execute(sql, params).fetchone()  # type: ignore[no-any-return]
+
+    def value(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row, or None."""
+        found = self.row(sql, params)
+        return None if found is None else found[0]
+
+    def run(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        """A statement that changes rows; how many it changed."""
+        return int(self._execute(sql, params).rowcount)
+
+    def insert(self, table: str, values: Mapping[str, Any]) -> int:
+        """One row into ``table`` (whose key is ``id``); the new row's id."""
+        columns = ", ".join(values)
+        marks = ", ".join(f":{c}" for c in values)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+        if self._sqlite:
+            return int(self._execute(sql, values).lastrowid)
+        found = self._execute(sql + " RETURNING id", values).fetchone()
+        return int(found[0])
+
+    # --- reading values back ----------------------------------------------------------
+
+    @staticmethod
+    def moment(value: Any) -> dt.datetime | None:
+        """A stored moment as an aware UTC datetime (None stays None)."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def day(value: Any) -> dt.date | None:
+        if value is None or isinstance(value, dt.date):
+            return value  # type: ignore[no-any-return]
+        return dt.date.fromisoformat(str(value)[:10])
+
+    @staticmethod
+    def clock(value: Any) -> dt.time | None:
+        if value is None or isinstance(value, dt.time):
+            return value  # type: ignore[no-any-return]
+        return dt.time.fromisoformat(str(value))
+
+    @staticmethod
+    def flag(value: Any) -> bool:
+        return bool(value)
+
+
+def _reads(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() == "SELECT"
+
+
+# --- the kiosk's own connection ------------------------------------------------------
+
+SQLITE_PRAGMAS = (
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA secure_delete = ON",
+    "PRAGMA temp_store = MEMORY",
+)
+# The kiosk reads little and by key: no memory map and a 2 MiB page cache keep it small
+# (the operating system's file cache holds the rest).
+LEAN_PRAGMAS = ("PRAGMA mmap_size = 0", "PRAGMA cache_size = -2048")
+ROOMY_PRAGMAS = ("PRAGMA mmap_size = 1073741824", "PRAGMA cache_size = -65536")
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of a ``sqlite:///`` URL (None for any other URL)."""
+    if not url.startswith("sqlite:"):
+        return None
+    path = url.removeprefix("sqlite:").removeprefix("//").removeprefix("/")
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else path
+    return path.split("?", 1)[0] or ":memory:"
+
+
+def postgres_conninfo(url: str) -> str:
+    for prefix in ("postgresql+psycopg://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url.removeprefix(prefix)
+    return url
+
+
+class Database:
+    """Where the kiosk's connection comes from: one connection, opened when first
+    needed, used by one thread at a time (the kiosk's database worker)."""
+
+    def __init__(self, url: str, *, lean: bool = True) -> None:
+        self.url = url
+        self.lean = lean
+        self.dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
+        self._raw: Any = None
+
+    def __repr__(self) -> str:
+        return f"Database({self.dialect})"
+
+    def _connect(self) -> Any:
+        if self.dialect == "sqlite":
+            path = sqlite_path(self.url)
+            raw = sqlite3.connect(path or ":memory:", timeout=10, isolation_level=None,
+                                  check_same_thread=False)
+            try:
+                for pragma in (*SQLITE_PRAGMAS, *(LEAN_PRAGMAS if self.lean else ROOMY_PRAGMAS)):
+                    raw.execute(pragma)
+            except sqlite3.Error:
+                raw.close()
+                raise
+            return raw
+        import psycopg
+
+        return psycopg.connect(postgres_conninfo(self.url), autocommit=False)
+
+    def connection(self) -> Any:
+        if self._raw is None:
+            self._raw = self._connect()
+        return self._raw
+
+    def close(self) -> None:
+        if self._raw is not None:
+            try:
+                self._raw.close()
+            except driver_errors():
+                pass
+            self._raw = None
+
+    def transaction(self, work: Callable[[Db], T], attempts: int = 8) -> T:
+        """Run ``work`` in one writing transaction and commit; do it again after a
+        transient clash (busy file, serialisation failure, lost race)."""
+        for attempt in range(attempts):
+            try:
+                return self._once(work)
+            except driver_errors() as exc:
+                if attempt == attempts - 1 or not transient(exc):
+                    raise
+                time.sleep(0.05 * (2**attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
+    def read(self, work: Callable[[Db], T]) -> T:
+        """Run ``work`` in a transaction that is not meant to write; it is committed
+        all the same (a first start may create the site)."""
+        return self.transaction(work)
+
+    def _once(self, work: Callable[[Db], T]) -> T:
+        raw = self.connection()
+        sqlite = self.dialect == "sqlite"
+        try:
+            if sqlite:
+                raw.execute("BEGIN IMMEDIATE")
+            result = work(Db(raw, self.dialect))
+            raw.commit() if not sqlite else raw.execute("COMMIT")
+            return result
+        except BaseException:
+            try:
+                if not sqlite:
+                    raw.rollback()
+                elif raw.in_transaction:
+                    raw.execute("ROLLBACK")
+            except driver_errors():
+                self.close()  # a broken connection: open a new one next time
+            if not sqlite and _broken(raw):
+                self.close()
+            raise
+
+
+def _broken(raw: Any) -> bool:
+    return bool(getattr(raw, "closed", False)) or bool(getattr(raw, "broken", False))
+
