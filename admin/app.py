@@ -36,9 +36,9 @@ from admin.pages import PAGES, Page, save_path
 from kiosk.app import IdleWatcher
 from kiosk.store import Runner, Unavailable
 from schema.counting import Filters, Period
-from schema.db import read_session
+from schema.db import Sessions, read_session
 from schema.errors import DropinError, LockedOut
-from schema.staff import check_pin
+from schema.staff import StaffRow, check_pin
 from schema.tables import StaffUser
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ class Admin(QObject):
         super().__init__()
         self.app = app
         self.engine = engine
-        self.runner = Runner(engine)
+        self.runner = Runner(Sessions(engine))
         self.w = MainWindow()
         self.staff_id: int | None = None
         self.staff_name = ""
@@ -257,10 +257,10 @@ class Admin(QObject):
         if uid is None:
             return
 
-        def work(s: Session) -> StaffUser | None:
+        def work(s: Session) -> StaffRow | None:
             return check_pin(s, pin=pin, actor="admin", staff_id=uid)
 
-        def done(user: StaffUser | None) -> None:
+        def done(user: StaffRow | None) -> None:
             if user is None:
                 self.say("That PIN is not right. After 5 wrong tries the account is locked "
                          "for 5 minutes.", "error")

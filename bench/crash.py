@@ -4,11 +4,11 @@ that every confirmed sign-in survived and the SQLite file is intact.
     .venv/bin/python -m bench.crash --kills 1000            # the long run (README)
     .venv/bin/python -m bench.crash --kills 200 --seed 3    # what CI runs (tests/)
 
-How: a *zygote* process (``python -m bench.crash child URL``) imports Dropin once (1.3 s)
-and then, each time the driver asks, forks a writer. The writer opens its own engine
-(its own SQLite connection, after the fork) and loops: one transaction registers a new
-person and signs them in (:func:`schema.signin.sign_in` through
-:func:`schema.db.run_in_transaction`, as the kiosk does), and only after the commit
+How: a *zygote* process (``python -m bench.crash child URL``) imports Dropin once
+and then, each time the driver asks, forks a writer. The writer opens its own SQLite
+connection after the fork and loops: one transaction registers a new person and signs
+them in (:func:`schema.signin.sign_in` through :meth:`schema.sql.Database.transaction`,
+as the kiosk does), and only after the commit
 returns it writes ``ok PERSON SESSION`` to stdout in one ``write()``. The driver kills
 the writer with SIGKILL 20–300 ms after it was forked, wherever it is: inside a
 transaction, in the commit's fsync, during a WAL checkpoint or while opening the file.
@@ -94,38 +94,36 @@ def _say(line: str) -> None:
 
 def _writer(url: str, sessions: list[int]) -> None:
     """Sign new people in, one transaction each, until killed."""
-    from schema.db import make_engine, run_in_transaction
-    from schema.people import NewPerson, register_household
+    from schema.residents import NewPerson, register_household
     from schema.signin import sign_in
+    from schema.sql import Database, Db
 
     pid = os.getpid()
-    engine = make_engine(url, lean=True)
+    database = Database(url, lean=True)
     _say(f"ready {pid}")
     n = 0
     while True:
         n += 1
         session_id = sessions[n % len(sessions)]
 
-        def work(s: object, n: int = n, session_id: int = session_id) -> int:
+        def work(s: Db, n: int = n, session_id: int = session_id) -> int:
             _, people = register_household(
-                s, members=[NewPerson("Crash", f"Writer {pid} {n}", 1980)],  # type: ignore
-                actor=ACTOR)
+                s, members=[NewPerson("Crash", f"Writer {pid} {n}", 1980)], actor=ACTOR)
             person_id = people[0].id
-            assert person_id is not None
-            added = sign_in(s, person_ids=[person_id], session_id=session_id,  # type: ignore
+            added = sign_in(s, person_ids=[person_id], session_id=session_id,
                             method="card", actor=ACTOR)
             assert added == [person_id], added
             return person_id
 
-        person_id = run_in_transaction(engine, work)
+        person_id = database.transaction(work)
         _say(f"ok {person_id} {session_id}")  # only after the commit returned
 
 
 def child_main(url: str, sessions: list[int]) -> int:
     """The zygote: imports once, forks a writer for each 'go' on stdin."""
-    import schema.db
-    import schema.people
-    import schema.signin  # noqa: F401
+    import schema.residents
+    import schema.signin
+    import schema.sql  # noqa: F401
 
     _say("zygote")
     for line in sys.stdin:

@@ -13,7 +13,7 @@ bench/KIOSK.md):
    after the stack switched to it; beside the floor measured in the same run (a raw
    sqlite3 SELECT of the card + INSERT of an attendance + COMMIT with the kiosk's
    pragmas, then ``QLabel.repaint()``).
-2. find-me per keystroke: ``schema.people.find_me`` alone, through the Store round trip,
+2. find-me per keystroke: ``schema.residents.find_me`` alone, through the Store round trip,
    and through ``Kiosk.find_me`` until the results are on the Identify screen.
 3. cold start (fresh subprocesses): the real ``kiosk.__main__.main`` to Welcome painted and
    to ready (On now shown, store idle), beside a bare PySide6 window with a label.
@@ -160,20 +160,15 @@ class Rig:
 
         from kiosk.__main__ import create
         from kiosk.scanner import WedgeScanner
-        from schema.db import make_engine
+        from schema.sql import Database
 
         self.QEvent, self.QEventLoop, self.QTimer = QEvent, QEventLoop, QTimer
         self.app = QApplication.instance() or QApplication([sys.argv[0]])
-        self.engine = make_engine(f"sqlite:///{db}", lean=True)  # as dropin-kiosk does
-        if mmap is not None:  # an experiment: the kiosk's connections with another mmap_size
-            from sqlalchemy import event
-
-            def _mmap(dbapi_conn: Any, _record: Any) -> None:
-                dbapi_conn.execute(f"PRAGMA mmap_size = {int(mmap)}")
-
-            event.listen(self.engine, "connect", _mmap)
+        self.database = Database(f"sqlite:///{db}", lean=True)  # as dropin-kiosk does
+        if mmap is not None:  # an experiment: the kiosk's connection with another mmap_size
+            self.database.connection().execute(f"PRAGMA mmap_size = {int(mmap)}")
         self.scanner = WedgeScanner(self.app)
-        self.kiosk = create(self.app, self.engine, site=site, windowed=True,
+        self.kiosk = create(self.app, self.database, site=site, windowed=True,
                             outbox=outbox, readers=[self.scanner])
         k = self.kiosk
         k.cfg.done_seconds = 600  # the bench goes back to Welcome itself
@@ -268,7 +263,6 @@ class Rig:
     def close(self) -> None:
         self.kiosk.shutdown()
         self.kiosk.w.close()
-        self.engine.dispose()
 
 
 def floor_once(con: sqlite3.Connection, label: Any, token: str, session: tuple) -> float:
@@ -291,11 +285,12 @@ def floor_once(con: sqlite3.Connection, label: Any, token: str, session: tuple) 
 
 
 def raw_connection(db: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection with the kiosk's pragmas."""
+    from schema.sql import LEAN_PRAGMAS, SQLITE_PRAGMAS
+
     con = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
-    for pragma in ("busy_timeout = 10000", "journal_mode = WAL", "synchronous = FULL",
-                   "foreign_keys = ON", "secure_delete = ON", "mmap_size = 1073741824",
-                   "cache_size = -65536", "temp_store = MEMORY"):
-        con.execute(f"PRAGMA {pragma}")
+    for pragma in (*SQLITE_PRAGMAS, *LEAN_PRAGMAS):
+        con.execute(pragma)
     return con
 
 
@@ -348,22 +343,23 @@ def bench_scans(db: Path, tmp: Path, prep: dict[str, Any], scans: int, warm: int
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     # The database side alone: the same work as the kiosk's scan job, on this thread.
     from kiosk.app import replay
-    from schema.db import run_in_transaction
-    from schema.timetable import sessions_on_now
+    from schema.on_now import sessions_on_now
+    from schema.sql import Database
 
     make = replay(k.cfg.actor, k.cfg.site_id)
     core_ms, on_now_ms = [], []
+    alone = Database(rig.database.url, lean=True)
     for token, _pid, _name in tokens[2 * (warm + scans): 2 * (warm + scans) + scans]:
         t0 = time.perf_counter()
-        run_in_transaction(rig.engine, lambda s: sessions_on_now(s, site_id=k.cfg.site_id))
+        alone.transaction(lambda s: sessions_on_now(s, site_id=k.cfg.site_id))
         t1 = time.perf_counter()
-        run_in_transaction(rig.engine, make("scan", {"token": token, "session_id": None,
-                                                     "at": None}))
+        alone.transaction(make("scan", {"token": token, "session_id": None, "at": None}))
         t2 = time.perf_counter()
         on_now_ms.append((t1 - t0) * 1000)
         core_ms.append((t2 - t1) * 1000)
     con.close()
     bare.close()
+    alone.close()
     rig.close()
     return {"kiosk": kiosk_ms, "floor": floor_ms, "outcomes": outcomes, "core": core_ms,
             "on_now": on_now_ms}
@@ -392,22 +388,29 @@ def find_me_cases(db: Path, n: int) -> list[tuple[str, str]]:
 
 
 def bench_find_me(db: Path, tmp: Path, people_n: int) -> dict[str, list[float]]:
-    from schema.db import read_session
-    from schema.people import find_me
+    from schema.residents import find_me
+    from schema.sql import Database
 
     cases = find_me_cases(db, people_n)
     rig = Rig(db, tmp / "outbox-find.jsonl")
     k = rig.kiosk
     alone: list[float] = []
     found = 0
-    with read_session(rig.engine) as s:
+    database = Database(rig.database.url, lean=True)
+
+    def search_all(s: Any) -> int:
+        hits = 0
         for first, hint in cases[:20]:  # warm-up
             find_me(s, first_name=first, hint=hint)
         for first, hint in cases:
             t0 = time.perf_counter()
             matches = find_me(s, first_name=first, hint=hint)
             alone.append((time.perf_counter() - t0) * 1000)
-            found += bool(matches)
+            hits += bool(matches)
+        return hits
+
+    found = database.transaction(search_all)  # one open transaction, as before
+    database.close()
     round_trip: list[float] = []
     done: list[float] = []
 

@@ -4,8 +4,9 @@
     .venv/bin/python -m bench.storm --url postgresql+psycopg://…/db --kiosks 10
 
 A launcher process (``python -m bench.storm run …``) imports Dropin once and forks the
-kiosk and admin processes; each opens its own engine after the fork. A kiosk signs
-people in, one transaction each through :func:`schema.db.run_in_transaction`: half are
+kiosk and admin processes; each opens its own connection after the fork. A kiosk signs
+people in as ``dropin-kiosk`` does, one transaction each through
+:meth:`schema.sql.Database.transaction` (no SQLAlchemy): half are
 new people (registered and signed in, as at the kiosk's "first time here"), half are
 regulars shared by all kiosks, signed into one of a few sessions — so kiosks
 race to sign the same person into the same session. Every confirmed sign-in is written
@@ -108,20 +109,18 @@ def _first_line(exc: BaseException) -> str:
 
 
 def kiosk(url: str, setup: dict[str, Any], count: int, log: Path, stop: Path, seed: int) -> None:
-    from sqlmodel import Session
-
-    from schema.db import make_engine, run_in_transaction
-    from schema.people import NewPerson, register_household
+    from schema.residents import NewPerson, register_household
     from schema.signin import sign_in
+    from schema.sql import Database, Db
 
     rng = random.Random(seed)
-    engine = make_engine(url, lean=True)
+    database = Database(url, lean=True)
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     done = 0
     while done < count and not stop.exists():
         session_id = rng.choice(setup["sessions"])
         if rng.random() < NEW_SHARE:
-            def work(s: Session, n: int = done, session_id: int = session_id
+            def work(s: Db, n: int = done, session_id: int = session_id
                      ) -> tuple[int, list[int]]:
                 _, people = register_household(
                     s, members=[NewPerson("Visitor", f"Kiosk {seed} {n}", 1990)], actor=ACTOR)
@@ -132,19 +131,19 @@ def kiosk(url: str, setup: dict[str, Any], count: int, log: Path, stop: Path, se
         else:
             regular = rng.choice(setup["regulars"])
 
-            def work(s: Session, regular: int = regular, session_id: int = session_id
+            def work(s: Db, regular: int = regular, session_id: int = session_id
                      ) -> tuple[int, list[int]]:
                 return regular, sign_in(s, person_ids=[regular], session_id=session_id,
                                         method="card", actor=ACTOR)
         try:
-            person, added = run_in_transaction(engine, work)
+            person, added = database.transaction(work)
         except Exception as exc:  # anything reaching the kiosk is a failure
             _log(fd, f"error {_first_line(exc)}")
         else:
             _log(fd, f"{'in' if added else 'already'} {person} {session_id}")
         done += 1
     os.close(fd)
-    engine.dispose()
+    database.close()
 
 
 def admin(url: str, setup: dict[str, Any], log: Path, stop: Path, seed: int) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from schema.sql import Database
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -30,10 +29,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def create(app, engine: Engine, *, site: str | None, windowed: bool,
+def create(app, database: Database | str, *, site: str | None, windowed: bool,
            idle_seconds: int = 30, outbox: Path | None = None, readers: list | None = None,
            camera: bool = False, window=None, config=None):
-    """Build the kiosk on ``engine``: window, store, card readers, controller.
+    """Build the kiosk on ``database`` (or its URL): window, store, card readers,
+    controller.
 
     ``window`` / ``config``: a window already on show (with its Welcome screen) and the
     site's settings already read, from the staged start-up of :func:`main`.
@@ -42,12 +42,13 @@ def create(app, engine: Engine, *, site: str | None, windowed: bool,
     from kiosk.scanner import CameraScanner, WedgeScanner
     from kiosk.store import Store
     from kiosk.theme import stylesheet
-    from schema.db import data_dir, read_session
+    from schema.sql import Database, data_dir
 
+    if isinstance(database, str):
+        database = Database(database)
     if config is None:
-        with read_session(engine) as s:
-            config = load_config(s, site_slug=site, idle_seconds=idle_seconds)
-            s.commit()  # a first start may have created the site
+        config = database.transaction(  # a first start may create the site
+            lambda db: load_config(db, site_slug=site, idle_seconds=idle_seconds))
     built = window is None
     if window is None:
         window = KioskWindow(windowed=windowed)
@@ -56,7 +57,7 @@ def create(app, engine: Engine, *, site: str | None, windowed: bool,
     def on_now():
         return made[0].on_now_cached() if made else None
 
-    store = Store(engine, outbox or data_dir() / f"outbox-{config.site_slug}.jsonl",
+    store = Store(database, outbox or data_dir() / f"outbox-{config.site_slug}.jsonl",
                   replay(config.actor, config.site_id, on_now))
     if readers is None:
         readers = [WedgeScanner(app)]
@@ -71,18 +72,10 @@ def create(app, engine: Engine, *, site: str | None, windowed: bool,
 
 
 def database_url(url: str | None) -> str:
-    """``--database``, else ``$DROPIN_DATABASE_URL``, else the user data folder's file
-    (as :func:`schema.db.default_url`, without importing the database layer)."""
-    if url:
-        return url
-    env = os.environ.get("DROPIN_DATABASE_URL")
-    if env:
-        return env
-    import platformdirs
+    """``--database``, else ``$DROPIN_DATABASE_URL``, else the user data folder's file."""
+    from schema.sql import default_url
 
-    folder = Path(platformdirs.user_data_dir("dropin", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'dropin.sqlite3'}"
+    return url or default_url()
 
 
 def quick_room_name(url: str, site: str | None) -> str:
@@ -114,9 +107,10 @@ class Startup:
     1. Only PySide6 and the kiosk's widgets are imported; the window is shown with the
        Welcome screen (room name by a plain sqlite3 read, clock ticking) and the card
        scanner already listening: tokens read now are queued.
-    2. Once Welcome is painted, a background thread imports the database layer, makes the
-       engine, checks the migrations and reads the site's settings (the UI thread stays
-       free to take the scanner's keys).
+    2. Once Welcome is painted, a background thread imports the kiosk's operations,
+       connects, checks the migrations and reads the site's settings (the UI thread stays
+       free to take the scanner's keys). SQLAlchemy is loaded only should the database
+       need upgrading.
     3. Back on the UI thread: the other screens, the store and the controller are built
        around the window on show, queued tokens are handed on, and then the on-screen
        keyboard (Qt Quick, ~0.25 s) is added.
@@ -132,12 +126,12 @@ class Startup:
         from schema.clock import LONDON, now_utc
 
         class Relay(QObject):
-            loaded = Signal(object)  # (engine, config) or an exception, from the thread
+            loaded = Signal(object)  # (database, config) or an exception, from the thread
 
         self.app, self.args = app, args
         self.url = database_url(args.database)
         self.kiosk = None
-        self.engine = None
+        self.database = None
         self.code: int | None = None
         self.queued: list[str] = []
         self.relay = Relay()
@@ -187,20 +181,25 @@ class Startup:
         self.thread.start()
 
     def _load(self) -> None:
-        """On a background thread: the database layer, the engine, migrations, settings."""
+        """On a background thread: the operations, the connection, migrations, settings."""
         try:
             import kiosk.app  # noqa: F401  (the controller and the screens: imports only)
             from kiosk.app import load_config
-            from schema.db import make_engine, read_session
-            from schema.migrate import is_current, upgrade
+            from schema.migrate import is_current
+            from schema.sql import Database
 
-            engine = make_engine(self.url, lean=True)
-            if not is_current(engine):
+            database = Database(self.url, lean=True)
+            if not is_current(database):
+                from schema.db import make_engine
+                from schema.migrate import upgrade
+
+                engine = make_engine(self.url)
                 upgrade(engine)
-            with read_session(engine) as s:
-                config = load_config(s, site_slug=self.args.site, idle_seconds=self.args.idle)
-                s.commit()  # a first start may have created the site
-            self.relay.loaded.emit((engine, config))
+                engine.dispose()
+            config = database.transaction(  # a first start may create the site
+                lambda db: load_config(db, site_slug=self.args.site,
+                                       idle_seconds=self.args.idle))
+            self.relay.loaded.emit((database, config))
         except Exception as exc:  # reported on the UI thread
             self.relay.loaded.emit(exc)
 
@@ -218,9 +217,9 @@ class Startup:
                 self.code = 1
             self.app.exit(self.code)
             return
-        self.engine, config = result
+        self.database, config = result
         self.scanner.token_read.disconnect(self.queued.append)
-        self.kiosk = create(self.app, self.engine, site=self.args.site,
+        self.kiosk = create(self.app, self.database, site=self.args.site,
                             windowed=self.args.windowed, idle_seconds=self.args.idle,
                             camera=not self.args.no_camera, readers=self._readers(),
                             window=self.window, config=config)
@@ -274,8 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         start.thread.join(10)
     if start.kiosk is not None:
         start.kiosk.store.shutdown()
-    if start.engine is not None:
-        start.engine.dispose()
+    elif start.database is not None:
+        start.database.close()
     return start.code if start.code is not None else code
 
 

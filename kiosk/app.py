@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QWidget,
 )
-from sqlalchemy import text
-from sqlmodel import Session, col, select
 
 from kiosk.scanner import CardReader
 from kiosk.screens.staff import PinScreen, StaffScreen
@@ -38,13 +36,16 @@ from kiosk.screens.visitor import (
 )
 from kiosk.store import Store, Unavailable, Work
 from kiosk.window import KioskWindow, ScreenStack  # noqa: F401  (their old home)
-from schema import cards, feedback, people, referrals, signin, staff
+from schema import cards, feedback, referrals, signin, staff
+from schema import residents as people
 from schema.clock import LONDON, now_utc
 from schema.errors import DropinError, LockedOut, Refused
-from schema.people import NewPerson
-from schema.tables import Attendance, ReferralPartner, Role, Setting
+from schema.kinds import Role
+from schema.on_now import SessionOn, sessions_on_now
+from schema.residents import NewPerson
+from schema.settings import get_settings
+from schema.sql import Db
 from schema.text import birth_year_from, clean_name
-from schema.timetable import SessionOn, sessions_on_now
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +76,17 @@ DEFAULT_NOTICE = (
 )
 
 
-def load_config(s: Session, *, site_slug: str | None, idle_seconds: int = 30) -> KioskConfig:
+def load_config(s: Db | Any, *, site_slug: str | None, idle_seconds: int = 30) -> KioskConfig:
     """The kiosk's site and settings; the first site when none is named."""
-    from schema.timetable import get_or_create_site, site_by_slug
+    from schema.on_now import get_or_create_site, site_by_slug
 
+    db = Db.of(s)
     if site_slug:
-        site = site_by_slug(s, site_slug)
+        site = site_by_slug(db, site_slug)
     else:
-        row = s.execute(text("SELECT slug FROM site ORDER BY id LIMIT 1")).first()
-        site = site_by_slug(s, row[0]) if row else get_or_create_site(s, "Community room")
-    settings = {r.key: r.value for r in s.exec(select(Setting))}
+        slug = db.value("SELECT slug FROM site ORDER BY id LIMIT 1")
+        site = site_by_slug(db, slug) if slug else get_or_create_site(db, "Community room")
+    settings = get_settings(db)
     return KioskConfig(
         site_id=site.id,  # type: ignore[arg-type]
         site_slug=site.slug,
@@ -110,13 +112,13 @@ def replay(actor: str, site_id: int,
     none fresh enough), handed to a live card scan so it need not ask the timetable.
     """
 
-    def session_for(s: Session, session_id: int | None, at: dt.datetime) -> int:
+    def session_for(s: Db, session_id: int | None, at: dt.datetime) -> int:
         return session_id or sessions_on_now(s, site_id=site_id, at=at)[0].session_id
 
     def make(kind: str, a: dict[str, Any]) -> Work:
         at = _when(a.get("at"))
 
-        def work(s: Session) -> Any:
+        def work(s: Db) -> Any:
             if kind == "scan":
                 known = on_now() if on_now is not None and not a.get("replay") else None
                 result = signin.scan(s, token=a["token"], site_id=site_id, actor=actor,
@@ -139,7 +141,7 @@ def replay(actor: str, site_id: int,
                     postcode=a.get("postcode"), actor=actor,
                     consent_version=a["consent_version"])
                 ids = [m.id for m in members]
-                signin.sign_in(s, person_ids=ids, method="new",  # type: ignore[arg-type]
+                signin.sign_in(s, person_ids=ids, method="new",
                                session_id=session_for(s, a.get("session_id"), at),
                                actor=actor, at=at)
                 return members[0].id, household.id, len(ids)
@@ -445,12 +447,6 @@ class Kiosk(QObject):
                         self.failed)
 
     def picked(self, person_id: int) -> None:
-        def load(s: Session) -> tuple[Any, list[Any], bool]:
-            person = s.get(people.Person, person_id)
-            assert person is not None
-            members = people.household_members(s, person.household_id)
-            return person, members, cards.card_for_person(s, person_id) is not None
-
         def show(result: tuple[Any, list[Any], bool]) -> None:
             person, members, has_card = result
             v = self.visit
@@ -462,7 +458,7 @@ class Kiosk(QObject):
                 self.who.show_household([(m.id, m.first_name) for m in members], {person.id})
                 self.go(self.who)
 
-        self.store.call(load, show, self.failed)
+        self.store.call(lambda s: people.person_card_brief(s, person_id), show, self.failed)
 
     def add_member_here(self, first: str, year: str) -> None:
         household = self.visit.household_id
@@ -474,10 +470,10 @@ class Kiosk(QObject):
             return
         selected = {p for p, b in self.who.toggles.items() if b.isChecked()}
 
-        def add(s: Session) -> tuple[int, list[Any]]:
+        def add(s: Db) -> tuple[int, list[Any]]:
             added = people.add_member(s, household_id=household, member=member,  # type: ignore[arg-type]
                                       actor=self.cfg.actor)
-            return added.id, people.household_members(s, household)  # type: ignore[arg-type,return-value]
+            return added.id, people.household_members(s, household)  # type: ignore[arg-type]
 
         def show(result: tuple[int, list[Any]]) -> None:
             new_id, members = result
@@ -702,11 +698,7 @@ class Kiosk(QObject):
                                  "staff."))
                 self.staff.show_page("room")
                 return
-            self.store.call(lambda s: [(p.id, p.name) for p in s.exec(
-                select(ReferralPartner)
-                .where(col(ReferralPartner.active).is_(True))
-                .order_by(col(ReferralPartner.name)))], self.staff.show_partners,
-                self.failed)
+            self.store.call(referrals.active_partners, self.staff.show_partners, self.failed)
         field = self.staff.first_field()
         if field is not None:
             field.setFocus()
@@ -725,13 +717,12 @@ class Kiosk(QObject):
             return
         site, staff_id = self.cfg.site_id, self.visit.staff_id
 
-        def out(s: Session) -> int:
-            rows = s.exec(select(Attendance).where(
-                col(Attendance.id).in_(attendance_ids))).all()
-            named = [r.person_id for r in rows if r.person_id is not None]
-            for r in rows:
-                if r.person_id is None:
-                    signin.sign_out_anonymous(s, attendance_id=r.id, actor=self.cfg.actor,  # type: ignore[arg-type]
+        def out(s: Db) -> int:
+            rows = signin.attendance_people(s, attendance_ids)
+            named = [person for _att, person in rows if person is not None]
+            for att, person in rows:
+                if person is None:
+                    signin.sign_out_anonymous(s, attendance_id=att, actor=self.cfg.actor,
                                               staff_id=staff_id)
             if named:
                 signin.sign_out(s, person_ids=named, site_id=site, actor=self.cfg.actor,
@@ -770,7 +761,7 @@ class Kiosk(QObject):
         follow = today + dt.timedelta(days=follow_days) if follow_days else None
         site, staff_id = self.cfg.site_id, self.visit.staff_id
 
-        def log_it(s: Session) -> int:
+        def log_it(s: Db) -> int:
             return referrals.log_referral(s, person_id=person_id, partner_id=partner_id,  # type: ignore[return-value]
                                           reason=reason, note=note, follow_up_on=follow,
                                           site_id=site, actor=self.cfg.actor,

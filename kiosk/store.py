@@ -20,16 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlmodel import Session
 
-from schema.db import run_in_transaction
 from schema.errors import DropinError
+from schema.sql import Source, driver_errors
 
 log = logging.getLogger(__name__)
 
-Work = Callable[[Session], Any]
+Work = Callable[[Any], Any]  # given a Db (the kiosk) or a Session (the admin window)
 RETRY_MS = 5000
 
 
@@ -47,24 +44,32 @@ class _Worker(QObject):
     finished = Signal(int, object)
     failed = Signal(int, object)
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, database: Source) -> None:
         super().__init__()
-        self.engine = engine
+        self.database = database
 
     @Slot(int, object)
     def run(self, job_id: int, work: Work) -> None:
         try:
-            result = run_in_transaction(self.engine, work)
+            result = self.database.transaction(work)
         except DropinError as exc:
             self.failed.emit(job_id, exc)
-        except (OperationalError, DBAPIError) as exc:
-            log.warning("database unavailable: %s", exc)
-            self.failed.emit(job_id, Unavailable(str(exc)))
-        except Exception as exc:  # our bug: log it whole, but the kiosk keeps going
-            log.error("kiosk operation failed:\n%s", traceback.format_exc())
-            self.failed.emit(job_id, exc)
+        except Exception as exc:
+            if _unavailable(exc):
+                log.warning("database unavailable: %s", exc)
+                self.failed.emit(job_id, Unavailable(str(exc)))
+            else:  # our bug: log it whole, but the kiosk keeps going
+                log.error("kiosk operation failed:\n%s", traceback.format_exc())
+                self.failed.emit(job_id, exc)
         else:
             self.finished.emit(job_id, result)
+
+
+def _unavailable(exc: BaseException) -> bool:
+    """A failure of the database or the way to it (the environment's fault, not ours):
+    a DB-API error, or SQLAlchemy's wrapping of one (the admin window's runner)."""
+    return isinstance(exc, driver_errors()) or isinstance(getattr(exc, "orig", None),
+                                                          driver_errors())
 
 
 class Outbox:
@@ -112,24 +117,25 @@ class Runner(QObject):
 
     _submit = Signal(int, object)
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, database: Source) -> None:
         super().__init__()
-        self.engine = engine
+        self.database = database
         self._jobs: dict[int, _Job] = {}
         self._next = 0
         self._thread = QThread()
         self._thread.setObjectName("dropin-db")
-        self._worker = _Worker(engine)
+        self._worker = _Worker(database)
         self._worker.moveToThread(self._thread)
         self._submit.connect(self._worker.run)
         self._worker.finished.connect(self._finished)
         self._worker.failed.connect(self._failed)
         self._thread.start()
 
-    def set_engine(self, engine: Engine) -> None:
-        """Point the worker at another engine (used when the database moves)."""
-        self.engine = engine
-        self._worker.engine = engine
+    def set_database(self, database: Source) -> None:
+        """Point the worker at another database (used when the database moves; the
+        next job runs there)."""
+        self.database = database
+        self._worker.database = database
 
     def call(
         self,
@@ -159,6 +165,7 @@ class Runner(QObject):
     def shutdown(self) -> None:
         self._thread.quit()
         self._thread.wait(5000)
+        self.database.close()
 
 
 class Store(Runner):
@@ -167,9 +174,9 @@ class Store(Runner):
     availability_changed = Signal(bool)  # False while the database cannot be reached
     outbox_drained = Signal()
 
-    def __init__(self, engine: Engine, outbox_path: Path,
+    def __init__(self, database: Source, outbox_path: Path,
                  replay: Callable[[str, dict[str, Any]], Work]) -> None:
-        super().__init__(engine)
+        super().__init__(database)
         self.outbox = Outbox(outbox_path)
         self._replay = replay
         self.available = True

@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
-import platformdirs
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
 
-ENV_VAR = "DROPIN_DATABASE_URL"
+from schema.sql import (  # noqa: F401  (their old home)
+    ENV_VAR,
+    data_dir,
+    default_url,
+    driver_errors,
+    transient,
+)
+
 T = TypeVar("T")
 WRITE_OPTION = "dropin_write"
-
-
-def data_dir() -> Path:
-    """The user data folder where the default SQLite database lives."""
-    return Path(platformdirs.user_data_dir("dropin", appauthor=False))
-
-
-def default_url() -> str:
-    """``DROPIN_DATABASE_URL`` if set, else a SQLite file in the user data folder."""
-    url = os.environ.get(ENV_VAR)
-    if url:
-        return url
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'dropin.sqlite3'}"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -95,26 +84,11 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-# Unique constraints that two clients can race for when each first finds no row: on
-# PostgreSQL (read committed) both insert and the second fails. Done again, the work
-# finds the row the other committed (signing someone in twice is "already in").
-# SQLite never gets here: writers take the lock up front (BEGIN IMMEDIATE).
-RACED_CONSTRAINTS = ("uq_attendance_person_session",)
-
-
-def _transient(exc: BaseException) -> bool:
-    """Failures worth retrying: a busy SQLite file, a PostgreSQL serialisation clash, a
-    lost race for one of :data:`RACED_CONSTRAINTS`."""
-    text = str(getattr(exc, "orig", exc)).lower()
-    return any(
-        s in text
-        for s in ("database is locked", "database is busy", "could not serialize", "deadlock",
-                  *RACED_CONSTRAINTS)
-    )
-
-
 def run_in_transaction(engine: Engine, work: Callable[[Session], T], attempts: int = 8) -> T:
-    """Run ``work`` in one transaction, committing at the end; retry transient clashes."""
+    """Run ``work`` in one transaction, committing at the end; retry transient clashes
+    (raised by SQLAlchemy, or by the driver itself under an operation of
+    :mod:`schema.sql` on the session's connection)."""
+    retry = (OperationalError, DBAPIError, *driver_errors())
     for attempt in range(attempts):
         try:
             writer = engine.execution_options(**{WRITE_OPTION: True})
@@ -122,11 +96,25 @@ def run_in_transaction(engine: Engine, work: Callable[[Session], T], attempts: i
                 result = work(session)
                 session.commit()
                 return result
-        except (OperationalError, DBAPIError) as exc:
-            if attempt == attempts - 1 or not _transient(exc):
+        except retry as exc:
+            if attempt == attempts - 1 or not transient(exc):
                 raise
             time.sleep(0.05 * (2**attempt) * (0.5 + random.random()))
     raise AssertionError("unreachable")
+
+
+class Sessions:
+    """Work written against a SQLModel session, run the way the kiosk's runner runs its
+    :class:`schema.sql.Database` work (the admin window's worker thread)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def transaction(self, work: Callable[[Session], T], attempts: int = 8) -> T:
+        return run_in_transaction(self.engine, work, attempts)
+
+    def close(self) -> None:
+        """The engine's pool belongs to whoever made the engine."""
 
 
 @contextmanager

@@ -301,7 +301,7 @@ def _load(s: Session, *, seed: int, today: dt.date) -> dict[str, Any]:
     sites = {slug: get_or_create_site(s, name, slug) for name, slug in SITES}
     services = {name: get_or_create_service(s, name, sensitive) for name, sensitive in SERVICES}
     for slug, service, weekday, begin, end in TIMETABLE:
-        add_slot(s, site_id=sites[slug].id, service_id=services[service].id,  # type: ignore[arg-type]
+        add_slot(s, site_id=sites[slug].id, service_id=services[service].id,
                  weekday=weekday, start=begin, end=end, actor=ACTOR, valid_from=start)
     partners = {name: get_or_create_partner(s, name, kind) for name, kind in PARTNERS}
     staff = {name: create_staff(s, name=name, role=role, pin=DEMO_PINS[name], actor=ACTOR)
@@ -327,9 +327,9 @@ def _load(s: Session, *, seed: int, today: dt.date) -> dict[str, Any]:
             consent_method=rng.choice(["kiosk", "kiosk", "paper", "staff"]),
         )
         consents += len(people) if consent else 0
-        home.hid = household.id  # type: ignore[assignment]
+        home.hid = household.id
         for member, person in zip(home.members, people, strict=True):
-            member.pid = person.id  # type: ignore[assignment]
+            member.pid = person.id
         if len(home.members) > 2 and rng.random() < 0.25:
             issue_card(s, household_id=home.hid, actor=ACTOR)
             cards += 1
@@ -377,7 +377,7 @@ def _load(s: Session, *, seed: int, today: dt.date) -> dict[str, Any]:
         slug, service, _wd, begin, end = TIMETABLE[index]
         if to_utc(on, begin) - dt.timedelta(minutes=10) > now:
             continue  # later today: nobody has come yet
-        row = ensure_session(s, site_id=sites[slug].id, service_id=services[service].id,  # type: ignore[arg-type]
+        row = ensure_session(s, site_id=sites[slug].id, service_id=services[service].id,
                              on=on, start=begin, end=end, kind="timetabled")
         sessions += 1
         length = int((dt.datetime.combine(on, end) - dt.datetime.combine(on, begin))
@@ -386,17 +386,17 @@ def _load(s: Session, *, seed: int, today: dt.date) -> dict[str, Any]:
         for pid in attendees:
             at = min(now, to_utc(on, begin)
                      + dt.timedelta(minutes=rng.randint(-10, max(0, length - 20))))
-            attendances += len(sign_in(s, person_ids=[pid], session_id=row.id,  # type: ignore[arg-type]
+            attendances += len(sign_in(s, person_ids=[pid], session_id=row.id,
                                        method=rng.choice(["card", "card", "search", "staff"]),
                                        actor=ACTOR, at=at))
         if rng.random() < (0.5 if service in ("Food share", "Coffee morning") else 0.2):
             count = rng.choice([1, 1, 1, 2, 3])
-            sign_in_anonymous(s, session_id=row.id, headcount=count, actor=ACTOR,  # type: ignore[arg-type]
+            sign_in_anonymous(s, session_id=row.id, headcount=count, actor=ACTOR,
                               at=to_utc(on, begin) + dt.timedelta(minutes=rng.randint(0, 30)))
             anonymous += count
         finish = to_utc(on, end)
         if finish <= now:
-            sign_out(s, person_ids=attendees, site_id=sites[slug].id, actor=ACTOR, at=finish)  # type: ignore[arg-type]
+            sign_out(s, person_ids=attendees, site_id=sites[slug].id, actor=ACTOR, at=finish)
 
     # Referrals from visits, every status represented.
     referrals: list[tuple[int, dt.date]] = []
@@ -409,13 +409,13 @@ def _load(s: Session, *, seed: int, today: dt.date) -> dict[str, Any]:
         if at > now:
             continue
         ref = log_referral(
-            s, person_id=pid, partner_id=partners[partner].id,  # type: ignore[arg-type]
+            s, person_id=pid, partner_id=partners[partner].id,
             reason=rng.choice(REASONS[partner]), site_id=sites[slug].id,
             service_id=services[service].id, actor=ACTOR,
             staff_id=rng.choice([staff["Manager"].id, staff["Hub staff"].id]),
             follow_up_on=on + dt.timedelta(days=14), at=at,
         )
-        referrals.append((ref.id, on))  # type: ignore[arg-type]
+        referrals.append((ref.id, on))
     statuses = [s_.value for s_ in ReferralStatus]
     for n, (ref_id, on) in enumerate(referrals):
         recent = (today - on).days < 14
@@ -442,10 +442,10 @@ def _load(s: Session, *, seed: int, today: dt.date) -> dict[str, Any]:
                               person_id=rng.choice(people_ids) if signed else None)
         feedback += 1
         if n % 3 == 1:
-            update_feedback(s, feedback_id=item.id, actor="Hub staff",  # type: ignore[arg-type]
+            update_feedback(s, feedback_id=item.id, actor="Hub staff",
                             staff_id=staff["Hub staff"].id, status=FeedbackStatus.read.value)
         elif n % 3 == 2:
-            update_feedback(s, feedback_id=item.id, actor="Manager",  # type: ignore[arg-type]
+            update_feedback(s, feedback_id=item.id, actor="Manager",
                             staff_id=staff["Manager"].id, status=FeedbackStatus.acted.value,
                             reply_note=rng.choice(REPLIES))
 

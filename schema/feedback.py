@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
-from schema import audit
 from schema.clock import now_utc
 from schema.errors import NotFound, Refused
-from schema.tables import Feedback, FeedbackStatus, Person
+from schema.journal import record
+from schema.kinds import FeedbackStatus
+from schema.sql import Db
 from schema.text import clean_note, clean_text
 
 TOPICS = ("Our room", "Activities", "Safety", "Housing", "Something else")
 
 
+@dataclass(frozen=True)
+class FeedbackRow:
+    """One row of the ``feedback`` table."""
+
+    id: int
+    site_id: int | None
+    topic: str
+    text: str
+    person_id: int | None
+    given_name: str
+    created_at: dt.datetime
+    status: str
+    reply_note: str
+
+
+_FEEDBACK = ("SELECT id, site_id, topic, text, person_id, given_name, created_at, status,"
+             " reply_note FROM feedback")
+
+
+def _feedback(row: tuple[Any, ...]) -> FeedbackRow:
+    return FeedbackRow(id=row[0], site_id=row[1], topic=row[2], text=row[3], person_id=row[4],
+                       given_name=row[5], created_at=Db.moment(row[6]),  # type: ignore[arg-type]
+                       status=row[7], reply_note=row[8])
+
+
 def leave_feedback(
-    s: Session,
+    s: Any,
     *,
     topic: str,
     text: str,
@@ -22,36 +50,44 @@ def leave_feedback(
     actor: str,
     person_id: int | None = None,
     given_name: str = "",
-) -> Feedback:
+) -> FeedbackRow:
+    db = Db.of(s)
     topic = clean_text(topic, field="topic", max_len=100, required=True)
     body = clean_note(text, field="your message", max_len=2000)
     if not body:
         raise Refused("please write a few words first")
-    if person_id is not None and s.get(Person, person_id) is None:
+    if person_id is not None and db.value("SELECT 1 FROM person WHERE id = :id",
+                                          {"id": person_id}) is None:
         raise NotFound("that person is not on record")
-    row = Feedback(site_id=site_id, topic=topic, text=body, person_id=person_id,
-                   given_name=clean_text(given_name, field="name", max_len=100),
-                   created_at=now_utc())
-    s.add(row)
-    s.flush()
-    audit.record(s, actor=actor, action="feedback.leave", entity="feedback", entity_id=row.id)
-    return row
+    values: dict[str, Any] = {
+        "site_id": site_id, "topic": topic, "text": body, "person_id": person_id,
+        "given_name": clean_text(given_name, field="name", max_len=100),
+        "created_at": now_utc(), "status": FeedbackStatus.new.value, "reply_note": "",
+    }
+    feedback_id = db.insert("feedback", values)
+    record(db, actor=actor, action="feedback.leave", entity="feedback", entity_id=feedback_id)
+    return FeedbackRow(id=feedback_id, **values)
 
 
 def update_feedback(
-    s: Session, *, feedback_id: int, actor: str, staff_id: int | None = None,
+    s: Any, *, feedback_id: int, actor: str, staff_id: int | None = None,
     status: str | None = None, reply_note: str | None = None,
-) -> Feedback:
-    row = s.get(Feedback, feedback_id)
-    if row is None:
+) -> FeedbackRow:
+    db = Db.of(s)
+    found = db.row(_FEEDBACK + " WHERE id = :id", {"id": feedback_id})
+    if found is None:
         raise NotFound("that feedback is not on record")
+    row = _feedback(found)
     if status is not None:
         if status not in {x.value for x in FeedbackStatus}:
             raise Refused(f"'{status}' is not a feedback status")
-        row.status = status
-    if reply_note is not None:
-        row.reply_note = clean_note(reply_note, field="reply")
-    s.add(row)
-    audit.record(s, actor=actor, staff_id=staff_id, action="feedback.update",
-                 entity="feedback", entity_id=feedback_id)
-    return row
+    else:
+        status = row.status
+    reply = row.reply_note if reply_note is None else clean_note(reply_note, field="reply")
+    db.run("UPDATE feedback SET status = :status, reply_note = :reply WHERE id = :id",
+           {"status": status, "reply": reply, "id": feedback_id})
+    record(db, actor=actor, staff_id=staff_id, action="feedback.update",
+           entity="feedback", entity_id=feedback_id)
+    return FeedbackRow(id=row.id, site_id=row.site_id, topic=row.topic, text=row.text,
+                       person_id=row.person_id, given_name=row.given_name,
+                       created_at=row.created_at, status=status, reply_note=reply)

@@ -462,9 +462,10 @@ class _Writer:
                 .order_by(col(Site.id))
             ).first()
             if found is None:
-                found = get_or_create_site(self.s, name)
+                self.sites[key] = get_or_create_site(self.s, name).id
                 self.result.sites_created += 1
-            self.sites[key] = found.id  # type: ignore[assignment]
+            else:
+                self.sites[key] = found.id  # type: ignore[assignment]
         return self.sites[key]
 
     def service(self, name: str) -> int:
@@ -475,9 +476,10 @@ class _Writer:
                                                       | (col(Service.name) == name))
                                 .order_by(col(Service.id))).first()
             if found is None:
-                found = get_or_create_service(self.s, name)
+                self.services[key] = get_or_create_service(self.s, name).id
                 self.result.services_created += 1
-            self.services[key] = found.id  # type: ignore[assignment]
+            else:
+                self.services[key] = found.id  # type: ignore[assignment]
         return self.services[key]
 
     def partner(self, name: str) -> int:
@@ -488,9 +490,10 @@ class _Writer:
                                               | (col(ReferralPartner.name) == name))
                 .order_by(col(ReferralPartner.id))).first()
             if found is None:
-                found = get_or_create_partner(self.s, name)
+                self.partners[key] = get_or_create_partner(self.s, name).id
                 self.result.partners_created += 1
-            self.partners[key] = found.id  # type: ignore[assignment]
+            else:
+                self.partners[key] = found.id  # type: ignore[assignment]
         return self.partners[key]
 
     def session(self, site_id: int, service_id: int, on: dt.date, times: list[dt.time]) -> int:
@@ -508,9 +511,11 @@ class _Writer:
                 end = last.time() if last.date() == on else dt.time(23, 59)
                 if end <= start:
                     end = dt.time(23, 59)
-                existing = ensure_session(self.s, site_id=site_id, service_id=service_id, on=on,
-                                          start=start, end=end, kind=SessionKind.one_off.value)
-            self.sessions[key] = existing.id  # type: ignore[assignment]
+                self.sessions[key] = ensure_session(
+                    self.s, site_id=site_id, service_id=service_id, on=on, start=start, end=end,
+                    kind=SessionKind.one_off.value).id
+            else:
+                self.sessions[key] = existing.id  # type: ignore[assignment]
         return self.sessions[key]
 
     def person(self, row: _Row) -> int:
@@ -548,7 +553,7 @@ class _Writer:
             p.person_id = new.id
             self.result.households_created += 1
             self.result.people_created += 1
-        self.households[p.household] = household_id  # type: ignore[assignment]
+        self.households[p.household] = household_id
         assert p.person_id is not None
         return p.person_id
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from schema.sql import Database, Db, driver_errors
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest revision in schema/migrations/versions. tests/test_migrations.py checks it
@@ -49,16 +48,28 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at; None for a database never migrated."""
-    with engine.connect() as conn:
-        try:
-            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
-        except DBAPIError:  # no such table: a new, empty database
-            return None
+def _revision(db: Db) -> str | None:
+    rows = db.rows("SELECT version_num FROM alembic_version")
     return rows[0][0] if len(rows) == 1 else None
 
 
-def is_current(engine: Engine) -> bool:
-    """True when the database is at the newest revision."""
+def current_revision(engine: Engine | Database) -> str | None:
+    """The revision the database is at; None for a database never migrated."""
+    if isinstance(engine, Database):
+        try:
+            return engine.transaction(_revision, attempts=1)
+        except driver_errors():  # no such table: a new, empty database
+            return None
+    from sqlmodel import Session
+
+    with Session(engine) as s:
+        try:
+            return _revision(Db.of(s))
+        except driver_errors():  # no such table: a new, empty database
+            return None
+
+
+def is_current(engine: Engine | Database) -> bool:
+    """True when the database at ``engine`` (an engine, or the kiosk's
+    :class:`~schema.sql.Database`) is at the newest revision."""
     return current_revision(engine) == HEAD

@@ -1,18 +1,42 @@
-"""Households and people: register, edit, move, merge, and the kiosk's find-me search."""
+"""Households and people: edit, move, merge, the admin window's list and duplicates.
+
+Registration and the kiosk's find-me search live in :mod:`schema.residents` (no
+SQLAlchemy) and are re-exported here."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import and_, or_, text, update
-from sqlalchemy import select as columns
-from sqlmodel import Session, col, select
+from sqlalchemy import text, update
+from sqlmodel import Session, col
 
 from schema import audit
 from schema.clock import now_utc
 from schema.errors import NotFound, Refused
+from schema.residents import (  # noqa: F401  (moved to the SQLAlchemy-free module)
+    ADULT_AGE,
+    AGE_BANDS,
+    MAX_QUERY,
+    MAX_RESULTS,
+    MAX_WORDS,
+    MIN_LETTERS,
+    HouseholdRow,
+    Match,
+    NewPerson,
+    PersonRow,
+    StaffMatch,
+    _add_person,
+    _clean_person,
+    _like_prefix,
+    _starts,
+    add_member,
+    display_label,
+    find_me,
+    household_members,
+    person_card_brief,
+    register_household,
+    staff_search,
+)
 from schema.tables import (
     LIVE_PERSON,
     Attendance,
@@ -33,39 +57,6 @@ from schema.text import (
     search_key,
 )
 
-AGE_BANDS: tuple[tuple[str, int, int], ...] = (
-    ("0-4", 0, 4),
-    ("5-11", 5, 11),
-    ("12-17", 12, 17),
-    ("18-24", 18, 24),
-    ("25-49", 25, 49),
-    ("50-64", 50, 64),
-    ("65+", 65, 200),
-)
-ADULT_AGE = 18
-
-
-@dataclass(frozen=True)
-class NewPerson:
-    first_name: str
-    last_name: str = ""
-    birth_year: int | None = None
-    phone: str | None = None
-    age_band: str | None = None
-
-
-def _clean_person(p: NewPerson, this_year: int) -> NewPerson:
-    band = p.age_band
-    if band is not None and band not in {b[0] for b in AGE_BANDS}:
-        raise Refused(f"'{band}' is not an age band")
-    return NewPerson(
-        first_name=clean_name(p.first_name),
-        last_name=clean_name(p.last_name, field="last name", required=False),
-        birth_year=clean_birth_year(p.birth_year, this_year=this_year),
-        phone=clean_phone(p.phone),
-        age_band=band,
-    )
-
 
 def _live_person(s: Session, person_id: int) -> Person:
     person = s.get(Person, person_id)
@@ -79,94 +70,6 @@ def _live_household(s: Session, household_id: int) -> Household:
     if household is None or household.merged_into_id is not None:
         raise NotFound("that household is not on record")
     return household
-
-
-def register_household(
-    s: Session,
-    *,
-    members: list[NewPerson],
-    reference: str = "",
-    postcode: str | None = None,
-    actor: str,
-    staff_id: int | None = None,
-    consent_version: str | None = None,
-    consent_method: str = "kiosk",
-) -> tuple[Household, list[Person]]:
-    """A new household with its members (the first is the one registering)."""
-    if not members:
-        raise Refused("a household needs at least one person")
-    at = now_utc()
-    cleaned = [_clean_person(m, at.year) for m in members]
-    pc, district = clean_postcode(postcode)
-    household = Household(
-        reference=clean_text(reference, field="household reference", max_len=200),
-        postcode=pc,
-        postcode_district=district,
-        created_at=at,
-    )
-    s.add(household)
-    s.flush()
-    assert household.id is not None
-    people = [_add_person(s, household.id, m, at) for m in cleaned]
-    if consent_version:
-        for person in people:
-            assert person.id is not None
-            s.add(
-                Consent(
-                    person_id=person.id,
-                    notice_version=consent_version,
-                    given_at=at,
-                    method=consent_method,
-                )
-            )
-    audit.record(
-        s,
-        actor=actor,
-        staff_id=staff_id,
-        action="household.register",
-        entity="household",
-        entity_id=household.id,
-        people=[p.id for p in people],
-    )
-    return household, people
-
-
-def _add_person(s: Session, household_id: int, m: NewPerson, at: dt.datetime) -> Person:
-    person = Person(
-        household_id=household_id,
-        first_name=m.first_name,
-        last_name=m.last_name,
-        birth_year=m.birth_year,
-        age_band=m.age_band,
-        phone=m.phone,
-        created_at=at,
-        search_name=search_key(m.first_name),
-        search_last=search_key(m.last_name),
-    )
-    s.add(person)
-    s.flush()
-    assert person.id is not None
-    s.add(HouseholdMembership(person_id=person.id, household_id=household_id, valid_from=at))
-    return person
-
-
-def add_member(
-    s: Session, *, household_id: int, member: NewPerson, actor: str, staff_id: int | None = None
-) -> Person:
-    """Add a person (a new baby, a partner) to an existing household."""
-    _live_household(s, household_id)
-    at = now_utc()
-    person = _add_person(s, household_id, _clean_person(member, at.year), at)
-    audit.record(
-        s,
-        actor=actor,
-        staff_id=staff_id,
-        action="person.add",
-        entity="person",
-        entity_id=person.id,
-        household=household_id,
-    )
-    return person
 
 
 def update_person(
@@ -374,133 +277,6 @@ def merge_households(
     return keep
 
 
-def household_members(s: Session, household_id: int) -> list[Person]:
-    return list(
-        s.exec(
-            select(Person)
-            .where(Person.household_id == household_id)
-            .where(col(Person.merged_into_id).is_(None))
-            .where(col(Person.anonymised_at).is_(None))
-            .order_by(col(Person.birth_year).is_(None), col(Person.birth_year), col(Person.id))
-        ).all()
-    )
-
-
-# --- the kiosk's find-me search (DESIGN 4.2) -----------------------------------------
-
-MIN_LETTERS = 3
-MAX_RESULTS = 5
-MAX_QUERY = 100  # characters of a search box that are looked at
-MAX_WORDS = 8  # words of a staff search that are looked at
-
-
-@dataclass(frozen=True)
-class Match:
-    person_id: int
-    household_id: int
-    label: str  # "Sam W. (1988)": never more than this on the kiosk
-
-
-def display_label(first_name: str, last_name: str, birth_year: int | None) -> str:
-    initial = f" {last_name.strip()[0].upper()}." if last_name.strip() else ""
-    year = f" ({birth_year})" if birth_year else ""
-    return f"{first_name}{initial}{year}"
-
-
-def _starts(s: Session, column: Any, key: str) -> Any:
-    """``column`` starts with ``key`` — as a range too on SQLite, so the index is used
-    (SQLite cannot use one for LIKE 'key%'; PostgreSQL's planner handles LIKE itself)."""
-    cond = column.startswith(key, autoescape=True)
-    if s.get_bind().dialect.name == "sqlite":
-        cond = and_(cond, column >= key, column < key + "\U0010ffff")
-    return cond
-
-
-def find_me(
-    s: Session, *, first_name: str, hint: str = "", today: dt.date | None = None
-) -> list[Match]:
-    """Adults whose first name starts with ``first_name`` (3+ letters), narrowed by
-    ``hint``: a birth year, or the first letters of the surname.
-
-    Privacy (DESIGN 4.2): nothing for fewer than 3 letters; at most 5 results;
-    children are never listed; a surname shows only as an initial.
-    """
-    key = search_key(first_name[:MAX_QUERY])
-    if len(key) < MIN_LETTERS:
-        return []
-    year_now = (today or now_utc().date()).year
-    stmt = (
-        columns(col(Person.id), col(Person.household_id), col(Person.first_name),
-                col(Person.last_name), col(Person.birth_year))
-        .where(_starts(s, col(Person.search_name), key))
-        .where(col(Person.merged_into_id).is_(None))
-        .where(col(Person.anonymised_at).is_(None))
-        .where(
-            or_(
-                col(Person.birth_year).is_(None),
-                col(Person.birth_year) <= year_now - ADULT_AGE,
-            )
-        )
-        .where(or_(col(Person.age_band).is_(None), col(Person.age_band).notin_(
-            [b[0] for b in AGE_BANDS if b[2] < ADULT_AGE])))
-    )
-    hint = hint.strip()[:MAX_QUERY]
-    if hint.isascii() and hint.isdigit() and len(hint) == 4:
-        stmt = stmt.where(col(Person.birth_year) == int(hint))
-    elif hint:
-        stmt = stmt.where(_starts(s, col(Person.search_last), search_key(hint)))
-    else:
-        # A first name alone is not enough to pick someone out on a shared screen.
-        return []
-    rows = s.execute(
-        stmt.order_by(col(Person.search_name), col(Person.search_last), col(Person.id))
-        .limit(MAX_RESULTS)
-    ).all()
-    return [
-        Match(person_id=r[0], household_id=r[1], label=display_label(r[2], r[3], r[4]))
-        for r in rows
-    ]
-
-
-@dataclass(frozen=True)
-class StaffMatch:
-    person_id: int
-    household_id: int
-    label: str  # full name, birth year and household reference: for staff eyes only
-
-
-def staff_search(s: Session, *, query: str, limit: int = 20) -> list[StaffMatch]:
-    """People whose first or last name starts with any word of ``query`` (2+ letters).
-
-    For staff mode and the admin window only: it shows full names.
-    """
-    words = [search_key(w) for w in query[:MAX_QUERY].split()
-             if len(w.strip()) >= 2][:MAX_WORDS]
-    if not words:
-        return []
-    stmt = (
-        columns(col(Person.id), col(Person.household_id), col(Person.first_name),
-                col(Person.last_name), col(Person.birth_year), col(Household.reference))
-        .join(Household, col(Household.id) == col(Person.household_id))
-        .where(col(Person.merged_into_id).is_(None))
-        .where(col(Person.anonymised_at).is_(None))
-    )
-    for word in words:
-        stmt = stmt.where(or_(
-            col(Person.search_name).startswith(word, autoescape=True),
-            col(Person.search_last).startswith(word, autoescape=True),
-        ))
-    rows = s.execute(stmt.order_by(col(Person.first_name), col(Person.last_name),
-                                   col(Person.id)).limit(limit)).all()
-    out = []
-    for pid, hid, first, last, year, ref in rows:
-        label = f"{first} {last}".strip() + (f" ({year})" if year else "")
-        if ref:
-            label += f" · {ref}"
-        out.append(StaffMatch(person_id=pid, household_id=hid, label=label))
-    return out
-
-
 # --- the admin window's people list and duplicate queue ------------------------------
 
 PEOPLE_COLUMNS = ("First name", "Last name", "Born", "Household", "Postcode", "Card",
@@ -528,12 +304,6 @@ def people_ids(s: Session, *, query: str = "") -> list[int]:
     sql = ("SELECT p.id FROM person p WHERE " + " AND ".join(where)
            + " ORDER BY p.search_name, p.search_last")
     return [row[0] for row in s.connection().execute(text(sql), params)]
-
-
-def _like_prefix(value: str) -> str:
-    """A LIKE pattern for "starts with ``value``", with its wildcards taken literally."""
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
 
 
 def people_rows(s: Session, ids: list[int]) -> dict[int, tuple[object, ...]]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from typing import Any
 
-from schema import audit
 from schema.errors import Refused
-from schema.tables import Setting
+from schema.journal import record
+from schema.sql import Db
 from schema.text import clean_note, clean_text
 
 DEFAULTS: dict[str, str] = {
@@ -19,13 +19,13 @@ DEFAULTS: dict[str, str] = {
 }
 
 
-def get_settings(s: Session) -> dict[str, str]:
+def get_settings(s: Any) -> dict[str, str]:
     values = dict(DEFAULTS)
-    values.update({row.key: row.value for row in s.exec(select(Setting))})
+    values.update({key: value for key, value in Db.of(s).rows("SELECT key, value FROM setting")})
     return values
 
 
-def set_setting(s: Session, *, key: str, value: str, actor: str,
+def set_setting(s: Any, *, key: str, value: str, actor: str,
                 staff_id: int | None = None) -> None:
     """Change one setting, checked for what it may hold."""
     if key not in DEFAULTS:
@@ -43,11 +43,8 @@ def set_setting(s: Session, *, key: str, value: str, actor: str,
         value = clean_note(value, field="privacy notice", max_len=20000)
     else:
         value = clean_text(value, field=key.replace("_", " "), max_len=200)
-    row = s.get(Setting, key)
-    if row is None:
-        s.add(Setting(key=key, value=value))
-    else:
-        row.value = value
-        s.add(row)
-    audit.record(s, actor=actor, staff_id=staff_id, action="setting.change", entity="setting",
-                 key=key)
+    db = Db.of(s)
+    db.run("INSERT INTO setting (key, value) VALUES (:key, :value)"
+           " ON CONFLICT (key) DO UPDATE SET value = excluded.value", {"key": key, "value": value})
+    record(db, actor=actor, staff_id=staff_id, action="setting.change", entity="setting",
+           key=key)

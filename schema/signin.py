@@ -1,37 +1,26 @@
 """Signing in and out: by card, by person, anonymously; and who is in the room now.
 
-The card scan, sign-in and sign-out run SQLAlchemy Core statements on the session's own
-connection (same transaction): no ORM objects, no flush, a handful of statements. A
-kiosk scan is on the visitor's clock, and the ORM's bookkeeping cost several times
-what SQLite itself spends. Anything the caller still has pending in the session is
-flushed first, and attendance rows held in the session's identity map are expired when
-these statements change them, so ORM callers see what was written.
+Plain SQL on the operation's :class:`~schema.sql.Db` (the kiosk's own connection, or an
+admin session's): a kiosk scan is on the visitor's clock, and a handful of statements
+straight to the driver is what SQLite itself costs. A SQLModel session passed in is
+flushed first and expired once these statements write, so ORM callers see what was
+written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm.util import identity_key
-from sqlmodel import Session, col
-from sqlmodel import select as orm_select
-
-from schema import audit
-from schema.cards import looks_like_token
 from schema.clock import local_date, now_utc
-from schema.counting import note_attendance
 from schema.errors import NotFound, Refused
-from schema.people import display_label, household_members
-from schema.tables import Attendance, AuditEvent, Card, Person, Service
-from schema.tables import Session as SessionRow
-from schema.timetable import SessionOn, sessions_on_now
+from schema.journal import record
+from schema.on_now import SessionOn, sessions_on_now
+from schema.residents import display_label, household_members
+from schema.rollup import note_attendance
+from schema.sql import Db
+from schema.tokens import looks_like_token
 
 # A second scan within this time is the same sign-in (a double beep), not a sign-out.
 RESCAN_GRACE = dt.timedelta(minutes=3)
@@ -57,46 +46,41 @@ class SignInResult:
         return max(0, len(people) - 1)
 
 
-# --- the Core statements (built once; SQLAlchemy caches their compiled form) ------------
-
-_ATT = Attendance.__table__  # type: ignore[attr-defined]
-_CARD = Card.__table__  # type: ignore[attr-defined]
-_PERSON = Person.__table__  # type: ignore[attr-defined]
-_SESSION = SessionRow.__table__  # type: ignore[attr-defined]
-_AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+# --- the statements -------------------------------------------------------------------
 
 _CARD_LOOKUP = (
-    select(_CARD.c.person_id, _CARD.c.household_id, _PERSON.c.first_name,
-           _PERSON.c.household_id.label("person_household_id"), _PERSON.c.merged_into_id,
-           _PERSON.c.anonymised_at)
-    .select_from(_CARD.outerjoin(_PERSON, _PERSON.c.id == _CARD.c.person_id))
-    .where(_CARD.c.token == bindparam("token"), _CARD.c.revoked_at.is_(None))
-    .limit(1)
+    "SELECT card.person_id, card.household_id, person.first_name, person.household_id, "
+    "person.merged_into_id, person.anonymised_at "
+    "FROM card LEFT OUTER JOIN person ON person.id = card.person_id "
+    "WHERE card.token = :token AND card.revoked_at IS NULL LIMIT 1"
 )
-_SESSION_ROW = select(_SESSION.c.site_id, _SESSION.c.service_id, _SESSION.c.on_date,
-                      _SESSION.c.cancelled).where(_SESSION.c.id == bindparam("session_id"))
-_PEOPLE = select(_PERSON.c.id, _PERSON.c.household_id, _PERSON.c.merged_into_id,
-                 _PERSON.c.anonymised_at).where(_PERSON.c.id.in_(bindparam("ids",
-                                                                          expanding=True)))
+_SESSION_ROW = "SELECT site_id, service_id, on_date, cancelled FROM session WHERE id = :session_id"
+_PEOPLE = ("SELECT id, household_id, merged_into_id, anonymised_at FROM person "
+           "WHERE id IN (:ids)")
+_ATTENDANCE_COLUMNS = "id, person_id, session_id, signed_in_at, signed_out_at"
 # Everyone's attendances today at the site, open or not: answers both "already in?" and
 # "signed out of this session earlier, back again?" in one read.
-_TODAY_AT_SITE = select(_ATT.c.id, _ATT.c.person_id, _ATT.c.session_id, _ATT.c.signed_in_at,
-                        _ATT.c.signed_out_at).where(
-    _ATT.c.person_id.in_(bindparam("ids", expanding=True)),
-    _ATT.c.site_id == bindparam("site_id"),
-    _ATT.c.local_date == bindparam("on"),
+_TODAY_AT_SITE = (f"SELECT {_ATTENDANCE_COLUMNS} FROM attendance WHERE person_id IN (:ids) "
+                  "AND site_id = :site_id AND local_date = :on")
+_IN_SESSION = (f"SELECT {_ATTENDANCE_COLUMNS} FROM attendance WHERE person_id IN (:ids) "
+               "AND session_id = :session_id")
+_SET_SIGNED_OUT = "UPDATE attendance SET signed_out_at = :out_at WHERE id IN (:ids)"
+_WHO_IS_HERE = (
+    "SELECT attendance.id, attendance.person_id, attendance.signed_in_at, "
+    "attendance.headcount, person.first_name, person.last_name, service.name "
+    "FROM attendance LEFT OUTER JOIN person ON person.id = attendance.person_id "
+    "JOIN service ON service.id = attendance.service_id "
+    "WHERE attendance.site_id = :site_id AND attendance.local_date = :on "
+    "AND attendance.signed_out_at IS NULL ORDER BY attendance.signed_in_at, attendance.id"
 )
-_IN_SESSION = select(_ATT.c.id, _ATT.c.person_id, _ATT.c.session_id, _ATT.c.signed_in_at,
-                     _ATT.c.signed_out_at).where(
-    _ATT.c.person_id.in_(bindparam("ids", expanding=True)),
-    _ATT.c.session_id == bindparam("session_id"),
-)
-_INSERT_ATTENDANCE = insert(_ATT)
-_SET_SIGNED_OUT = (
-    update(_ATT).where(_ATT.c.id.in_(bindparam("ids", expanding=True)))
-    .values(signed_out_at=bindparam("out_at", type_=_ATT.c.signed_out_at.type))
-)
-_INSERT_AUDIT = insert(_AUDIT)
+
+
+@dataclass(frozen=True)
+class _Session:
+    site_id: int
+    service_id: int
+    on_date: dt.date
+    cancelled: bool
 
 
 @dataclass(frozen=True)
@@ -110,50 +94,42 @@ class _Row:
     signed_out_at: dt.datetime | None
 
 
-def _conn(s: Session) -> Connection:
-    """The session's connection, after writing out anything the caller left pending."""
-    s.flush()
-    return s.connection()
+@dataclass(frozen=True)
+class _New:
+    """A new named attendance, as :func:`schema.rollup.note_attendance` reads it."""
+
+    person_id: int
+    household_id: int
+    site_id: int
+    service_id: int
+    local_date: dt.date
 
 
-def _rows(conn: Connection, stmt: Any, params: dict[str, Any]) -> list[_Row]:
-    return [_Row(*r) for r in conn.execute(stmt, params)]
+def _rows(db: Db, sql: str, params: dict[str, Any]) -> list[_Row]:
+    return [_Row(r[0], r[1], r[2], Db.moment(r[3]), Db.moment(r[4]))  # type: ignore[arg-type]
+            for r in db.rows(sql, params)]
 
 
-def _expire(s: Session, attendance_ids: Sequence[int]) -> None:
-    """Attendance objects the caller holds for these rows read the new values next time."""
-    if not s.identity_map:
-        return
-    for att_id in attendance_ids:
-        obj = s.identity_map.get(identity_key(Attendance, att_id))
-        if obj is not None:
-            s.expire(obj, ["signed_out_at"])
+def _read_session(db: Db, session_id: int) -> _Session | None:
+    found = db.row(_SESSION_ROW, {"session_id": session_id})
+    if found is None:
+        return None
+    return _Session(found[0], found[1], Db.day(found[2]), Db.flag(found[3]))  # type: ignore[arg-type]
 
 
-def _audit(conn: Connection, *, actor: str, action: str, entity: str, entity_id: int | None,
-           staff_id: int | None = None, **detail: Any) -> None:
-    """An audit event, as :func:`schema.audit.record` writes it, in one INSERT."""
-    conn.execute(_INSERT_AUDIT, {
-        "at": now_utc(), "staff_id": staff_id, "actor": actor[:100], "action": action,
-        "entity": entity, "entity_id": entity_id,
-        "detail": json.dumps(detail, default=str, sort_keys=True) if detail else "",
-    })
-
-
-def _session_row(conn: Connection, session_id: int) -> Any:
-    row = conn.execute(_SESSION_ROW, {"session_id": session_id}).first()
+def _session_row(db: Db, session_id: int) -> _Session:
+    row = _read_session(db, session_id)
     if row is None or row.cancelled:
         raise NotFound("that session is not on")
     return row
 
 
 def _sign_in(
-    s: Session,
-    conn: Connection,
+    db: Db,
     *,
     person_ids: list[int],
     session_id: int,
-    row: Any,
+    row: _Session,
     method: str,
     actor: str,
     staff_id: int | None,
@@ -168,7 +144,7 @@ def _sign_in(
     wanted = list(dict.fromkeys(person_ids))
     if households is None:
         households = {}
-        for pid, household, merged, anonymised in conn.execute(_PEOPLE, {"ids": wanted}):
+        for pid, household, merged, anonymised in db.rows(_PEOPLE, {"ids": wanted}):
             if merged is None and not anonymised:
                 households[pid] = household
         if any(pid not in households for pid in wanted):
@@ -176,7 +152,7 @@ def _sign_in(
     if today is not None and row.on_date == local_date(at) and row.site_id == site_id:
         existing = [r for r in today if r.session_id == session_id]
     else:
-        existing = _rows(conn, _IN_SESSION, {"ids": wanted, "session_id": session_id})
+        existing = _rows(db, _IN_SESSION, {"ids": wanted, "session_id": session_id})
     by_person = {r.person_id: r for r in existing}
     added: list[int] = []
     reopen: list[int] = []
@@ -188,25 +164,24 @@ def _sign_in(
                 reopen.append(found.id)
                 added.append(person_id)
             continue
-        att = SimpleNamespace(
-            session_id=session_id, person_id=person_id, household_id=households[person_id],
-            site_id=row.site_id, service_id=row.service_id, local_date=row.on_date,
-            signed_in_at=at, signed_out_at=None, headcount=1, method=method,
-            staff_id=staff_id, withdrawn_at=None)
-        conn.execute(_INSERT_ATTENDANCE, vars(att))
-        note_attendance(s, att)  # type: ignore[arg-type]
+        new = _New(person_id, households[person_id], row.site_id, row.service_id, row.on_date)
+        db.insert("attendance", {
+            "session_id": session_id, "person_id": person_id, "household_id": new.household_id,
+            "site_id": row.site_id, "service_id": row.service_id, "local_date": row.on_date,
+            "signed_in_at": at, "signed_out_at": None, "headcount": 1, "method": method,
+            "staff_id": staff_id})
+        note_attendance(db, new)
         added.append(person_id)
     if reopen:
-        conn.execute(_SET_SIGNED_OUT, {"ids": reopen, "out_at": None})
-        _expire(s, reopen)
+        db.run(_SET_SIGNED_OUT, {"ids": reopen, "out_at": None})
     if added:
-        _audit(conn, actor=actor, staff_id=staff_id, action="attendance.sign_in",
+        record(db, actor=actor, staff_id=staff_id, action="attendance.sign_in",
                entity="session", entity_id=session_id, people=added, method=method)
     return added
 
 
 def sign_in(
-    s: Session,
+    s: Db | Any,
     *,
     person_ids: list[int],
     session_id: int,
@@ -219,74 +194,50 @@ def sign_in(
     (no second attendance); someone who had signed out is signed back in.
     Returns the people who were not in before."""
     at = at or now_utc()
-    conn = _conn(s)
-    row = _session_row(conn, session_id)
-    return _sign_in(s, conn, person_ids=person_ids, session_id=session_id, row=row,
+    db = Db.of(s)
+    row = _session_row(db, session_id)
+    return _sign_in(db, person_ids=person_ids, session_id=session_id, row=row,
                     method=method, actor=actor, staff_id=staff_id, at=at)
 
 
 def sign_in_anonymous(
-    s: Session,
+    s: Db | Any,
     *,
     session_id: int,
     headcount: int = 1,
     actor: str,
     staff_id: int | None = None,
     at: dt.datetime | None = None,
-) -> Attendance:
-    """A head-count for people who would rather not give their details."""
+) -> int:
+    """A head-count for people who would rather not give their details; the new
+    attendance's id."""
     if not 1 <= headcount <= MAX_HEADCOUNT:
         raise Refused(f"the head-count must be between 1 and {MAX_HEADCOUNT}")
-    row = s.get(SessionRow, session_id)
-    if row is None or row.cancelled:
-        raise NotFound("that session is not on")
-    att = Attendance(
-        session_id=session_id,
-        site_id=row.site_id,
-        service_id=row.service_id,
-        local_date=row.on_date,
-        signed_in_at=at or now_utc(),
-        headcount=headcount,
-        method="anonymous",
-        staff_id=staff_id,
-    )
-    s.add(att)
-    s.flush()
-    audit.record(s, actor=actor, staff_id=staff_id, action="attendance.anonymous",
-                 entity="session", entity_id=session_id, headcount=headcount)
-    return att
+    db = Db.of(s)
+    row = _session_row(db, session_id)
+    attendance_id = db.insert("attendance", {
+        "session_id": session_id, "person_id": None, "household_id": None,
+        "site_id": row.site_id, "service_id": row.service_id, "local_date": row.on_date,
+        "signed_in_at": at or now_utc(), "signed_out_at": None, "headcount": headcount,
+        "method": "anonymous", "staff_id": staff_id})
+    record(db, actor=actor, staff_id=staff_id, action="attendance.anonymous",
+           entity="session", entity_id=session_id, headcount=headcount)
+    return attendance_id
 
 
-def open_attendances(
-    s: Session, *, person_ids: list[int], site_id: int, at: dt.datetime
-) -> list[Attendance]:
-    """The attendances (ORM objects) of these people today at this site, not signed out."""
-    return list(
-        s.exec(
-            orm_select(Attendance)
-            .where(col(Attendance.person_id).in_(person_ids))
-            .where(Attendance.site_id == site_id)
-            .where(Attendance.local_date == local_date(at))
-            .where(col(Attendance.signed_out_at).is_(None))
-        ).all()
-    )
-
-
-def _sign_out_rows(s: Session, conn: Connection, rows: list[_Row], *, site_id: int,
-                   actor: str, staff_id: int | None, at: dt.datetime) -> list[int]:
+def _sign_out_rows(db: Db, rows: list[_Row], *, site_id: int, actor: str,
+                   staff_id: int | None, at: dt.datetime) -> list[int]:
     if rows:
-        ids = [r.id for r in rows]
-        conn.execute(_SET_SIGNED_OUT, {"ids": ids, "out_at": at})
-        _expire(s, ids)
+        db.run(_SET_SIGNED_OUT, {"ids": [r.id for r in rows], "out_at": at})
     out = sorted({r.person_id for r in rows if r.person_id is not None})
     if out:
-        _audit(conn, actor=actor, staff_id=staff_id, action="attendance.sign_out",
+        record(db, actor=actor, staff_id=staff_id, action="attendance.sign_out",
                entity="site", entity_id=site_id, people=out)
     return out
 
 
 def sign_out(
-    s: Session,
+    s: Db | Any,
     *,
     person_ids: list[int],
     site_id: int,
@@ -296,15 +247,15 @@ def sign_out(
 ) -> list[int]:
     """Sign people out of everything they are in today at this site."""
     at = at or now_utc()
-    conn = _conn(s)
-    today = _rows(conn, _TODAY_AT_SITE, {"ids": list(person_ids), "site_id": site_id,
-                                         "on": local_date(at)})
-    return _sign_out_rows(s, conn, [r for r in today if r.signed_out_at is None],
+    db = Db.of(s)
+    today = _rows(db, _TODAY_AT_SITE, {"ids": list(person_ids), "site_id": site_id,
+                                       "on": local_date(at)})
+    return _sign_out_rows(db, [r for r in today if r.signed_out_at is None],
                           site_id=site_id, actor=actor, staff_id=staff_id, at=at)
 
 
 def scan(
-    s: Session,
+    s: Db | Any,
     *,
     token: str,
     site_id: int,
@@ -326,71 +277,67 @@ def scan(
     at = at or now_utc()
     if not looks_like_token(token):
         raise NotFound("this card is not recognised — please ask a member of staff")
-    conn = _conn(s)
-    card = conn.execute(_CARD_LOOKUP, {"token": token}).first()
+    db = Db.of(s)
+    card = db.row(_CARD_LOOKUP, {"token": token})
     if card is None:
         raise NotFound("this card is not recognised — please ask a member of staff")
+    card_person, card_household, card_first, person_household, merged, anonymised = card
     households: dict[int, int] | None = None
-    if card.person_id is not None:
-        ids = [card.person_id]
-        first_name, person_id, household_id = (card.first_name, card.person_id,
-                                               card.person_household_id)
+    if card_person is not None:
+        ids = [card_person]
+        first_name, person_id, household_id = card_first, card_person, person_household
     else:
-        people = household_members(s, card.household_id)
+        people = household_members(db, card_household)
         if not people:
             raise NotFound("nobody is on record for this card")
-        ids = [p.id for p in people if p.id is not None]
+        ids = [p.id for p in people]
         first_name, person_id, household_id = (people[0].first_name, people[0].id,
                                                people[0].household_id)
-        households = {p.id: p.household_id for p in people}  # type: ignore[misc]
+        households = {p.id: p.household_id for p in people}
     result = SignInResult(outcome="in", first_name=first_name, person_id=person_id,
                           household_id=household_id)
     today_on = local_date(at)
-    today = _rows(conn, _TODAY_AT_SITE, {"ids": ids, "site_id": site_id, "on": today_on})
+    today = _rows(db, _TODAY_AT_SITE, {"ids": ids, "site_id": site_id, "on": today_on})
     open_rows = [r for r in today if r.signed_out_at is None]
     if open_rows:
-        latest = max(_aware(r.signed_in_at) for r in open_rows)
+        latest = max(r.signed_in_at for r in open_rows)
         if at - latest < RESCAN_GRACE:
             result.outcome = "already"
             result.signed_in = sorted({r.person_id for r in open_rows if r.person_id})
             return result
         result.outcome = "out"
-        result.signed_out = _sign_out_rows(s, conn, open_rows, site_id=site_id, actor=actor,
+        result.signed_out = _sign_out_rows(db, open_rows, site_id=site_id, actor=actor,
                                            staff_id=None, at=at)
         return result
-    row = None
+    row: _Session | None = None
     if session_id is None:
         on: list[SessionOn] | None
         if on_now is not None:
             on = on_now
             if len(on) == 1:
-                row = conn.execute(_SESSION_ROW, {"session_id": on[0].session_id}).first()
+                row = _read_session(db, on[0].session_id)
                 if row is None or row.cancelled or row.on_date != today_on:
                     on, row = None, None  # stale: ask the timetable again
         else:
             on = None
         if on is None:
-            on = sessions_on_now(s, site_id=site_id, at=at)
+            on = sessions_on_now(db, site_id=site_id, at=at)
         if len(on) > 1:
             result.outcome = "choose"
             result.sessions = on
             return result
         session_id = on[0].session_id
     if row is None:
-        row = _session_row(conn, session_id)
+        row = _session_row(db, session_id)
     if households is None:
         # A person's card: the person must still be on record to be signed in.
-        if card.merged_into_id is not None or card.anonymised_at:
+        if merged is not None or anonymised:
             raise NotFound("that person is not on record")
-        households = {card.person_id: card.person_household_id}
-    result.signed_in = _sign_in(s, conn, person_ids=ids, session_id=session_id, row=row,
+        households = {card_person: person_household}
+    result.signed_in = _sign_in(db, person_ids=ids, session_id=session_id, row=row,
                                 method="card", actor=actor, staff_id=None, at=at,
                                 households=households, today=today, site_id=site_id) or ids
     return result
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -403,45 +350,42 @@ class InRoom:
     headcount: int
 
 
-def who_is_here(s: Session, *, site_id: int, at: dt.datetime | None = None) -> list[InRoom]:
+def who_is_here(s: Db | Any, *, site_id: int, at: dt.datetime | None = None) -> list[InRoom]:
     """The fire register: everyone signed in today at this site and not yet out."""
     at = at or now_utc()
-    rows = s.exec(
-        orm_select(Attendance, Person, Service)
-        .join(Person, col(Attendance.person_id) == col(Person.id), isouter=True)
-        .join(Service, col(Attendance.service_id) == col(Service.id))
-        .where(Attendance.site_id == site_id)
-        .where(Attendance.local_date == local_date(at))
-        .where(col(Attendance.signed_out_at).is_(None))
-        .order_by(col(Attendance.signed_in_at))
-    ).all()
+    db = Db.of(s)
     seen: set[int] = set()
     out: list[InRoom] = []
-    for att, person, service in rows:
-        if person is not None:
-            if person.id in seen:
+    for att_id, person_id, signed_in_at, headcount, first, last, service in db.rows(
+            _WHO_IS_HERE, {"site_id": site_id, "on": local_date(at)}):
+        if person_id is not None:
+            if person_id in seen:
                 continue
-            seen.add(person.id)  # type: ignore[arg-type]
-            label = f"{person.first_name} {person.last_name}".strip()
+            seen.add(person_id)
+            label = f"{first} {last}".strip()
         else:
-            label = "Visitor (not named)" if att.headcount == 1 else f"{att.headcount} visitors"
-        out.append(InRoom(att.id, att.person_id, label, service.name,  # type: ignore[arg-type]
-                          _aware(att.signed_in_at), att.headcount))
+            label = "Visitor (not named)" if headcount == 1 else f"{headcount} visitors"
+        out.append(InRoom(att_id, person_id, label, service,
+                          Db.moment(signed_in_at), headcount))  # type: ignore[arg-type]
     return out
 
 
-def sign_out_anonymous(s: Session, *, attendance_id: int, actor: str,
+def sign_out_anonymous(s: Db | Any, *, attendance_id: int, actor: str,
                        staff_id: int | None = None) -> None:
     """Mark an anonymous head-count as gone (fire register)."""
-    s.execute(
-        update(Attendance)
-        .where(col(Attendance.id) == attendance_id)
-        .where(col(Attendance.person_id).is_(None))
-        .values(signed_out_at=now_utc())
-    )
-    audit.record(s, actor=actor, staff_id=staff_id, action="attendance.sign_out",
-                 entity="attendance", entity_id=attendance_id)
+    db = Db.of(s)
+    db.run("UPDATE attendance SET signed_out_at = :at WHERE id = :id AND person_id IS NULL",
+           {"at": now_utc(), "id": attendance_id})
+    record(db, actor=actor, staff_id=staff_id, action="attendance.sign_out",
+           entity="attendance", entity_id=attendance_id)
 
 
-__all__ = ["InRoom", "SignInResult", "display_label", "scan", "sign_in", "sign_in_anonymous",
-           "sign_out", "who_is_here"]
+def attendance_people(s: Db | Any, attendance_ids: list[int]) -> list[tuple[int, int | None]]:
+    """(attendance id, person id or None) for these attendances (the fire register's
+    "sign out" reads who each line is)."""
+    return [(r[0], r[1]) for r in Db.of(s).rows(
+        "SELECT id, person_id FROM attendance WHERE id IN (:ids)", {"ids": attendance_ids})]
+
+
+__all__ = ["InRoom", "SignInResult", "attendance_people", "display_label", "scan", "sign_in",
+           "sign_in_anonymous", "sign_out", "who_is_here"]

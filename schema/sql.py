@@ -10,21 +10,24 @@ session's own connection, inside the session's transaction.
 
 Values are stored as SQLAlchemy stores them, so that both sides read each other's rows:
 on SQLite a date is ``YYYY-MM-DD``, a moment ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC, no
-zone) and a flag 0 or 1; on PostgreSQL the driver's own types.
+zone) and a flag 0 or 1; on PostgreSQL the driver's own types, moments as ``timestamptz``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import re
 import sqlite3
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, TypeVar
 
 T = TypeVar("T")
+ENV_VAR = "DROPIN_DATABASE_URL"
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
@@ -66,8 +69,10 @@ def _sqlite_value(value: Any) -> Any:
 
 
 def _pg_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    # Moments are ``timestamptz``: sent with their zone (a naive one is taken as UTC),
+    # whatever zone the server or the connection is set to.
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
     return value
 
 
@@ -80,9 +85,9 @@ class Db:
     and :meth:`flag`, which accept both drivers' forms.
     """
 
-    __slots__ = ("raw", "dialect", "_session", "_sqlite", "_fresh")
+    __slots__ = ("_fresh", "_session", "_sqlite", "dialect", "raw")
 
-    _compiled: dict[tuple[Any, ...], str] = {}  # statement text as the driver wants it
+    _compiled: ClassVar[dict[tuple[Any, ...], str]] = {}  # statements as the driver wants them
 
     def __init__(self, raw: Any, dialect: str, session: Any = None) -> None:
         self.raw = raw
@@ -95,7 +100,7 @@ class Db:
     def of(cls, s: Any) -> Db:
         """``s`` itself when it is a :class:`Db`; for a SQLModel/SQLAlchemy session, its
         own connection in its transaction (anything pending in the session is written
-        first, and what the session holds is expired once this writes)."""
+        first, and what the session holds is expired once this changes a row)."""
         if isinstance(s, Db):
             return s
         s.flush()
@@ -105,7 +110,7 @@ class Db:
     # --- statements ---------------------------------------------------------------
 
     def _execute(self, sql: str, params: Mapping[str, Any] | None) -> Any:
-        if self._session is not None and self._fresh and not _reads(sql):
+        if self._session is not None and self._fresh and _changes(sql):
             self._fresh = False
             self._session.expire_all()
         if params and any(isinstance(v, list | tuple) for v in params.values()):
@@ -162,7 +167,7 @@ class Db:
 
     def row(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
         """The first row of a query, or None."""
-        return self._execute(sql, params).fetchone()  # type: ignore[no-any-return]
+        return self._execute(sql, params).fetchone()
 
     def value(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row, or None."""
@@ -192,18 +197,20 @@ class Db:
             return None
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # type: ignore[no-any-return]
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
     @staticmethod
     def day(value: Any) -> dt.date | None:
         if value is None or isinstance(value, dt.date):
-            return value  # type: ignore[no-any-return]
+            return value
         return dt.date.fromisoformat(str(value)[:10])
 
     @staticmethod
     def clock(value: Any) -> dt.time | None:
         if value is None or isinstance(value, dt.time):
-            return value  # type: ignore[no-any-return]
+            return value
         return dt.time.fromisoformat(str(value))
 
     @staticmethod
@@ -211,8 +218,32 @@ class Db:
         return bool(value)
 
 
-def _reads(sql: str) -> bool:
-    return sql.lstrip()[:6].upper() == "SELECT"
+def _changes(sql: str) -> bool:
+    """Whether ``sql`` may change a row an ORM session already holds: not a SELECT, nor
+    a plain INSERT (a new row; an upsert's ``DO UPDATE`` may change one)."""
+    head = sql.lstrip()[:6].upper()
+    if head == "SELECT":
+        return False
+    return head != "INSERT" or "DO UPDATE" in sql.upper()
+
+
+# --- where the database is ----------------------------------------------------------
+
+def data_dir() -> Path:
+    """The user data folder where the default SQLite database lives."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("dropin", appauthor=False))
+
+
+def default_url() -> str:
+    """``DROPIN_DATABASE_URL`` if set, else a SQLite file in the user data folder."""
+    url = os.environ.get(ENV_VAR)
+    if url:
+        return url
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'dropin.sqlite3'}"
 
 
 # --- the kiosk's own connection ------------------------------------------------------
@@ -245,6 +276,15 @@ def postgres_conninfo(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql://" + url.removeprefix(prefix)
     return url
+
+
+class Source(Protocol):
+    """What runs a unit of work in one transaction: a :class:`Database`, or
+    :class:`schema.db.Sessions` for work written against a SQLModel session."""
+
+    def transaction(self, work: Callable[[Any], T], attempts: int = ...) -> T: ...
+
+    def close(self) -> None: ...
 
 
 class Database:

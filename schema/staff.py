@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, col, select
 
-from schema import audit
 from schema.clock import now_utc
 from schema.errors import LockedOut, NotFound, Refused
-from schema.tables import Role, StaffUser
+from schema.journal import record
+from schema.kinds import Role
+from schema.sql import Db
 from schema.text import clean_text
 
 # OWASP's argon2id minimum: 19 MiB of memory, two passes, one lane.
@@ -31,41 +33,62 @@ def _check_pin(pin: str) -> str:
     return pin
 
 
-def create_staff(s: Session, *, name: str, role: str, pin: str, actor: str) -> StaffUser:
+@dataclass(frozen=True)
+class StaffRow:
+    """One row of the ``staff_user`` table."""
+
+    id: int
+    name: str
+    role: str
+    pin_hash: str = field(repr=False)
+    active: bool
+    failed_attempts: int
+    locked_until: dt.datetime | None
+    created_at: dt.datetime
+
+
+_STAFF = ("SELECT id, name, role, pin_hash, active, failed_attempts, locked_until, created_at"
+          " FROM staff_user")
+
+
+def _staff(row: tuple[Any, ...]) -> StaffRow:
+    return StaffRow(id=row[0], name=row[1], role=row[2], pin_hash=row[3],
+                    active=Db.flag(row[4]), failed_attempts=row[5],
+                    locked_until=Db.moment(row[6]),
+                    created_at=Db.moment(row[7]))  # type: ignore[arg-type]
+
+
+def create_staff(s: Any, *, name: str, role: str, pin: str, actor: str) -> StaffRow:
+    db = Db.of(s)
     if role not in {r.value for r in Role}:
         raise Refused(f"'{role}' is not a role")
     name = clean_text(name, field="name", max_len=100, required=True)
-    if s.exec(select(StaffUser).where(StaffUser.name == name)).first():
+    if db.value("SELECT 1 FROM staff_user WHERE name = :name", {"name": name}):
         raise Refused(f"there is already a staff user called {name}")
-    user = StaffUser(name=name, role=role, pin_hash=HASHER.hash(_check_pin(pin)),
-                     created_at=now_utc())
-    s.add(user)
-    s.flush()
-    audit.record(s, actor=actor, action="staff.create", entity="staff_user", entity_id=user.id,
-                 role=role)
-    return user
+    values: dict[str, Any] = {
+        "name": name, "role": role, "pin_hash": HASHER.hash(_check_pin(pin)), "active": True,
+        "failed_attempts": 0, "locked_until": None, "created_at": now_utc(),
+    }
+    staff_id = db.insert("staff_user", values)
+    record(db, actor=actor, action="staff.create", entity="staff_user", entity_id=staff_id,
+           role=role)
+    return StaffRow(id=staff_id, **values)
 
 
-def reset_pin(s: Session, *, staff_id: int, pin: str, actor: str) -> None:
-    user = s.get(StaffUser, staff_id)
-    if user is None:
+def reset_pin(s: Any, *, staff_id: int, pin: str, actor: str) -> None:
+    db = Db.of(s)
+    if db.value("SELECT 1 FROM staff_user WHERE id = :id", {"id": staff_id}) is None:
         raise NotFound("no such staff user")
-    user.pin_hash = HASHER.hash(_check_pin(pin))
-    user.failed_attempts = 0
-    user.locked_until = None
-    s.add(user)
-    audit.record(s, actor=actor, action="staff.pin_reset", entity="staff_user",
-                 entity_id=staff_id)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    db.run("UPDATE staff_user SET pin_hash = :hash, failed_attempts = 0, locked_until = NULL"
+           " WHERE id = :id", {"hash": HASHER.hash(_check_pin(pin)), "id": staff_id})
+    record(db, actor=actor, action="staff.pin_reset", entity="staff_user",
+           entity_id=staff_id)
 
 
 def check_pin(
-    s: Session, *, pin: str, actor: str, at: dt.datetime | None = None,
+    s: Any, *, pin: str, actor: str, at: dt.datetime | None = None,
     staff_id: int | None = None,
-) -> StaffUser | None:
+) -> StaffRow | None:
     """The active staff user whose PIN this is, or None.
 
     A wrong PIN counts against every active user it could have been meant for
@@ -73,37 +96,38 @@ def check_pin(
     for LOCK_FOR. The caller commits even when this returns None, so failures
     are remembered.
     """
+    db = Db.of(s)
     at = at or now_utc()
-    stmt = select(StaffUser).where(col(StaffUser.active).is_(True))
+    sql = _STAFF + " WHERE active = :yes"
+    params: dict[str, Any] = {"yes": True}
     if staff_id is not None:
-        stmt = stmt.where(StaffUser.id == staff_id)
-    users = list(s.exec(stmt.order_by(col(StaffUser.id))).all())
-    locked = [u for u in users if u.locked_until and _aware(u.locked_until) > at]
+        sql += " AND id = :id"
+        params["id"] = staff_id
+    users = [_staff(r) for r in db.rows(sql + " ORDER BY id", params)]
+    locked = {u.id for u in users if u.locked_until and u.locked_until > at}
     if users and len(locked) == len(users):
-        until = min(_aware(u.locked_until) for u in locked)  # type: ignore[arg-type]
+        until = min(u.locked_until for u in users)  # type: ignore[type-var]
         raise LockedOut(f"too many wrong PINs: try again after {until:%H:%M} UTC")
     for user in users:
-        if user in locked:
+        if user.id in locked:
             continue
         try:
             HASHER.verify(user.pin_hash, pin)
         except (VerificationError, InvalidHashError):
             continue
-        user.failed_attempts = 0
-        user.locked_until = None
-        if HASHER.check_needs_rehash(user.pin_hash):
-            user.pin_hash = HASHER.hash(pin)
-        s.add(user)
-        audit.record(s, actor=actor, staff_id=user.id, action="staff.login",
-                     entity="staff_user", entity_id=user.id)
-        return user
+        pin_hash = HASHER.hash(pin) if HASHER.check_needs_rehash(user.pin_hash) else user.pin_hash
+        db.run("UPDATE staff_user SET failed_attempts = 0, locked_until = NULL, pin_hash = :hash"
+               " WHERE id = :id", {"hash": pin_hash, "id": user.id})
+        record(db, actor=actor, staff_id=user.id, action="staff.login",
+               entity="staff_user", entity_id=user.id)
+        return replace(user, failed_attempts=0, locked_until=None, pin_hash=pin_hash)
     for user in users:
-        user.failed_attempts += 1
-        if user.failed_attempts >= MAX_FAILURES:
-            user.locked_until = at + LOCK_FOR
-            user.failed_attempts = 0
-        s.add(user)
-    audit.record(s, actor=actor, action="staff.login_failed", entity="staff_user",
-                 entity_id=staff_id)
+        failed, until = user.failed_attempts + 1, user.locked_until
+        if failed >= MAX_FAILURES:
+            failed, until = 0, at + LOCK_FOR
+        db.run("UPDATE staff_user SET failed_attempts = :failed, locked_until = :until"
+               " WHERE id = :id", {"failed": failed, "until": until, "id": user.id})
+    record(db, actor=actor, action="staff.login_failed", entity="staff_user",
+           entity_id=staff_id)
     time.sleep(FAIL_DELAY_S)
     return None

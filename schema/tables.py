@@ -8,36 +8,11 @@ periods are cut in local time without any timezone arithmetic in SQL.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-
-class Role(StrEnum):
-    volunteer = "volunteer"
-    staff = "staff"
-    manager = "manager"
-
-
-class ReferralStatus(StrEnum):
-    made = "made"
-    accepted = "accepted"
-    completed = "completed"
-    declined = "declined"
-    no_response = "no response"
-
-
-class FeedbackStatus(StrEnum):
-    new = "new"
-    read = "read"
-    acted = "acted on"
-
-
-class SessionKind(StrEnum):
-    timetabled = "timetabled"
-    one_off = "one-off"
-    general = "general"
+from schema.kinds import FeedbackStatus, ReferralStatus, Role, SessionKind
 
 
 class Site(SQLModel, table=True):

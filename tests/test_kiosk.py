@@ -30,6 +30,7 @@ from schema.clock import LONDON, now_utc
 from schema.db import make_engine, read_session, run_in_transaction
 from schema.people import NewPerson, register_household
 from schema.referrals import get_or_create_partner
+from schema.sql import Database
 from schema.staff import create_staff
 from schema.timetable import add_one_off, get_or_create_service, get_or_create_site
 
@@ -126,10 +127,15 @@ def _sessions_now(engine: Engine, names: list[tuple[str, bool]]) -> int:
     return run_in_transaction(engine, work)
 
 
+def kiosk_database(engine: Engine) -> Database:
+    """The kiosk's own connection to the database at ``engine``."""
+    return Database(engine.url.render_as_string(hide_password=False))
+
+
 def _build(qtbot, engine: Engine, tmp_path: Path, idle: int = 30) -> Rig:
     fake = FakeScanner()
     app = QApplication.instance()
-    k = create(app, engine, site=None, windowed=True, idle_seconds=idle,
+    k = create(app, kiosk_database(engine), site=None, windowed=True, idle_seconds=idle,
                outbox=tmp_path / "outbox.jsonl", readers=[fake])
     k.cfg.done_seconds = 60
     qtbot.addWidget(k.w)
@@ -490,8 +496,8 @@ def test_database_away_mid_sign_in_keeps_it_in_the_outbox(rig: Rig, tmp_path: Pa
     ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
     store = rig.kiosk.store
     store._retry.setInterval(200)
-    broken = make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'x.sqlite3'}")
-    store.set_engine(broken)
+    broken = Database(f"sqlite:///{tmp_path / 'no-such-folder' / 'x.sqlite3'}")
+    store.set_database(broken)
     rig.scanner.show(token)
     rig.wait_for(rig.kiosk.done)
     assert rig.find("doneMessage", QLabel).text() == "Thank you!"
@@ -500,7 +506,7 @@ def test_database_away_mid_sign_in_keeps_it_in_the_outbox(rig: Rig, tmp_path: Pa
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 0
     rig.qtbot.wait(600)  # retries fail while it is away
     assert len(store.outbox) == 1
-    store.set_engine(rig.engine)
+    store.set_database(kiosk_database(rig.engine))
     rig.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
     rig.qtbot.waitUntil(lambda: not rig.kiosk.w.banner.isVisible())
     assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p", p=ids[0]) == 1
@@ -647,5 +653,5 @@ def test_card_scanned_while_the_kiosk_starts_is_kept_and_signed_in(
             app.removeEventFilter(start.scanner)
         if start.thread is not None:
             start.thread.join(10)
-        if start.engine is not None:
-            start.engine.dispose()
+        if start.database is not None:
+            start.database.close()
