@@ -94,15 +94,17 @@ def cards_for(
 
     rooms = _rooms(s, [p.id for p in people if p.id is not None]) if not room else {}
     cards: list[CardToPrint] = []
-    for p in people:
-        assert p.id is not None
-        live = None if everyone_without else card_for_person(s, p.id)
-        card = live or issue_card(s, person_id=p.id, actor=actor, staff_id=staff_id)
+    # Plain values first: issuing a card writes on the session's connection, and the
+    # people read here are not reloaded one by one afterwards.
+    for pid, first, last in [(p.id, p.first_name, p.last_name) for p in people]:
+        assert pid is not None
+        live = None if everyone_without else card_for_person(s, pid)
+        card = live or issue_card(s, person_id=pid, actor=actor, staff_id=staff_id)
         cards.append(CardToPrint(
             token=card.token,
-            name=display_label(p.first_name, p.last_name, None),
-            room=room or rooms.get(p.id, ""),
-            person_id=p.id,
+            name=display_label(first, last, None),
+            room=room or rooms.get(pid, ""),
+            person_id=pid,
             new=live is None,
         ))
     return cards

@@ -21,6 +21,7 @@ from schema.counting import RULES_TEXT, Filters, Period, Report, parse_date, rep
 from schema.db import ENV_VAR, default_url, make_engine, read_session, run_in_transaction
 from schema.errors import DropinError, Refused
 from schema.migrate import is_current, upgrade
+from schema.sql import driver_errors
 
 ACTOR = "cli"
 EXIT_USAGE = 2
@@ -503,6 +504,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except SQLAlchemyError as exc:
         print(f"dropin-admin: database error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except driver_errors() as exc:  # raised under an operation of schema.sql
+        print(f"dropin-admin: database error: {(str(exc).splitlines() or [''])[0]}",
+              file=sys.stderr)
         return 1
 
 

@@ -92,7 +92,7 @@ def load_config(s: Db | Any, *, site_slug: str | None, idle_seconds: int = 30) -
         site_slug=site.slug,
         room_name=site.name,
         notice_version=settings.get("privacy_notice_version", "1"),
-        notice_text=settings.get("privacy_notice_text", DEFAULT_NOTICE),
+        notice_text=settings.get("privacy_notice_text") or DEFAULT_NOTICE,
         collect_postcode=settings.get("collect_postcode", "yes") != "no",
         collect_phone=settings.get("collect_phone", "yes") != "no",
         idle_seconds=idle_seconds,

@@ -95,8 +95,8 @@ def _shoot_all(app, engine, tmp: Path, token: str, out: Path, width: int,
         loop.exec()
 
     fake = FakeScanner()
-    k = create(app, engine, site=None, windowed=True, outbox=tmp / "outbox.jsonl",
-               readers=[fake])
+    k = create(app, engine.url.render_as_string(hide_password=False), site=None,
+               windowed=True, outbox=tmp / "outbox.jsonl", readers=[fake])
     k.cfg.done_seconds = 60
     k.w.resize(width, height)
     k.w.setStyleSheet(stylesheet(height))

@@ -61,8 +61,11 @@ def issue_card(
             raise NotFound("that household is not on record")
     at = now_utc()
     owner = "person_id" if person_id is not None else "household_id"
-    db.run(f"UPDATE card SET revoked_at = :at WHERE {owner} = :owner AND revoked_at IS NULL",
-           {"at": at, "owner": person_id if person_id is not None else household_id})
+    owner_id = person_id if person_id is not None else household_id
+    held = f"{owner} = :owner AND revoked_at IS NULL"
+    if db.value(f"SELECT 1 FROM card WHERE {held}", {"owner": owner_id}):  # only then: an
+        # UPDATE expires what an admin session holds (printing cards for everyone)
+        db.run(f"UPDATE card SET revoked_at = :at WHERE {held}", {"at": at, "owner": owner_id})
     token = new_token()
     card_id = db.insert("card", {"token": token, "person_id": person_id,
                                  "household_id": household_id, "issued_at": at,

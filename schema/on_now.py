@@ -122,7 +122,7 @@ def get_or_create_site(s: Any, name: str, slug: str | None = None) -> SiteRow:
     # Two kiosks starting at once may both make the first site: the second finds the
     # first's row by its slug.
     db.run("INSERT INTO site (slug, name, created_at) VALUES (:slug, :name, :at) "
-           "ON CONFLICT DO NOTHING", {"slug": slug, "name": name, "at": now_utc()})
+           "ON CONFLICT (slug) DO NOTHING", {"slug": slug, "name": name, "at": now_utc()})
     return _site(db.row(_SITE + " WHERE slug = :slug", {"slug": slug}))  # type: ignore[arg-type]
 
 
@@ -133,7 +133,7 @@ def get_or_create_service(s: Any, name: str, sensitive: bool = False) -> Service
     if service is not None:
         return service
     db.run("INSERT INTO service (name, sensitive, active) VALUES (:name, :sensitive, :active) "
-           "ON CONFLICT DO NOTHING", {"name": name, "sensitive": sensitive, "active": True})
+           "ON CONFLICT (name) DO NOTHING", {"name": name, "sensitive": sensitive, "active": True})
     return _service(db.row(_SERVICE + " WHERE name = :name", {"name": name}))  # type: ignore[arg-type]
 
 
@@ -159,7 +159,8 @@ def ensure_session(
         # and is read back, without failing this transaction.
         db.run("INSERT INTO session (site_id, service_id, on_date, start_time, end_time, kind,"
                " cancelled) VALUES (:site, :service, :on, :start, :end, :kind, :cancelled)"
-               " ON CONFLICT DO NOTHING", {**key, "end": end, "kind": kind, "cancelled": False})
+               " ON CONFLICT (site_id, service_id, on_date, start_time) DO NOTHING",
+               {**key, "end": end, "kind": kind, "cancelled": False})
         found = db.row(_SESSION + where, key)
     return _session(found)  # type: ignore[arg-type]
 

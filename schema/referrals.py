@@ -83,7 +83,7 @@ def get_or_create_partner(s: Any, name: str, kind: str = "") -> PartnerRow:
     if partner is not None:
         return partner
     db.run("INSERT INTO referral_partner (name, kind, active) VALUES (:name, :kind, :active)"
-           " ON CONFLICT DO NOTHING",
+           " ON CONFLICT (name) DO NOTHING",
            {"name": name, "kind": clean_text(kind, field="kind", max_len=100), "active": True})
     return _partner(db.row(_PARTNER + " WHERE name = :name", {"name": name}))  # type: ignore[arg-type]
 

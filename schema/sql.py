@@ -122,7 +122,7 @@ class Db:
         if self._sqlite:
             return self.raw.execute(sql, values)
         cur = self.raw.cursor()
-        cur.execute(sql, values or None)
+        cur.execute(sql, values)  # always a mapping: "%%" is then read as "%"
         return cur
 
     def _plain(self, sql: str) -> str:
@@ -291,11 +291,16 @@ class Database:
     """Where the kiosk's connection comes from: one connection, opened when first
     needed, used by one thread at a time (the kiosk's database worker)."""
 
+    # A PostgreSQL connection left unused this long is tried before it is trusted with
+    # work (a server restart or a dropped idle connection then costs nobody an error).
+    PING_AFTER_S = 10.0
+
     def __init__(self, url: str, *, lean: bool = True) -> None:
         self.url = url
         self.lean = lean
         self.dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         self._raw: Any = None
+        self._used = 0.0
 
     def __repr__(self) -> str:
         return f"Database({self.dialect})"
@@ -346,9 +351,21 @@ class Database:
         all the same (a first start may create the site)."""
         return self.transaction(work)
 
-    def _once(self, work: Callable[[Db], T]) -> T:
+    def _alive(self) -> Any:
+        """The PostgreSQL connection, tried with a ``SELECT 1`` first when it has not been
+        used for a while, and replaced when that fails."""
         raw = self.connection()
+        if time.monotonic() - self._used > self.PING_AFTER_S:
+            try:
+                raw.execute("SELECT 1")
+            except driver_errors():
+                self.close()
+                raw = self.connection()
+        return raw
+
+    def _once(self, work: Callable[[Db], T]) -> T:
         sqlite = self.dialect == "sqlite"
+        raw = self.connection() if sqlite else self._alive()
         try:
             if sqlite:
                 raw.execute("BEGIN IMMEDIATE")
@@ -366,6 +383,8 @@ class Database:
             if not sqlite and _broken(raw):
                 self.close()
             raise
+        finally:
+            self._used = time.monotonic()
 
 
 def _broken(raw: Any) -> bool:

@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -50,6 +51,49 @@ def test_values_round_trip_and_read_the_same_through_sqlalchemy(engine: Engine) 
         site = s.get(Site, site_id)
         assert site is not None
         assert site.created_at == at  # the ORM reads what Db wrote
+
+
+def test_a_percent_sign_in_a_statement_is_sent_as_written(engine: Engine) -> None:
+    database = Database(_url(engine))
+    try:
+        got = database.transaction(lambda db: (db.value("SELECT '50%'"),
+                                               db.value("SELECT '50%' || :x", {"x": "!"})))
+    finally:
+        database.close()
+    assert got == ("50%", "50%!")
+
+
+@pytest.mark.postgres
+def test_a_postgresql_connection_dropped_while_idle_is_replaced(postgres_server: object) -> None:
+    url = postgres_server.create_database()  # type: ignore[attr-defined]
+    engine = make_engine(url)
+    database = Database(url)
+    try:
+        pid = database.transaction(lambda db: db.value("SELECT pg_backend_pid()"))
+        with engine.connect() as conn:  # the server ends the kiosk's connection
+            conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        database._used -= Database.PING_AFTER_S + 1  # as after a quiet spell at the kiosk
+        again = database.transaction(lambda db: db.value("SELECT pg_backend_pid()"))
+    finally:
+        database.close()
+        engine.dispose()
+    assert again != pid  # a new connection did the work, and no error reached the kiosk
+
+
+def test_a_new_database_shows_the_default_privacy_notice(engine: Engine) -> None:
+    from kiosk.app import DEFAULT_NOTICE, load_config
+    from schema.settings import set_setting
+
+    database = Database(_url(engine))
+    try:
+        first = database.transaction(lambda db: load_config(db, site_slug=None))
+        run_in_transaction(engine, lambda s: set_setting(
+            s, key="privacy_notice_text", value="Our own words.", actor=ACTOR))
+        second = database.transaction(lambda db: load_config(db, site_slug=None))
+    finally:
+        database.close()
+    assert first.notice_text == DEFAULT_NOTICE
+    assert second.notice_text == "Our own words."
 
 
 def test_list_parameters_spread_and_an_empty_list_matches_nothing(engine: Engine) -> None:
