@@ -88,7 +88,7 @@ def run_in_transaction(engine: Engine, work: Callable[[Session], T], attempts: i
     """Run ``work`` in one transaction, committing at the end; retry transient clashes
     (raised by SQLAlchemy, or by the driver itself under an operation of
     :mod:`schema.sql` on the session's connection)."""
-    retry = (OperationalError, DBAPIError, *driver_errors())
+    retry: tuple[type[BaseException], ...] = (OperationalError, DBAPIError, *driver_errors())
     for attempt in range(attempts):
         try:
             writer = engine.execution_options(**{WRITE_OPTION: True})
