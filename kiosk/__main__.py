@@ -112,8 +112,11 @@ class Startup:
        free to take the scanner's keys). SQLAlchemy is loaded only should the database
        need upgrading.
     3. Back on the UI thread: the other screens, the store and the controller are built
-       around the window on show, queued tokens are handed on, and then the on-screen
-       keyboard (Qt Quick, ~0.25 s) is added.
+       around the window on show, and queued tokens are handed on. The kiosk is ready.
+    4. The on-screen keyboard (Qt Quick: ~0.3 s on the UI thread, which a card read then
+       would wait for) is built at the first quiet moment: Welcome on show, nothing in
+       the store's hands, no touch or key for a second. Should a text field be opened
+       before that, it is built there and then.
     """
 
     def __init__(self, app, args: argparse.Namespace) -> None:
@@ -226,7 +229,26 @@ class Startup:
         queued, self.queued = self.queued, []
         for token in queued:  # shown while the kiosk was starting
             self.kiosk.on_token(token)
-        QTimer.singleShot(0, self.window.install_keyboard)
+        self._keyboard_timer = QTimer(self.window)  # goes with the window
+        self._keyboard_timer.setInterval(250)
+        self._keyboard_timer.timeout.connect(self._keyboard_when_quiet)
+        self._keyboard_timer.start()
+
+    QUIET_MS = 1000
+
+    def _keyboard_when_quiet(self) -> None:
+        k = self.kiosk
+        if k is None:
+            return
+        timer = k.idle.timer  # restarted by every touch and key
+        # (not running: it has fired, so nobody has touched the screen for a good while)
+        quiet_ms = (timer.interval() - timer.remainingTime() if timer.isActive()
+                    else self.QUIET_MS)
+        if self.window.has_keyboard():
+            self._keyboard_timer.stop()
+        elif k.current() is k.welcome and k.store.idle() and quiet_ms >= self.QUIET_MS:
+            self._keyboard_timer.stop()
+            self.window.install_keyboard()
 
     def _readers(self) -> list:
         from kiosk.scanner import CameraScanner

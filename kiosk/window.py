@@ -87,7 +87,7 @@ class KioskWindow(QWidget):
 
     def install_keyboard(self) -> None:
         """Put the real on-screen keyboard in place of the stand-in (once)."""
-        if self.keyboard.objectName() == "keyboard":
+        if self.has_keyboard():
             return
         old, self.keyboard = self.keyboard, _keyboard(self)
         self.keyboard.setFixedHeight(old.height() if old.height() > 0 else 320)
@@ -96,9 +96,14 @@ class KioskWindow(QWidget):
         old.deleteLater()
         self.keyboard.setFixedHeight(max(260, min(440, self.height() * 2 // 5)))
 
+    def has_keyboard(self) -> bool:
+        return self.keyboard.objectName() == "keyboard"
+
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         """The keyboard is there while a text field has focus, and only then."""
         typing = isinstance(new, QLineEdit | QPlainTextEdit) and self.isAncestorOf(new)
+        if typing and not self.has_keyboard():
+            self.install_keyboard()  # wanted before the quiet moment it was waiting for
         self.keyboard.setVisible(typing)
         if typing:
             QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(new, 10, 40))

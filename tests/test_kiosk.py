@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -655,3 +656,55 @@ def test_card_scanned_while_the_kiosk_starts_is_kept_and_signed_in(
             start.thread.join(10)
         if start.database is not None:
             start.database.close()
+
+
+def _start(qtbot, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from kiosk.__main__ import Startup, parse_args
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the outbox's folder
+    url = engine.url.render_as_string(hide_password=False)
+    start = Startup(QApplication.instance(), parse_args(
+        ["--database", url, "--windowed", "--no-camera", "--size", "1280x800"]))
+    qtbot.addWidget(start.window)
+    return start
+
+
+def _stop(start: Any) -> None:
+    if start.kiosk is not None:
+        start.kiosk.shutdown()
+    else:
+        QApplication.instance().removeEventFilter(start.scanner)
+    if start.thread is not None:
+        start.thread.join(10)
+    if start.database is not None:
+        start.database.close()
+
+
+def test_the_keyboard_is_built_once_the_started_kiosk_is_quiet(
+        qtbot, engine_one: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The staged start leaves the on-screen keyboard (~0.3 s on the UI thread) until
+    Welcome has been quiet for a second, so a card read at once is not held up by it."""
+    start = _start(qtbot, engine_one, tmp_path, monkeypatch)
+    try:
+        qtbot.waitUntil(lambda: start.kiosk is not None, timeout=30_000)
+        assert not start.window.has_keyboard()  # ready for a card before the keyboard
+        qtbot.waitUntil(start.window.has_keyboard, timeout=15_000)
+        assert start.kiosk.current() is start.kiosk.welcome
+        assert not start.window.keyboard.isVisible()
+    finally:
+        _stop(start)
+
+
+def test_a_text_field_opened_before_the_quiet_moment_gets_the_keyboard_at_once(
+        qtbot, engine_one: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    start = _start(qtbot, engine_one, tmp_path, monkeypatch)
+    try:
+        qtbot.waitUntil(lambda: start.kiosk is not None, timeout=30_000)
+        kiosk = start.kiosk
+        assert not start.window.has_keyboard()
+        qtbot.mouseClick(kiosk.welcome.sign_in_button, Qt.MouseButton.LeftButton)
+        assert kiosk.current() is kiosk.identify
+        assert start.window.has_keyboard()
+        qtbot.waitUntil(start.window.keyboard.isVisible)
+    finally:
+        _stop(start)
