@@ -89,6 +89,12 @@ def _session(row: tuple[Any, ...]) -> SessionRow:
                       kind=row[6], cancelled=Db.flag(row[7]))
 
 
+def session_by_id(s: Any, session_id: int) -> SessionRow | None:
+    """One row of the ``session`` table, or None."""
+    found = Db.of(s).row(_SESSION + " WHERE id = :id", {"id": session_id})
+    return None if found is None else _session(found)
+
+
 def slugify(name: str) -> str:
     out = "".join(c.lower() if c.isascii() and c.isalnum() else "-" for c in name)
     return "-".join(p for p in out.split("-") if p)[:60].strip("-") or "site"

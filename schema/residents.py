@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from schema import journal
+from schema.cards import card_for_person
 from schema.clock import now_utc
 from schema.errors import NotFound, Refused
 from schema.sql import Db
@@ -232,10 +233,7 @@ def person_card_brief(s: Db | Session, person_id: int) -> tuple[PersonRow, list[
     db = Db.of(s)
     picked = _live_person(db, person_id)
     members = household_members(db, picked.household_id)
-    has_card = db.value(
-        "SELECT 1 FROM card WHERE person_id = :p AND revoked_at IS NULL", {"p": person_id}
-    ) is not None
-    return picked, members, has_card
+    return picked, members, card_for_person(db, person_id) is not None
 
 
 # --- the kiosk's find-me search (DESIGN 4.2) -----------------------------------------

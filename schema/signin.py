@@ -16,7 +16,7 @@ from typing import Any
 from schema.clock import local_date, now_utc
 from schema.errors import NotFound, Refused
 from schema.journal import record
-from schema.on_now import SessionOn, sessions_on_now
+from schema.on_now import SessionOn, SessionRow, session_by_id, sessions_on_now
 from schema.residents import display_label, household_members
 from schema.rollup import note_attendance
 from schema.sql import Db
@@ -54,7 +54,6 @@ _CARD_LOOKUP = (
     "FROM card LEFT OUTER JOIN person ON person.id = card.person_id "
     "WHERE card.token = :token AND card.revoked_at IS NULL LIMIT 1"
 )
-_SESSION_ROW = "SELECT site_id, service_id, on_date, cancelled FROM session WHERE id = :session_id"
 _PEOPLE = ("SELECT id, household_id, merged_into_id, anonymised_at FROM person "
            "WHERE id IN (:ids)")
 _ATTENDANCE_COLUMNS = "id, person_id, session_id, signed_in_at, signed_out_at"
@@ -73,14 +72,6 @@ _WHO_IS_HERE = (
     "WHERE attendance.site_id = :site_id AND attendance.local_date = :on "
     "AND attendance.signed_out_at IS NULL ORDER BY attendance.signed_in_at, attendance.id"
 )
-
-
-@dataclass(frozen=True)
-class _Session:
-    site_id: int
-    service_id: int
-    on_date: dt.date
-    cancelled: bool
 
 
 @dataclass(frozen=True)
@@ -110,15 +101,8 @@ def _rows(db: Db, sql: str, params: dict[str, Any]) -> list[_Row]:
             for r in db.rows(sql, params)]
 
 
-def _read_session(db: Db, session_id: int) -> _Session | None:
-    found = db.row(_SESSION_ROW, {"session_id": session_id})
-    if found is None:
-        return None
-    return _Session(found[0], found[1], Db.day(found[2]), Db.flag(found[3]))  # type: ignore[arg-type]
-
-
-def _session_row(db: Db, session_id: int) -> _Session:
-    row = _read_session(db, session_id)
+def _session_row(db: Db, session_id: int) -> SessionRow:
+    row = session_by_id(db, session_id)
     if row is None or row.cancelled:
         raise NotFound("that session is not on")
     return row
@@ -129,7 +113,7 @@ def _sign_in(
     *,
     person_ids: list[int],
     session_id: int,
-    row: _Session,
+    row: SessionRow,
     method: str,
     actor: str,
     staff_id: int | None,
@@ -309,13 +293,13 @@ def scan(
         result.signed_out = _sign_out_rows(db, open_rows, site_id=site_id, actor=actor,
                                            staff_id=None, at=at)
         return result
-    row: _Session | None = None
+    row: SessionRow | None = None
     if session_id is None:
         on: list[SessionOn] | None
         if on_now is not None:
             on = on_now
             if len(on) == 1:
-                row = _read_session(db, on[0].session_id)
+                row = session_by_id(db, on[0].session_id)
                 if row is None or row.cancelled or row.on_date != today_on:
                     on, row = None, None  # stale: ask the timetable again
         else:
