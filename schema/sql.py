@@ -113,53 +113,41 @@ class Db:
         if self._session is not None and self._fresh and _changes(sql):
             self._fresh = False
             self._session.expire_all()
-        if params and any(isinstance(v, list | tuple) for v in params.values()):
-            sql, values = self._spread(sql, params)
-        else:
-            conv = _sqlite_value if self._sqlite else _pg_value
-            values = {k: conv(v) for k, v in params.items()} if params else {}
-            sql = self._plain(sql)
-        if self._sqlite:
-            return self.raw.execute(sql, values)
-        cur = self.raw.cursor()
-        cur.execute(sql, values)  # always a mapping: "%%" is then read as "%"
-        return cur
-
-    def _plain(self, sql: str) -> str:
-        if self._sqlite:
-            return sql
-        key = (sql, "pg", ())
-        found = self._compiled.get(key)
-        if found is None:
-            found = _PARAM.sub(lambda m: f"%({m.group(1)})s", sql.replace("%", "%%"))
-            self._compiled[key] = found
-        return found
-
-    def _spread(self, sql: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         conv = _sqlite_value if self._sqlite else _pg_value
         values: dict[str, Any] = {}
-        sizes: dict[str, int] = {}
-        for key, value in params.items():
+        spread: dict[str, int] = {}
+        for key, value in (params or {}).items():
             if isinstance(value, list | tuple):
                 items = list(value) or [None]  # IN (NULL) matches nothing
-                sizes[key] = len(items)
+                spread[key] = len(items)
                 for i, item in enumerate(items):
                     values[f"{key}__{i}"] = conv(item)
             else:
                 values[key] = conv(value)
-        cache_key = (sql, self.dialect, tuple(sorted(sizes.items())))
-        found = self._compiled.get(cache_key)
+        if self._sqlite:
+            return self.raw.execute(self._text(sql, spread) if spread else sql, values)
+        cur = self.raw.cursor()
+        cur.execute(self._text(sql, spread), values)  # always a mapping: "%%" reads as "%"
+        return cur
+
+    def _text(self, sql: str, spread: dict[str, int]) -> str:
+        """``sql`` as the driver takes it: list parameters spread into one mark each, and
+        for psycopg ``%(name)s`` marks (and a literal ``%`` doubled). Made once each."""
+        key = (sql, self.dialect, tuple(sorted(spread.items())))
+        found = self._compiled.get(key)
         if found is None:
+            def mark(name: str) -> str:
+                return f":{name}" if self._sqlite else f"%({name})s"
+
             def one(match: re.Match[str]) -> str:
                 name = match.group(1)
-                names = ([f"{name}__{i}" for i in range(sizes[name])] if name in sizes
-                         else [name])
-                return ", ".join(f":{n}" if self._sqlite else f"%({n})s" for n in names)
+                if name in spread:
+                    return ", ".join(mark(f"{name}__{i}") for i in range(spread[name]))
+                return mark(name)
 
-            source = sql if self._sqlite else sql.replace("%", "%%")
-            found = _PARAM.sub(one, source)
-            self._compiled[cache_key] = found
-        return found, values
+            found = _PARAM.sub(one, sql if self._sqlite else sql.replace("%", "%%"))
+            self._compiled[key] = found
+        return found
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Every row of a query."""
