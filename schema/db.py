@@ -15,6 +15,9 @@ from sqlmodel import Session, create_engine
 
 from schema.sql import (  # noqa: F401  (their old home)
     ENV_VAR,
+    LEAN_PRAGMAS,
+    ROOMY_PRAGMAS,
+    SQLITE_PRAGMAS,
     data_dir,
     default_url,
     driver_errors,
@@ -26,17 +29,9 @@ WRITE_OPTION = "dropin_write"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
     dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
-    cur.execute("PRAGMA busy_timeout = 10000")
-    cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute("PRAGMA synchronous = FULL")
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA secure_delete = ON")
-    cur.execute("PRAGMA mmap_size = 1073741824")
-    cur.execute("PRAGMA cache_size = -65536")
-    cur.execute("PRAGMA temp_store = MEMORY")
-    cur.close()
+    for pragma in (*SQLITE_PRAGMAS, *ROOMY_PRAGMAS):
+        dbapi_conn.execute(pragma)
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -48,20 +43,15 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def _lean_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # The kiosk reads little and by key: no memory map and a 2 MiB page cache keep it small
-    # (the operating system's file cache holds the rest; an 8 MiB cache cost 6 MiB more
-    # resident memory and no measurable scan time on the large benchmark database).
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA mmap_size = 0")
-    cur.execute("PRAGMA cache_size = -2048")
-    cur.close()
+    for pragma in LEAN_PRAGMAS:
+        dbapi_conn.execute(pragma)
 
 
 def make_engine(url: str | None = None, *, lean: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url`` (default: :func:`default_url`) with Dropin's settings.
 
-    ``lean``: for the kiosk, which only signs people in: SQLite keeps no memory map and
-    a 2 MiB page cache instead of 64 MiB (reports want the big ones).
+    ``lean``: SQLite with the kiosk's small page cache and no memory map
+    (:data:`schema.sql.LEAN_PRAGMAS`; reports want the big ones).
     """
     url = url or default_url()
     if url.startswith("postgresql://"):
