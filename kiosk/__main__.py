@@ -81,11 +81,11 @@ def database_url(url: str | None) -> str:
 def quick_room_name(url: str, site: str | None) -> str:
     """The room's name by a plain read-only sqlite3 query (a few ms), for the first paint
     of Welcome; "" when that is not possible (PostgreSQL, a new database...)."""
-    if not url.startswith("sqlite:///"):
-        return ""
     import sqlite3
 
-    path = url[len("sqlite:///"):].split("?", 1)[0]
+    from schema.sql import sqlite_path
+
+    path = sqlite_path(url)
     if not path or path == ":memory:" or not Path(path).exists():
         return ""
     try:

@@ -15,7 +15,6 @@ from sqlmodel import Session, create_engine
 
 from schema.sql import (  # noqa: F401  (their old home)
     ENV_VAR,
-    LEAN_PRAGMAS,
     ROOMY_PRAGMAS,
     SQLITE_PRAGMAS,
     data_dir,
@@ -42,17 +41,9 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _lean_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    for pragma in LEAN_PRAGMAS:
-        dbapi_conn.execute(pragma)
-
-
-def make_engine(url: str | None = None, *, lean: bool = False, **kwargs: Any) -> Engine:
-    """An engine for ``url`` (default: :func:`default_url`) with Dropin's settings.
-
-    ``lean``: SQLite with the kiosk's small page cache and no memory map
-    (:data:`schema.sql.LEAN_PRAGMAS`; reports want the big ones).
-    """
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (default: :func:`default_url`) with Dropin's settings (the
+    kiosk connects on its own: :class:`schema.sql.Database`)."""
     url = url or default_url()
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -63,8 +54,6 @@ def make_engine(url: str | None = None, *, lean: bool = False, **kwargs: Any) ->
             url, connect_args={"timeout": 10, "check_same_thread": False}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        if lean:
-            event.listen(engine, "connect", _lean_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -255,9 +255,8 @@ def sqlite_path(url: str) -> str | None:
     """The file of a ``sqlite:///`` URL (None for any other URL)."""
     if not url.startswith("sqlite:"):
         return None
-    path = url.removeprefix("sqlite:").removeprefix("//").removeprefix("/")
-    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else path
-    return path.split("?", 1)[0] or ":memory:"
+    rest = url.removeprefix("sqlite:").split("?", 1)[0]
+    return rest[3:] if rest.startswith("///") else ":memory:"  # sqlite:// names no file
 
 
 def postgres_conninfo(url: str) -> str:
@@ -334,11 +333,6 @@ class Database:
                     raise
                 time.sleep(0.05 * (2**attempt) * (0.5 + random.random()))
         raise AssertionError("unreachable")
-
-    def read(self, work: Callable[[Db], T]) -> T:
-        """Run ``work`` in a transaction that is not meant to write; it is committed
-        all the same (a first start may create the site)."""
-        return self.transaction(work)
 
     def _alive(self) -> Any:
         """The PostgreSQL connection, tried with a ``SELECT 1`` first when it has not been
