@@ -65,6 +65,7 @@ def create(app, database: Database | str, *, site: str | None, windowed: bool,
             readers.append(CameraScanner(window))
     kiosk = Kiosk(app, window, store, readers, config)
     made.append(kiosk)
+    window.complete()
     if built:
         window.setStyleSheet(stylesheet(window.screen().size().height() if windowed is False
                                         else 800))
@@ -105,8 +106,10 @@ class Startup:
     """Welcome first, then the rest: the staged start of the kiosk.
 
     1. Only PySide6 and the kiosk's widgets are imported; the window is shown with the
-       Welcome screen (room name by a plain sqlite3 read, clock ticking) and the card
-       scanner already listening: tokens read now are queued.
+       Welcome screen (room name by a plain sqlite3 read, clock ticking), built without
+       PySide6's ``Qt`` namespace (see ``kiosk.widgets``). The card scanner listens from
+       Welcome's first paint, before any key can reach the window: tokens read from then
+       on are queued.
     2. Once Welcome is painted, a background thread imports the kiosk's operations,
        connects, checks the migrations and reads the site's settings (the UI thread stays
        free to take the scanner's keys). SQLAlchemy is loaded only should the database
@@ -123,7 +126,7 @@ class Startup:
         from PySide6.QtCore import QObject, QTimer, Signal
 
         from kiosk.scanner import WedgeScanner
-        from kiosk.screens.visitor import WelcomeScreen
+        from kiosk.screens.welcome import WelcomeScreen
         from kiosk.theme import stylesheet
         from kiosk.window import KioskWindow
         from schema.clock import LONDON, now_utc
@@ -144,9 +147,9 @@ class Startup:
         self.window.add(self.welcome)
         self.welcome.set_room(quick_room_name(self.url, args.site))
         self.welcome.tick(now_utc().astimezone(LONDON))
-        self.scanner = WedgeScanner(app)
+        self.scanner = WedgeScanner(app, listen=False)  # from the first paint on
         self.scanner.token_read.connect(self.queued.append)
-        self._started = False
+        self._started = self._listening = False
         self.thread = None
         self._fallback = QTimer()
         self._fallback.setSingleShot(True)
@@ -157,6 +160,7 @@ class Startup:
         class FirstPaint(QObject):
             def eventFilter(self, obj, event) -> bool:
                 if event.type() == event.Type.Paint:
+                    outer._listen()  # before any key can be handled
                     QTimer.singleShot(0, outer._after_paint)
                 return False
 
@@ -172,9 +176,15 @@ class Startup:
             w.setStyleSheet(stylesheet(w.screen().size().height()))
             w.showFullScreen()
 
+    def _listen(self) -> None:
+        if not self._listening:
+            self._listening = True
+            self.scanner.listen()
+
     def _after_paint(self) -> None:
         if self._started:
             return
+        self._listen()
         self._started = True
         self._fallback.stop()
         self.welcome.removeEventFilter(self._watch)

@@ -231,6 +231,7 @@ class Kiosk(QObject):
         self.pin = w.add(PinScreen())
         self.staff = w.add(StaffScreen())
         assert isinstance(self.welcome, WelcomeScreen)
+        self.welcome.add_pointers()
         self.welcome.set_room(config.room_name)
         self.new.set_notice(config.notice_text)
         self.new.set_minimised(config.collect_postcode, config.collect_phone)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from schema.tokens import PREFIX, looks_like_token
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +27,9 @@ log = logging.getLogger(__name__)
 MAX_GAP_S = 0.08
 _QUIET_MS = int(MAX_GAP_S * 1000 * 2)
 _PRESS, _RELEASE = QEvent.Type.KeyPress, QEvent.Type.KeyRelease
-_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+# Qt.Key.Key_Return and Qt.Key.Key_Enter: the scanner listens before Welcome is painted,
+# when PySide6's Qt namespace is best left alone (see kiosk.widgets). A test checks them.
+_ENTER_KEYS = (0x01000004, 0x01000005)
 
 
 def _is_window_or_widget(obj: QObject) -> bool:
@@ -39,8 +45,9 @@ class CardReader(QObject):
 class WedgeScanner(CardReader):
     """Catches a keyboard-wedge scanner's burst with an application-wide event filter."""
 
-    def __init__(self, app: QApplication) -> None:
+    def __init__(self, app: QApplication, *, listen: bool = True) -> None:
         super().__init__()
+        self.app = app
         self._held: list[tuple[int, Qt.KeyboardModifier, str]] = []  # key, modifiers, text
         self._text = ""
         self._last = 0.0
@@ -50,7 +57,15 @@ class WedgeScanner(CardReader):
         self._quiet_timer = QTimer(self)
         self._quiet_timer.setSingleShot(True)
         self._quiet_timer.timeout.connect(self._check_quiet)
-        app.installEventFilter(self)
+        if listen:
+            self.listen()
+
+    def listen(self) -> None:
+        """Start catching bursts (application-wide). The staged start-up calls this once
+        Welcome is painted: PySide6 makes a Python object for every widget whose events
+        pass through a Python filter, ~20 ms for the scroll area's alone; no key can
+        reach the window before it is on screen."""
+        self.app.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         # Every event of the application passes here: the isinstance test is the cheap

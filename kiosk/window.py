@@ -1,12 +1,13 @@
 """The kiosk's window: a banner, the screen stack, the embedded keyboard and the toast.
 
 Only PySide6 and the kiosk's widgets: it can be built and painted before the database
-layer has been imported (see ``kiosk.__main__``).
+layer has been imported (see ``kiosk.__main__``), and before PySide6's ``Qt`` namespace
+has been set up (see ``kiosk.widgets``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.screens.visitor import Banner, Screen
-from kiosk.widgets import Toast, kinetic
+from kiosk.screens.welcome import Banner, Screen
+from kiosk.widgets import Toast, kinetic, no_scroll_bars
 
 
 def _keyboard(parent: QWidget) -> QWidget:
@@ -71,8 +72,8 @@ class KioskWindow(QWidget):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.stack)
-        self.scroll.viewport().setAutoFillBackground(False)  # the window paints the page
-        kinetic(self.scroll)
+        # (the window paints the page; the viewport's own fill is turned off in theme.qss)
+        no_scroll_bars(self.scroll)  # and scrolls by finger once the kiosk is up: complete()
         lay.addWidget(self.banner)
         lay.addWidget(self.scroll, 1)
         # The Qt Quick keyboard takes ~0.25 s to build: a start-up that wants Welcome on
@@ -82,8 +83,14 @@ class KioskWindow(QWidget):
         lay.addWidget(self.keyboard)
         self.toast = Toast(self)
         QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
-        if not windowed:
-            self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        if not windowed:  # no frame: set on the native window, by enum key (kiosk.widgets)
+            self.create()
+            handle = self.windowHandle()
+            handle.setProperty("flags", "Window|FramelessWindowHint")
+
+    def complete(self) -> None:
+        """What the first paint could do without: the screens area scrolls by finger."""
+        kinetic(self.scroll)
 
     def install_keyboard(self) -> None:
         """Put the real on-screen keyboard in place of the stand-in (once)."""
@@ -119,6 +126,8 @@ class KioskWindow(QWidget):
             event.ignore()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        from PySide6.QtCore import Qt
+
         if event.key() == Qt.Key.Key_Escape and not self.windowed:
             event.accept()
             return

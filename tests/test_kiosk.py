@@ -628,16 +628,22 @@ def test_card_scanned_while_the_kiosk_starts_is_kept_and_signed_in(
     ids, token = _family(engine_one, ("Sam", "Wilson", 1988))
     url = engine_one.url.render_as_string(hide_password=False)
     app = QApplication.instance()
+    # The loading after the first paint is held back until the card has been read (here
+    # the database layer is imported already, and the kiosk would be up in a moment).
+    load = Startup._after_paint
+    monkeypatch.setattr(Startup, "_after_paint", lambda self: None)
     start = Startup(app, parse_args(["--database", url, "--windowed", "--no-camera",
                                      "--size", "1280x800"]))
     qtbot.addWidget(start.window)
     try:
-        assert start.kiosk is None and start.thread is None  # nothing loaded yet
+        # The scanner listens from Welcome's first paint: no key reaches a window before.
+        qtbot.waitUntil(lambda: start._listening, timeout=5000)
         target = QApplication.focusWidget() or start.welcome
         qtbot.keyClicks(target, token)
         qtbot.keyClick(target, Qt.Key.Key_Return)
         assert start.queued == [token]
-        assert start.kiosk is None
+        assert start.kiosk is None and start.thread is None
+        load(start)
         qtbot.waitUntil(lambda: start.kiosk is not None, timeout=30_000)
         kiosk = start.kiosk
         qtbot.waitUntil(lambda: kiosk.current() is kiosk.done, timeout=10_000)
@@ -708,3 +714,91 @@ def test_a_text_field_opened_before_the_quiet_moment_gets_the_keyboard_at_once(
         qtbot.waitUntil(start.window.keyboard.isVisible)
     finally:
         _stop(start)
+
+
+def test_welcome_is_painted_before_pyside6_sets_up_its_qt_namespace(tmp_path: Path) -> None:
+    """PySide6 sets up every enum of its ``Qt`` namespace on the first use of any, ~30 ms
+    of a ~300 ms start. ``dropin-kiosk`` paints Welcome without it (kiosk.widgets), its
+    card scanner listening from that paint on."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    url = f"sqlite:///{tmp_path / 'dropin.sqlite3'}"
+    script = textwrap.dedent(f"""
+        import json, sys
+        import kiosk.__main__ as entry
+
+        seen = {{}}
+
+        class Startup(entry.Startup):
+            def __init__(self, app, args):
+                from PySide6.QtCore import QObject, QTimer
+                outer = self
+
+                class Watch(QObject):  # installed last, so called before Startup's own
+                    def eventFilter(self, obj, event):
+                        if event.type() == event.Type.Paint and not seen:
+                            core = sys.modules["PySide6.QtCore"].__dict__
+                            seen["qt_namespace"] = "Qt" in core
+                            seen["sqlalchemy"] = "sqlalchemy" in sys.modules
+                            seen["listening_before"] = outer._listening
+                            QTimer.singleShot(0, lambda: seen.setdefault(
+                                "listening_after", outer._listening))
+                            QTimer.singleShot(50, outer.quit)
+                        return False
+
+                super().__init__(app, args)
+                self._test_watch = Watch()
+                self.welcome.installEventFilter(self._test_watch)
+
+        entry.Startup = Startup
+        entry.main(["--database", {url!r}, "--windowed", "--no-camera"])
+        print(json.dumps(seen))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, timeout=120,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
+                              "XDG_DATA_HOME": str(tmp_path / "data")})
+    assert out.returncode == 0, out.stderr[-3000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen == {"qt_namespace": False, "sqlalchemy": False, "listening_before": False,
+                    "listening_after": True}
+
+
+def test_the_kiosk_window_has_no_frame_outside_windowed_mode(qtbot) -> None:
+    from kiosk.window import KioskWindow
+
+    kiosk_mode = KioskWindow(windowed=False, keyboard=False)
+    qtbot.addWidget(kiosk_mode)
+    assert kiosk_mode.windowHandle().flags() & Qt.WindowType.FramelessWindowHint
+    windowed = KioskWindow(windowed=True, keyboard=False)
+    qtbot.addWidget(windowed)
+    windowed.create()
+    assert not windowed.windowHandle().flags() & Qt.WindowType.FramelessWindowHint
+
+
+def test_settings_made_by_enum_key_take_effect(qtbot, engine_one: Engine,
+                                               tmp_path: Path) -> None:
+    """What Welcome's widgets set through Qt's property system (see kiosk.widgets)."""
+    from kiosk.scanner import _ENTER_KEYS
+
+    assert _ENTER_KEYS == (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+    r = _build(qtbot, engine_one, tmp_path)
+    try:
+        w = r.kiosk.welcome
+        assert w.clock.alignment() == (Qt.AlignmentFlag.AlignRight
+                                       | Qt.AlignmentFlag.AlignVCenter)
+        for b in [*w.buttons(), *r.kiosk.w.findChildren(QPushButton)]:
+            assert b.focusPolicy() == Qt.FocusPolicy.NoFocus, b.objectName()
+        for b in w.buttons():
+            assert b.cursor().shape() == Qt.CursorShape.PointingHandCursor, b.objectName()
+        area = r.kiosk.w.scroll
+        assert area.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        assert area.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        assert not area.viewport().autoFillBackground()  # theme.qss: the window paints
+        assert r.kiosk.w.toast.alignment() == Qt.AlignmentFlag.AlignCenter
+    finally:
+        r.kiosk.shutdown()

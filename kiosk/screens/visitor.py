@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -18,22 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.screens.welcome import Banner, Screen, WelcomeScreen  # noqa: F401  (old home)
 from kiosk.widgets import button, label, qr_pixmap, slot
-
-
-class Screen(QWidget):
-    """A page of the kiosk. ``reset`` forgets everything typed or shown on it."""
-
-    wants_keyboard = False
-
-    def reset(self) -> None:
-        for edit in self.findChildren(QLineEdit):
-            edit.clear()
-        for text in self.findChildren(QPlainTextEdit):
-            text.clear()
-
-    def first_field(self) -> QWidget | None:
-        return None
 
 
 def _line(name: str, placeholder: str, accessible: str) -> QLineEdit:
@@ -52,70 +35,6 @@ def _clear_layout(layout: QGridLayout | QVBoxLayout | QHBoxLayout) -> None:
         if widget is not None:
             widget.hide()
             widget.deleteLater()
-
-
-class WelcomeScreen(Screen):
-    sign_in = Signal()
-    new = Signal()
-    feedback = Signal()
-    language = Signal()
-    staff = Signal()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("welcomeScreen")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(48, 32, 48, 32)
-        outer.setSpacing(20)
-        top = QHBoxLayout()
-        self.room = label("", "roomName", role="title")
-        self.clock = label("", "clock", role="clock", wrap=False)
-        self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        top.addWidget(self.room, 1)
-        top.addWidget(self.clock)
-        outer.addLayout(top)
-        self.on_now = label("", "onNow", role="onnow")
-        outer.addWidget(self.on_now)
-        outer.addStretch(1)
-        self.sign_in_button = button(self.tr("Sign in"), "signInButton", role="huge")
-        outer.addWidget(self.sign_in_button)
-        row = QHBoxLayout()
-        row.setSpacing(20)
-        self.new_button = button(self.tr("I'm new"), "newButton", role="primary")
-        self.feedback_button = button(self.tr("Have your say"), "feedbackButton")
-        row.addWidget(self.new_button)
-        row.addWidget(self.feedback_button)
-        outer.addLayout(row)
-        outer.addStretch(1)
-        bottom = QHBoxLayout()
-        self.language_button = button(self.tr("Language: English"), "languageButton",
-                                      role="quiet")
-        self.staff_button = button(self.tr("Staff"), "staffButton", role="quiet",
-                                   accessible=self.tr("Staff mode"))
-        for b in (self.language_button, self.staff_button):
-            b.setSizePolicy(b.sizePolicy().horizontalPolicy().Fixed,
-                            b.sizePolicy().verticalPolicy())
-        bottom.addWidget(self.language_button)
-        bottom.addStretch(1)
-        bottom.addWidget(self.staff_button)
-        outer.addLayout(bottom)
-        self.sign_in_button.clicked.connect(self.sign_in)
-        self.new_button.clicked.connect(self.new)
-        self.feedback_button.clicked.connect(self.feedback)
-        self.language_button.clicked.connect(self.language)
-        self.staff_button.clicked.connect(self.staff)
-
-    def set_room(self, name: str) -> None:
-        self.room.setText(name)
-
-    def set_on_now(self, services: list[str]) -> None:
-        if services:
-            self.on_now.setText(self.tr("On now: %s") % " · ".join(services))
-        else:
-            self.on_now.setText(self.tr("Drop in: everyone welcome"))
-
-    def tick(self, now: dt.datetime) -> None:
-        self.clock.setText(now.strftime("%H:%M  %a %d %b"))
 
 
 class IdentifyScreen(Screen):
@@ -633,17 +552,3 @@ class FeedbackScreen(Screen):
             b.setAutoExclusive(False)
             b.setChecked(False)
             b.setAutoExclusive(True)
-
-
-class Banner(QFrame):
-    """A strip across the top: the database is away, sign-ins are being kept safely."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setObjectName("offline")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(24, 8, 24, 8)
-        self.text = label(self.tr("Working offline — sign-ins are saved on this screen and will "
-                                  "be recorded shortly."), "offlineText")
-        lay.addWidget(self.text)
-        self.hide()

@@ -1,22 +1,24 @@
-"""Touch-first building blocks: big buttons, the on-screen keyboard, toasts, QR codes."""
+"""Touch-first building blocks: big buttons, the on-screen keyboard, toasts, QR codes.
+
+The Welcome screen is built from these before the rest of the kiosk is loaded, so this
+module never touches PySide6's ``Qt`` namespace at import or in :func:`button` (with
+``pointer=False``), :func:`label` or ``Toast()``: PySide6 sets up all of that namespace's
+enums on first use, ~30 ms. Settings that need one of its enums are made through Qt's
+property system by enum key (``setProperty("focusPolicy", "NoFocus")``), or later.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEasingCurve, QObject, QPropertyAnimation, Qt, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (
-    QAbstractScrollArea,
-    QGraphicsOpacityEffect,
-    QLabel,
-    QPushButton,
-    QScroller,
-    QScrollerProperties,
-    QSizePolicy,
-    QWidget,
-)
+from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QPushButton, QSizePolicy, QWidget
 
+if TYPE_CHECKING:
+    from PySide6.QtCore import QPropertyAnimation
+    from PySide6.QtWidgets import QGraphicsOpacityEffect
 
 def slot(fn: Callable[..., object], *args: object) -> Callable[..., None]:
     """A slot that calls ``fn(*args)`` with arguments bound now, ignoring the signal's own."""
@@ -27,16 +29,30 @@ def slot(fn: Callable[..., object], *args: object) -> Callable[..., None]:
     return run
 
 
-def button(text: str, name: str, *, role: str = "secondary", accessible: str = "") -> QPushButton:
-    """A touch button: ``role`` picks its look in the style sheet (primary, secondary, tile...)."""
+def button(text: str, name: str, *, role: str = "secondary", accessible: str = "",
+           pointer: bool = True) -> QPushButton:
+    """A touch button: ``role`` picks its look in the style sheet (primary, secondary, tile...).
+
+    It never takes the focus (a tap must leave it with the text field being typed in).
+    ``pointer=False`` leaves out the hand pointer, for a button made before PySide6's
+    ``Qt`` namespace may be used; :func:`pointing` adds it later.
+    """
     b = QPushButton(text)
     b.setObjectName(name)
     b.setProperty("role", role)
     b.setAccessibleName(accessible or text.replace("\n", " "))
-    b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    b.setCursor(Qt.CursorShape.PointingHandCursor)
+    b.setProperty("focusPolicy", "NoFocus")
+    if pointer:
+        pointing(b)
     b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     return b
+
+
+def pointing(widget: QWidget) -> None:
+    """The hand pointer over ``widget`` (something to tap)."""
+    from PySide6.QtCore import Qt
+
+    widget.setCursor(Qt.CursorShape.PointingHandCursor)
 
 
 def label(text: str, name: str, *, role: str = "body", wrap: bool = True) -> QLabel:
@@ -48,10 +64,16 @@ def label(text: str, name: str, *, role: str = "body", wrap: bool = True) -> QLa
     return lab
 
 
+def no_scroll_bars(area: QAbstractScrollArea) -> None:
+    area.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
+    area.setProperty("verticalScrollBarPolicy", "ScrollBarAlwaysOff")
+
+
 def kinetic(area: QAbstractScrollArea) -> None:
     """No scroll bars on the kiosk: long lists scroll by dragging with a finger."""
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    from PySide6.QtWidgets import QScroller, QScrollerProperties
+
+    no_scroll_bars(area)
     QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
     # A tap goes straight to the button under the finger; only a drag scrolls.
     scroller = QScroller.scroller(area.viewport())
@@ -61,52 +83,66 @@ def kinetic(area: QAbstractScrollArea) -> None:
 
 
 class Toast(QLabel):
-    """The kiosk's one door for messages: a calm banner that fades; never a dialog."""
+    """The kiosk's one door for messages: a calm banner that fades; never a dialog.
+
+    Part of the first window on screen: its fade is set up with the first message.
+    """
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("toast")
         self.setAccessibleName("Message")
         self.setWordWrap(True)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self._effect = QGraphicsOpacityEffect(self)
-        self.setGraphicsEffect(self._effect)
-        self._fade = QPropertyAnimation(self._effect, b"opacity", self)
-        self._fade.setDuration(400)
-        self._fade.setEasingCurve(QEasingCurve.Type.InOutQuad)
-        self._fade.finished.connect(self._faded)
+        self.setProperty("alignment", "AlignCenter")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.dismiss)
+        self._effect: QGraphicsOpacityEffect | None = None
+        self._fade: QPropertyAnimation | None = None
         self.hide()
 
+    def _set_up_fade(self) -> tuple[QGraphicsOpacityEffect, QPropertyAnimation]:
+        if self._effect is None or self._fade is None:
+            from PySide6.QtCore import QEasingCurve, QPropertyAnimation, Qt
+            from PySide6.QtWidgets import QGraphicsOpacityEffect
+
+            self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            self._effect = QGraphicsOpacityEffect(self)
+            self.setGraphicsEffect(self._effect)
+            self._fade = QPropertyAnimation(self._effect, b"opacity", self)
+            self._fade.setDuration(400)
+            self._fade.setEasingCurve(QEasingCurve.Type.InOutQuad)
+            self._fade.finished.connect(self._faded)
+        return self._effect, self._fade
+
     def show_message(self, text: str, *, kind: str = "info", ms: int = 6000) -> None:
+        effect, fade = self._set_up_fade()
         self.setText(text)
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
         self._place()
-        self._fade.stop()
-        self._effect.setOpacity(1.0)
+        fade.stop()
+        effect.setOpacity(1.0)
         self.show()
         self.raise_()
         self._timer.start(ms)
 
     def dismiss(self) -> None:
-        if self.isVisible():
+        if self.isVisible() and self._fade is not None:
             self._fade.setStartValue(1.0)
             self._fade.setEndValue(0.0)
             self._fade.start()
 
     def clear_now(self) -> None:
         self._timer.stop()
-        self._fade.stop()
+        if self._fade is not None:
+            self._fade.stop()
         self.setText("")
         self.hide()
 
     def _faded(self) -> None:
-        if self._effect.opacity() < 0.05:
+        if self._effect is not None and self._effect.opacity() < 0.05:
             self.hide()
             self.setText("")
 
@@ -121,6 +157,8 @@ class Toast(QLabel):
 
 def qr_pixmap(token: str, size: int) -> QPixmap:
     """A QR code holding only the card token (for the screen: a narrower quiet zone)."""
+    from PySide6.QtCore import Qt
+
     from kiosk.card_art import SCREEN_EC, qr_image  # qrcode + zxing: ~0.1 s, not at start-up
 
     image = qr_image(token, box=10, border=2, ec=SCREEN_EC)

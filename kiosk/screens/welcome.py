@@ -1,0 +1,125 @@
+"""What the kiosk paints first: the Welcome screen, the offline banner, the screens' base.
+
+Built and painted before the rest of the kiosk is loaded (see ``kiosk.__main__``), so
+this module and the widgets it uses never touch PySide6's ``Qt`` namespace: the first use
+of any of its enums costs ~30 ms (PySide6 sets up all of them at once). The one setting
+Welcome needs from it goes through Qt's property system by enum key instead; the hand
+pointer on its buttons is added once the kiosk is up (:meth:`WelcomeScreen.add_pointers`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+
+from kiosk.widgets import button, label, pointing
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+
+class Screen(QWidget):
+    """A page of the kiosk. ``reset`` forgets everything typed or shown on it."""
+
+    wants_keyboard = False
+
+    def reset(self) -> None:
+        for edit in self.findChildren(QLineEdit):
+            edit.clear()
+        for text in self.findChildren(QPlainTextEdit):
+            text.clear()
+
+    def first_field(self) -> QWidget | None:
+        return None
+
+
+class WelcomeScreen(Screen):
+    sign_in = Signal()
+    new = Signal()
+    feedback = Signal()
+    language = Signal()
+    staff = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("welcomeScreen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(48, 32, 48, 32)
+        outer.setSpacing(20)
+        top = QHBoxLayout()
+        self.room = label("", "roomName", role="title")
+        self.clock = label("", "clock", role="clock", wrap=False)
+        self.clock.setProperty("alignment", "AlignRight|AlignVCenter")
+        top.addWidget(self.room, 1)
+        top.addWidget(self.clock)
+        outer.addLayout(top)
+        self.on_now = label("", "onNow", role="onnow")
+        outer.addWidget(self.on_now)
+        outer.addStretch(1)
+        self.sign_in_button = button(self.tr("Sign in"), "signInButton", role="huge",
+                                     pointer=False)
+        outer.addWidget(self.sign_in_button)
+        row = QHBoxLayout()
+        row.setSpacing(20)
+        self.new_button = button(self.tr("I'm new"), "newButton", role="primary",
+                                 pointer=False)
+        self.feedback_button = button(self.tr("Have your say"), "feedbackButton",
+                                      pointer=False)
+        row.addWidget(self.new_button)
+        row.addWidget(self.feedback_button)
+        outer.addLayout(row)
+        outer.addStretch(1)
+        bottom = QHBoxLayout()
+        self.language_button = button(self.tr("Language: English"), "languageButton",
+                                      role="quiet", pointer=False)
+        self.staff_button = button(self.tr("Staff"), "staffButton", role="quiet",
+                                   accessible=self.tr("Staff mode"), pointer=False)
+        for b in (self.language_button, self.staff_button):
+            b.setSizePolicy(b.sizePolicy().horizontalPolicy().Fixed,
+                            b.sizePolicy().verticalPolicy())
+        bottom.addWidget(self.language_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.staff_button)
+        outer.addLayout(bottom)
+        self.sign_in_button.clicked.connect(self.sign_in)
+        self.new_button.clicked.connect(self.new)
+        self.feedback_button.clicked.connect(self.feedback)
+        self.language_button.clicked.connect(self.language)
+        self.staff_button.clicked.connect(self.staff)
+
+    def buttons(self) -> tuple[QWidget, ...]:
+        return (self.sign_in_button, self.new_button, self.feedback_button,
+                self.language_button, self.staff_button)
+
+    def add_pointers(self) -> None:
+        """The hand pointer over the buttons, as every other screen's have from the start."""
+        for b in self.buttons():
+            pointing(b)
+
+    def set_room(self, name: str) -> None:
+        self.room.setText(name)
+
+    def set_on_now(self, services: list[str]) -> None:
+        if services:
+            self.on_now.setText(self.tr("On now: %s") % " · ".join(services))
+        else:
+            self.on_now.setText(self.tr("Drop in: everyone welcome"))
+
+    def tick(self, now: dt.datetime) -> None:
+        self.clock.setText(now.strftime("%H:%M  %a %d %b"))
+
+
+class Banner(QFrame):
+    """A strip across the top: the database is away, sign-ins are being kept safely."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("offline")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(24, 8, 24, 8)
+        self.text = label(self.tr("Working offline — sign-ins are saved on this screen and will "
+                                  "be recorded shortly."), "offlineText")
+        lay.addWidget(self.text)
+        self.hide()
