@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.scanner import CardReader
+from kiosk.scanner import CardReader, WedgeScanner
 from kiosk.screens.staff import PinScreen, StaffScreen
 from kiosk.screens.visitor import (
     CountMeScreen,
@@ -175,20 +175,30 @@ class Visit:
 
 class IdleWatcher(QObject):
     """Any touch, click, key or pointer movement restarts the countdown; at zero, ``idle``
-    fires."""
+    fires.
+
+    With a wedge scanner, which already sees every event of the application, the
+    scanner tells the watcher of them; otherwise the watcher has a filter of its own.
+    """
 
     idle = Signal()
     # Every event of the application passes the filter: an isinstance test on the event's
     # class is the cheap check (reading event.type() costs twice as much per event).
     ACTIVITY = (QInputEvent, QInputMethodEvent)
 
-    def __init__(self, app: QApplication, seconds: int) -> None:
+    def __init__(self, app: QApplication, seconds: int,
+                 scanner: WedgeScanner | None = None) -> None:
         super().__init__()
+        self.app = app
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.idle)
         self.set_seconds(seconds)
-        app.installEventFilter(self)
+        self.filtering = scanner is None
+        if scanner is not None:
+            scanner.on_activity(self.timer.start)
+        else:
+            app.installEventFilter(self)
 
     def set_seconds(self, seconds: int) -> None:
         self.timer.setInterval(int(seconds * 1000))
@@ -235,7 +245,8 @@ class Kiosk(QObject):
         self.welcome.set_room(config.room_name)
         self.new.set_notice(config.notice_text)
         self.new.set_minimised(config.collect_postcode, config.collect_phone)
-        self.idle = IdleWatcher(app, config.idle_seconds)
+        wedge = next((r for r in readers if isinstance(r, WedgeScanner)), None)
+        self.idle = IdleWatcher(app, config.idle_seconds, wedge)
         self.done_timer = QTimer(self)
         self.done_timer.setSingleShot(True)
         self.done_timer.timeout.connect(self.reset)
