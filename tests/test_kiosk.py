@@ -783,9 +783,10 @@ def test_the_kiosk_window_has_no_frame_outside_windowed_mode(qtbot) -> None:
 def test_settings_made_by_enum_key_take_effect(qtbot, engine_one: Engine,
                                                tmp_path: Path) -> None:
     """What Welcome's widgets set through Qt's property system (see kiosk.widgets)."""
-    from kiosk.scanner import _ENTER_KEYS
+    from kiosk import scanner
 
-    assert _ENTER_KEYS == (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+    return_key, enter_key = scanner._ENTER_KEYS
+    assert return_key == Qt.Key.Key_Return and enter_key == Qt.Key.Key_Enter
     r = _build(qtbot, engine_one, tmp_path)
     try:
         w = r.kiosk.welcome

@@ -74,3 +74,32 @@ def test_outbox_survives_a_restart_and_skips_a_torn_line(tmp_path: Path) -> None
     assert [e["kind"] for e in again.entries()] == ["scan", "anonymous"]
     again.remove(first)
     assert [e["kind"] for e in Outbox(path).entries()] == ["anonymous"]
+
+
+def test_the_idle_countdown_restarts_on_input_the_wedge_scanner_sees(qtbot) -> None:
+    """With a wedge scanner the idle watcher has no filter of its own: the scanner's
+    application-wide filter tells it of every tap and key, a card's burst included."""
+    from kiosk.app import IdleWatcher
+
+    field = QLineEdit()
+    qtbot.addWidget(field)
+    field.show()
+    app = QApplication.instance()
+    scanner = WedgeScanner(app)
+    idle = IdleWatcher(app, 2, scanner)
+    try:
+        fired: list[bool] = []
+        idle.idle.connect(lambda: fired.append(True))
+        qtbot.wait(1200)
+        qtbot.mouseClick(field, Qt.MouseButton.LeftButton)  # a tap: the countdown restarts
+        assert idle.timer.remainingTime() > 1800
+        qtbot.wait(1200)
+        with qtbot.waitSignal(scanner.token_read, timeout=2000):
+            qtbot.keyClicks(field, new_token())  # a card, also someone at the screen
+            qtbot.keyClick(field, Qt.Key.Key_Return)
+        assert idle.timer.remainingTime() > 1800
+        assert not fired
+        qtbot.waitUntil(lambda: bool(fired), timeout=4000)  # and nothing more: idle
+    finally:
+        app.removeEventFilter(scanner)
+        idle.timer.stop()
