@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QInputEvent, QInputMethodEvent
 from PySide6.QtWidgets import (
     QApplication,
     QWidget,
 )
 
-from kiosk.scanner import CardReader, WedgeScanner
+from kiosk.scanner import ACTIVITY, CardReader, WedgeScanner
 from kiosk.screens.staff import PinScreen, StaffScreen
 from kiosk.screens.visitor import (
     CountMeScreen,
@@ -182,19 +181,14 @@ class IdleWatcher(QObject):
     """
 
     idle = Signal()
-    # Every event of the application passes the filter: an isinstance test on the event's
-    # class is the cheap check (reading event.type() costs twice as much per event).
-    ACTIVITY = (QInputEvent, QInputMethodEvent)
 
     def __init__(self, app: QApplication, seconds: int,
                  scanner: WedgeScanner | None = None) -> None:
         super().__init__()
-        self.app = app
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.idle)
         self.set_seconds(seconds)
-        self.filtering = scanner is None
         if scanner is not None:
             scanner.on_activity(self.timer.start)
         else:
@@ -205,7 +199,7 @@ class IdleWatcher(QObject):
         self.timer.start()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if isinstance(event, self.ACTIVITY):
+        if isinstance(event, ACTIVITY):
             self.timer.start()
         return False
 

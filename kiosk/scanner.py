@@ -31,8 +31,10 @@ _PRESS, _RELEASE = QEvent.Type.KeyPress, QEvent.Type.KeyRelease
 # Qt.Key.Key_Return and Qt.Key.Key_Enter: the scanner listens before Welcome is painted,
 # when PySide6's Qt namespace is best left alone (see kiosk.widgets). A test checks them.
 _ENTER_KEYS = (0x01000004, 0x01000005)
-# What counts as someone at the screen (see WedgeScanner.on_activity).
-_ACTIVITY = (QInputEvent, QInputMethodEvent)
+# What counts as someone at the screen (see WedgeScanner.on_activity). Every event of the
+# application passes an application-wide filter: an isinstance test on the event's class
+# is the cheap check (reading event.type() costs twice as much per event).
+ACTIVITY = (QInputEvent, QInputMethodEvent)
 
 
 def _is_window_or_widget(obj: QObject) -> bool:
@@ -79,9 +81,8 @@ class WedgeScanner(CardReader):
         self.app.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        # Every event of the application passes here: the isinstance test is the cheap
-        # way out for all but key events (reading event.type() costs twice as much).
-        if not isinstance(event, _ACTIVITY):
+        # Every event of the application passes here: see ACTIVITY.
+        if not isinstance(event, ACTIVITY):
             return False
         for callback in self._activity:
             callback()
