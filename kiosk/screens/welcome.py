@@ -2,8 +2,8 @@
 
 Built and painted before the rest of the kiosk is loaded (see ``kiosk.__main__``), so
 this module and the widgets it uses never touch PySide6's ``Qt`` namespace: the first use
-of any of its enums costs ~30 ms (PySide6 sets up all of them at once). The one setting
-Welcome needs from it goes through Qt's property system by enum key instead; the hand
+of any of its enums costs ~30 ms (PySide6 sets up all of them at once). The settings
+Welcome needs from it go through Qt's property system by enum key instead; the hand
 pointer on its buttons is added once the kiosk is up (:meth:`WelcomeScreen.add_pointers`).
 """
 
