@@ -407,7 +407,12 @@ class Kiosk(QObject):
         # The sign-in goes to the database thread first; the screens are cleared while it
         # runs (its answer is handled on this thread, so only after the reset).
         self._scan(None, token)
-        self.reset(refresh=False)
+        on_welcome_only = (self.current() is self.welcome and not self._shown - {self.welcome}
+                           and not (self.w.toast.isVisible() or self.w.toast.text()))
+        if on_welcome_only:  # a card shown to Welcome: nothing on screen to forget
+            self.visit = Visit()
+        else:
+            self.reset(refresh=False)
         self.visit.token = token
 
     def _scan(self, session_id: int | None, token: str | None = None) -> None:
