@@ -13,6 +13,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from schema.sql import Database
 
+# A visitor is not kept waiting on a database another program has locked (a long import,
+# a restore): a statement waits at most 1.5 s for a lock and a transaction is tried twice,
+# then the sign-in goes to the outbox (the screen says "One moment…" after a second).
+WAIT = {"busy_ms": 1500, "attempts": 2}
+
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="dropin-kiosk",
@@ -45,7 +50,7 @@ def create(app, database: Database | str, *, site: str | None, windowed: bool,
     from schema.sql import Database, data_dir
 
     if isinstance(database, str):
-        database = Database(database)
+        database = Database(database, **WAIT)
     if config is None:
         config = database.transaction(  # a first start may create the site
             lambda db: load_config(db, site_slug=site, idle_seconds=idle_seconds))
@@ -201,7 +206,7 @@ class Startup:
             from schema.migrate import is_current
             from schema.sql import Database
 
-            database = Database(self.url, lean=True)
+            database = Database(self.url, lean=True, **WAIT)
             if not is_current(database):
                 from schema.db import make_engine
                 from schema.migrate import upgrade

@@ -244,6 +244,11 @@ class Kiosk(QObject):
         self.done_timer = QTimer(self)
         self.done_timer.setSingleShot(True)
         self.done_timer.timeout.connect(self.reset)
+        # A sign-in the database is slow to answer: the visitor is told it is in hand.
+        self.slow_timer = QTimer(self)
+        self.slow_timer.setSingleShot(True)
+        self.slow_timer.setInterval(self.SLOW_MS)
+        self.slow_timer.timeout.connect(lambda: self.say(self.tr("One moment…")))
         self.clock = QTimer(self)
         self.clock.timeout.connect(self._tick)
         self.clock.start(1000)
@@ -379,6 +384,17 @@ class Kiosk(QObject):
             return None
         return cached[1]
 
+    ON_NOW_REMEMBERED_S = 15 * 60.0
+
+    def on_now_remembered(self) -> list[SessionOn]:
+        """With the database away: the last "On now" answer, if from the last quarter of
+        an hour, less what has ended since by the clock."""
+        cached = self._on_now
+        if cached is None or time.monotonic() - cached[0] > self.ON_NOW_REMEMBERED_S:
+            return []
+        now = now_utc().astimezone(LONDON).time()
+        return [x for x in cached[1] if x.kind == "general" or x.start <= now < x.end]
+
     def refresh_on_now(self) -> None:
         site = self.cfg.site_id
 
@@ -415,10 +431,31 @@ class Kiosk(QObject):
             self.reset(refresh=False)
         self.visit.token = token
 
+    SLOW_MS = 1000
+
+    def keep(self, kind: str, args: dict[str, Any], on_done: Callable[[Any], None]) -> None:
+        """A visitor's sign-in: recorded now, or kept in the outbox when the database is
+        away or too slow (``kiosk.__main__.WAIT``); "One moment…" after a second."""
+
+        def done(result: Any) -> None:
+            self.slow_timer.stop()
+            on_done(result)
+
+        def kept() -> None:
+            self.slow_timer.stop()
+            self.kept()
+
+        def failed(exc: Exception) -> None:
+            self.slow_timer.stop()
+            self.failed(exc)
+
+        self.slow_timer.start()
+        self.store.call_or_keep(kind, args, done, kept, failed)
+
     def _scan(self, session_id: int | None, token: str | None = None) -> None:
         args = {"token": token or self.visit.token, "session_id": session_id,
                 "at": now_utc().isoformat()}
-        self.store.call_or_keep("scan", args, self._scanned, self.kept, self.failed)
+        self.keep("scan", args, self._scanned)
 
     def _scanned(self, result: signin.SignInResult) -> None:
         v = self.visit
@@ -479,6 +516,9 @@ class Kiosk(QObject):
         except Refused as exc:
             self.failed(exc)
             return
+        if member.birth_year is None:
+            self.say(self.ask_year(member.first_name), "error")
+            return
         selected = {p for p, b in self.who.toggles.items() if b.isChecked()}
 
         def add(s: Db) -> tuple[int, list[Any]]:
@@ -491,6 +531,11 @@ class Kiosk(QObject):
             self.who.show_household([(m.id, m.first_name) for m in members], selected | {new_id})
 
         self.store.call(add, show, self.failed)
+
+    def ask_year(self, first_name: str) -> str:
+        """Everyone the kiosk registers gives a year born or an age: the name search never
+        lists children, nor anyone whose age is not known."""
+        return self.tr("Please add a year born or an age for %s.") % first_name
 
     def people_chosen(self, person_ids: list[int]) -> None:
         self.visit.people = list(person_ids)
@@ -510,10 +555,16 @@ class Kiosk(QObject):
                 self.ask_session(on)
 
         def unavailable(exc: Exception) -> None:
-            if isinstance(exc, Unavailable):
-                self.session_chosen(0)  # the outbox works it out when it lands
-            else:
+            if not isinstance(exc, Unavailable):
                 self.failed(exc)
+                return
+            # The database is away: the visitor still chooses, from what was on a little
+            # while ago; with nothing remembered the outbox takes the first one on.
+            on = self.on_now_remembered()
+            if len(on) > 1:
+                self.ask_session(on)
+            else:
+                self.session_chosen(on[0].session_id if on else 0)
 
         self.store.call(lambda s: sessions_on_now(s, site_id=site), got, unavailable)
 
@@ -531,21 +582,17 @@ class Kiosk(QObject):
         if v.then == "scan":
             self._scan(sid)
         elif v.then == "people":
-            self.store.call_or_keep(
-                "sign_in", {"person_ids": v.people, "session_id": sid, "method": "search",
-                            "at": at},
-                lambda added: self._signed_in(added), self.kept, self.failed)
+            self.keep("sign_in", {"person_ids": v.people, "session_id": sid,
+                                  "method": "search", "at": at}, self._signed_in)
         elif v.then == "register":
             args = {"members": [v.new_you, *v.new_members], "postcode": v.new_you.pop(
                 "postcode", None), "consent_version": self.cfg.notice_version,
                 "session_id": sid, "at": at}
-            self.store.call_or_keep("register", args, self._registered, self.kept, self.failed)
+            self.keep("register", args, self._registered)
         elif v.then == "count":
-            self.store.call_or_keep(
-                "anonymous", {"headcount": v.headcount, "session_id": sid, "at": at},
-                lambda _r: self.finish(self.tr("Welcome!"),
-                                       self.tr("Thank you — you're counted in.")),
-                self.kept, self.failed)
+            self.keep("anonymous", {"headcount": v.headcount, "session_id": sid, "at": at},
+                      lambda _r: self.finish(self.tr("Welcome!"),
+                                             self.tr("Thank you — you're counted in.")))
 
     def _signed_in(self, added: list[int]) -> None:
         if not added:
@@ -605,6 +652,10 @@ class Kiosk(QObject):
             except Refused as exc:
                 self.failed(exc)
                 return
+            if year is None:
+                self.say(self.tr("Please add the year you were born (like 1988) or your age "
+                                 "(like 34)."), "error")
+                return
             self.visit.new_you = {"first_name": you.first_name, "last_name": you.last_name,
                                   "birth_year": you.birth_year, "phone": you.phone,
                                   "postcode": postcode}
@@ -621,6 +672,9 @@ class Kiosk(QObject):
                       "birth_year": birth_year_from(year, this_year=now_utc().year)}
         except Refused as exc:
             self.failed(exc)
+            return
+        if member["birth_year"] is None:
+            self.say(self.ask_year(member["first_name"]), "error")
             return
         if len(self.visit.new_members) >= 15:
             self.say(self.tr("That's a big household! Please ask staff to add the rest."))
@@ -809,7 +863,8 @@ class Kiosk(QObject):
 
     def shutdown(self) -> None:
         """Stop timers, readers and the database thread; the window may then close."""
-        for timer in (self.clock, self.on_now_timer, self.done_timer, self.idle.timer):
+        for timer in (self.clock, self.on_now_timer, self.done_timer, self.slow_timer,
+                      self.idle.timer):
             timer.stop()
         self.app.removeEventFilter(self.idle)
         for reader in self.readers:

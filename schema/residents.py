@@ -286,7 +286,8 @@ def find_me(
     ``hint``: a birth year, or the first letters of the surname.
 
     Privacy (DESIGN 4.2): nothing for fewer than 3 letters; at most 5 results;
-    children are never listed; a surname shows only as an initial.
+    children are never listed, nor anyone whose age is not known (they may be a child);
+    a surname shows only as an initial.
     """
     key = search_key(first_name[:MAX_QUERY])
     if len(key) < MIN_LETTERS:
@@ -303,7 +304,8 @@ def find_me(
         _starts(db, "search_name", "first", key, params),
         "merged_into_id IS NULL",
         "anonymised_at IS NULL",
-        "(birth_year IS NULL OR birth_year <= :adult_born)",
+        # Known to be an adult: by birth year, or (none given) by an adult age band.
+        "(birth_year <= :adult_born OR birth_year IS NULL AND age_band IS NOT NULL)",
         "(age_band IS NULL OR age_band NOT IN (:children))",
     ]
     if hint.isascii() and hint.isdigit() and len(hint) == 4:

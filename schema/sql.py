@@ -283,9 +283,16 @@ class Database:
     # work (a server restart or a dropped idle connection then costs nobody an error).
     PING_AFTER_S = 10.0
 
-    def __init__(self, url: str, *, lean: bool = True) -> None:
+    def __init__(self, url: str, *, lean: bool = True, busy_ms: int = 10_000,
+                 attempts: int = 8) -> None:
+        """``busy_ms``: how long a statement waits for a lock another program holds (a
+        SQLite file being written, a PostgreSQL row); ``attempts``: how many times a
+        transaction is tried when it clashes. The kiosk asks for short waits (see
+        ``kiosk.__main__``): a visitor's sign-in goes to the outbox rather than wait."""
         self.url = url
         self.lean = lean
+        self.busy_ms = busy_ms
+        self.attempts = attempts
         self.dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         self._raw: Any = None
         self._used = 0.0
@@ -296,10 +303,11 @@ class Database:
     def _connect(self) -> Any:
         if self.dialect == "sqlite":
             path = sqlite_path(self.url)
-            raw = sqlite3.connect(path or ":memory:", timeout=10, isolation_level=None,
-                                  check_same_thread=False)
+            raw = sqlite3.connect(path or ":memory:", timeout=self.busy_ms / 1000,
+                                  isolation_level=None, check_same_thread=False)
             try:
-                for pragma in (*SQLITE_PRAGMAS, *(LEAN_PRAGMAS if self.lean else ROOMY_PRAGMAS)):
+                for pragma in (*SQLITE_PRAGMAS, *(LEAN_PRAGMAS if self.lean else ROOMY_PRAGMAS),
+                               f"PRAGMA busy_timeout = {int(self.busy_ms)}"):
                     raw.execute(pragma)
             except sqlite3.Error:
                 raw.close()
@@ -307,7 +315,15 @@ class Database:
             return raw
         import psycopg
 
-        return psycopg.connect(postgres_conninfo(self.url), autocommit=False)
+        pg = psycopg.connect(postgres_conninfo(self.url), autocommit=False,
+                             connect_timeout=max(2, self.busy_ms // 1000))
+        try:
+            pg.execute(f"SET lock_timeout = {int(self.busy_ms)}")
+            pg.commit()
+        except psycopg.Error:
+            pg.close()
+            raise
+        return pg
 
     def connection(self) -> Any:
         if self._raw is None:
@@ -322,9 +338,10 @@ class Database:
                 pass
             self._raw = None
 
-    def transaction(self, work: Callable[[Db], T], attempts: int = 8) -> T:
+    def transaction(self, work: Callable[[Db], T], attempts: int | None = None) -> T:
         """Run ``work`` in one writing transaction and commit; do it again after a
         transient clash (busy file, serialisation failure, lost race)."""
+        attempts = attempts or self.attempts
         for attempt in range(attempts):
             try:
                 return self._once(work)

@@ -341,6 +341,33 @@ def test_new_visitor_with_a_bad_year_gets_a_message_and_nothing_is_saved(rig: Ri
     assert rig.sql("SELECT COUNT(*) FROM person") == 0
 
 
+def test_everyone_registered_gives_a_year_or_an_age(rig: Rig) -> None:
+    """Find me never lists children, nor anyone whose age is not known: the kiosk asks for
+    a year or an age for the visitor and for every member added."""
+    rig.tap(rig.kiosk.welcome.new_button)
+    rig.type("Amira")
+    rig.enter()
+    rig.type("K")
+    rig.tap(rig.find("newNextButton"))
+    rig.qtbot.waitUntil(lambda: "year you were born" in rig.kiosk.w.toast.text())
+    assert rig.kiosk.new.step == 0
+    rig.tap(rig.find("newBirthYear", QLineEdit))
+    rig.type("34")
+    rig.tap(rig.find("newNextButton"))
+    rig.qtbot.waitUntil(lambda: rig.kiosk.new.step == 1)
+    rig.type("Leila")
+    rig.enter()
+    rig.enter()  # no year or age
+    rig.qtbot.waitUntil(lambda: "year born or an age for Leila" in rig.kiosk.w.toast.text())
+    assert rig.kiosk.visit.new_members == []
+    assert not any(b.isVisible() for b in rig.kiosk.w.findChildren(QPushButton)
+                   if b.objectName().startswith("memberRemove"))
+    rig.type("6")
+    rig.enter()
+    rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 1)
+    assert rig.sql("SELECT COUNT(*) FROM person") == 0
+
+
 def test_just_count_me_is_anonymous(rig: Rig) -> None:
     rig.tap(rig.kiosk.welcome.new_button)
     rig.tap(rig.find("countMeButton"))
@@ -516,13 +543,109 @@ def test_database_away_mid_sign_in_keeps_it_in_the_outbox(rig: Rig, tmp_path: Pa
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
 
 
-def test_kiosk_mode_cannot_be_closed(rig: Rig) -> None:
-    rig.kiosk.w.allow_close = False
-    rig.kiosk.w.close()
-    assert rig.kiosk.w.isVisible()
-    rig.qtbot.keyClick(rig.kiosk.w, Qt.Key.Key_Escape)
-    assert rig.kiosk.w.isVisible()
-    rig.kiosk.w.allow_close = True
+def test_a_locked_database_keeps_the_visitor_waiting_no_more_than_a_moment(
+        qtbot, engine_one: Engine, tmp_path: Path) -> None:
+    """Another program holds the SQLite file's write lock (a long import): the visitor is
+    told "One moment…", the sign-in goes to the outbox after the kiosk's short wait, the
+    next one is kept at once, and both land once the lock is gone."""
+    import sqlite3
+
+    ids, token = _family(engine_one, ("Sam", "Wilson", 1988))
+    _ids2, token2 = _family(engine_one, ("Pat", "Jones", 1970))
+    url = engine_one.url.render_as_string(hide_password=False)
+    fake = FakeScanner()
+    k = create(QApplication.instance(), Database(url, busy_ms=400, attempts=2), site=None,
+               windowed=True, outbox=tmp_path / "outbox.jsonl", readers=[fake])
+    qtbot.addWidget(k.w)
+    k.w.resize(1280, 800)
+    k.w.show()
+    k.slow_timer.setInterval(300)
+    k.store._retry.setInterval(300)
+    qtbot.waitUntil(k.store.idle)
+    holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        fake.show(token)
+        qtbot.waitUntil(lambda: k.w.toast.text() == "One moment…", timeout=2000)
+        qtbot.waitUntil(lambda: k.current() is k.done, timeout=5000)
+        assert k.done.message.text() == "Thank you!"
+        assert len(k.store.outbox) == 1
+        k.reset()
+        fake.show(token2)  # kept at once: nobody waits on the locked file again
+        qtbot.waitUntil(lambda: k.current() is k.done, timeout=250)
+        assert len(k.store.outbox) == 2
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    qtbot.waitUntil(lambda: len(k.store.outbox) == 0, timeout=5000)
+    with read_session(engine_one) as s:
+        assert s.execute(text("SELECT COUNT(*) FROM attendance")).scalar() == 2
+        assert s.execute(text("SELECT COUNT(*) FROM attendance WHERE person_id = :p"),
+                         {"p": ids[0]}).scalar() == 1
+    k.shutdown()
+
+
+def test_database_away_the_visitor_still_chooses_the_session(qtbot, tmp_path: Path) -> None:
+    from schema.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'three.sqlite3'}")
+    upgrade(engine)
+    _sessions_now(
+        engine, [("Coffee morning", False), ("Housing surgery", False), ("Youth club", False)])
+    r = _build(qtbot, engine, tmp_path)
+    try:
+        ids, _ = _family(engine, ("Lauren", "Lawrence", 1982), ("Gordon", "Lawrence", 1979),
+                         card=False)
+        qtbot.waitUntil(lambda: r.kiosk.on_now_cached() is not None)
+        r.tap(r.kiosk.welcome.sign_in_button)
+        r.type("Lau")
+        r.enter()
+        r.type("1982")
+        qtbot.waitUntil(lambda: r.shown("result0"))
+        r.tap(r.find("result0"))
+        r.wait_for(r.kiosk.who)
+        store = r.kiosk.store  # the database goes away while she chooses who came
+        store._retry.setInterval(200)
+        store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+        r.tap(r.find("whoNextButton"))
+        r.wait_for(r.kiosk.what)  # from what was on a moment ago
+        assert "Housing surgery" in r.find("session1").text()
+        r.tap(r.find("session1"))
+        r.wait_for(r.kiosk.done)
+        assert r.find("doneMessage", QLabel).text() == "Thank you!"
+        assert len(store.outbox) == 1
+        store.set_database(kiosk_database(engine))
+        qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+        assert r.sql("SELECT s.name FROM attendance a JOIN service s ON s.id = a.service_id "
+                     "WHERE a.person_id = :p", p=ids[0]) == "Housing surgery"
+    finally:
+        r.kiosk.shutdown()
+
+
+def test_kiosk_mode_cannot_be_closed(qtbot, engine_one: Engine, tmp_path: Path) -> None:
+    """Outside --windowed: close (Alt+F4, a stray close) is refused and Escape is eaten by
+    the window; leaving kiosk mode from staff mode lets it close."""
+    from PySide6.QtGui import QCloseEvent, QKeyEvent
+
+    k = create(QApplication.instance(), kiosk_database(engine_one), site=None,
+               windowed=False, outbox=tmp_path / "outbox.jsonl", readers=[FakeScanner()])
+    qtbot.addWidget(k.w)
+    k.w.show()
+    qtbot.waitExposed(k.w)
+    try:
+        assert not k.w.close()
+        assert k.w.isVisible()
+        closing = QCloseEvent()
+        QApplication.sendEvent(k.w, closing)  # what the window manager sends for Alt+F4
+        assert not closing.isAccepted() and k.w.isVisible()
+        escape = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape,
+                           Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(k.w, escape)
+        assert escape.isAccepted()  # taken by the kiosk (an ordinary window ignores it)
+        assert k.w.isVisible()
+    finally:
+        k.shutdown()  # as leaving kiosk mode does
+    assert k.w.close()
 
 
 def test_every_control_has_an_accessible_name_and_touch_size(rig: Rig) -> None:

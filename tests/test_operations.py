@@ -116,6 +116,7 @@ def test_find_me_privacy(engine) -> None:
         for i in range(8):
             register_household(s, members=[NewPerson("Sam", f"Walker{i}", 1980 + i)], actor=ACTOR)
         register_household(s, members=[NewPerson("Sam", "O'Neill_%", 1990)], actor=ACTOR)
+        register_household(s, members=[NewPerson("Samira", "Khan", None)], actor=ACTOR)
     w.tx(reg)
     with read_session(engine) as s:
         assert find_me(s, first_name="Sa", hint="W") == []  # under 3 letters
@@ -128,6 +129,8 @@ def test_find_me_privacy(engine) -> None:
         # A child is never listed, whatever is typed.
         assert find_me(s, first_name="Sammy", hint="2015") == []
         assert find_me(s, first_name="Sammy", hint="wil") == []
+        # Nor anyone whose age is not known: they may be a child.
+        assert find_me(s, first_name="Samira", hint="kha") == []
         # LIKE wildcards typed by a visitor are plain characters.
         assert find_me(s, first_name="Sa%", hint="w") == []
         assert [m.label for m in find_me(s, first_name="sam", hint="o'neill_%")] == [
