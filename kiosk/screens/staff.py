@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -21,6 +22,62 @@ from PySide6.QtWidgets import (
 
 from kiosk.screens.visitor import Screen, _clear_layout, _line
 from kiosk.widgets import button, kinetic, label, qr_pixmap, slot
+
+PARTNER_COLUMNS = 3
+PARTNER_ROWS = 3  # on show at once; more scroll by finger
+FOLLOW_UP_DAYS = 7  # a referral's follow-up unless staff choose otherwise
+CARD_QR = 260  # px: the staff card page keeps this square free beside its buttons
+# The theme's highlighted line (Welcome's "On now"): a prompt shown when a tap needs a step
+# first. The kiosk's messages are the controller's toast; the screen cannot reach it.
+ALERT_ROLE = "onnow"
+
+
+def _fold(name: str, longest: int = 18) -> str:
+    """A long name on two lines, split at the space nearest its middle (a partner button
+    stays a third of the page wide)."""
+    if len(name) <= longest or " " not in name:
+        return name
+    middle = len(name) / 2
+    cut = min((i for i, ch in enumerate(name) if ch == " "), key=lambda i: abs(i - middle))
+    return name[:cut] + "\n" + name[cut + 1:]
+
+
+def _prompt(lab: QLabel, text: str, *, alert: bool = False) -> None:
+    """Set a page's prompt line; ``alert`` makes it stand out."""
+    lab.setText(text)
+    role = ALERT_ROLE if alert else "muted"
+    if lab.property("role") != role:
+        lab.setProperty("role", role)
+        lab.setStyleSheet("")  # styles it afresh: a re-polish alone keeps the old padding
+
+
+class _Rows(QScrollArea):
+    """A grid of buttons shown up to ``most`` rows tall; further rows scroll by finger.
+
+    The kiosk's screens area makes a page as tall as it asks to be, so a long list of
+    partners would otherwise push the page past the bottom of the screen.
+    """
+
+    def __init__(self, grid: QGridLayout, columns: int, most: int) -> None:
+        super().__init__()
+        self.grid, self.columns, self.most = grid, columns, most
+        self.inner = QWidget()
+        self.inner.setLayout(grid)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setWidget(self.inner)
+        self.inner.setAutoFillBackground(False)  # setWidget turned it on; the page shows through
+        self.viewport().setAutoFillBackground(False)
+        self.setMinimumHeight(64)
+        kinetic(self)
+
+    def sizeHint(self) -> QSize:
+        hint = self.inner.sizeHint()
+        if self.grid.count() > self.columns * self.most:
+            row = max(item.sizeHint().height() for i in range(self.columns)
+                      if (item := self.grid.itemAt(i)) is not None)
+            hint.setHeight(self.most * row + (self.most - 1) * self.grid.verticalSpacing())
+        return hint
 
 
 class PinScreen(Screen):
@@ -208,28 +265,29 @@ class StaffScreen(Screen):
         self.pages.addWidget(hand)
         self.hand_person: int | None = None
 
-        # Log a referral: person -> partner -> reason -> note
+        # Log a referral. Reason, note and Save sit at the top, beside the person search,
+        # so that all of them stay above the on-screen keyboard; the partners, three to a
+        # row across the page, below (they scroll by finger should there be many).
         ref = QWidget()
-        cols = QHBoxLayout(ref)
-        cols.setContentsMargins(0, 0, 0, 0)
-        cols.setSpacing(16)
-        left = QVBoxLayout()
+        rv = QVBoxLayout(ref)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.setSpacing(8)
         self.ref_chosen = label(self.tr("1. Choose the person"), "referralChosen", role="muted")
         self.ref_picker = PersonPicker("referral")
-        left.addWidget(self.ref_chosen)
-        left.addWidget(self.ref_picker, 1)
-        right = QVBoxLayout()
-        right.setSpacing(8)
-        self.partner_grid = QGridLayout()
-        self.partner_grid.setSpacing(8)
-        self.partner_group = QButtonGroup(self)
-        self.reason = _line("referralReason", self.tr("3. Reason"),
+        self.reason = _line("referralReason", self.tr("2. Reason"),
                             self.tr("Reason for the referral"))
         self.reason.setMaxLength(200)
-        self.note = _line("referralNote", self.tr("4. Note (optional)"),
+        self.note = _line("referralNote", self.tr("3. Note (optional)"),
                           self.tr("Note, optional"))
         self.note.setMaxLength(4000)
+        self.save_referral = button(self.tr("Save referral"), "saveReferral", role="primary")
+        self.save_referral.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        reason_row = QHBoxLayout()
+        reason_row.setSpacing(8)
+        reason_row.addWidget(self.reason, 1, Qt.AlignmentFlag.AlignTop)  # level with the search
+        reason_row.addWidget(self.save_referral)
         follow = QHBoxLayout()
+        follow.setSpacing(8)
         self.follow_group = QButtonGroup(self)
         for days, text in ((0, self.tr("No follow-up")), (7, self.tr("1 week")),
                            (14, self.tr("2 weeks"))):
@@ -237,42 +295,64 @@ class StaffScreen(Screen):
                        accessible=self.tr("Follow up: %s") % text)
             b.setCheckable(True)
             b.setMinimumHeight(64)
-            b.setChecked(days == 7)
             self.follow_group.addButton(b, days)
             follow.addWidget(b)
-        self.save_referral = button(self.tr("Save referral"), "saveReferral", role="primary")
-        right.addWidget(label(self.tr("2. Refer to"), "partnerTitle", role="muted"))
-        right.addLayout(self.partner_grid)
-        right.addWidget(self.reason)
-        right.addWidget(self.note)
-        right.addLayout(follow)
-        right.addWidget(self.save_referral)
-        right.addStretch(1)
-        cols.addLayout(left, 1)
-        cols.addLayout(right, 1)
+        self._default_follow_up()
+        fields = QVBoxLayout()
+        fields.setSpacing(8)
+        fields.addLayout(reason_row)
+        fields.addWidget(self.note)
+        fields.addLayout(follow)
+        fields.addStretch(1)
+        top = QHBoxLayout()
+        top.setSpacing(16)
+        top.addWidget(self.ref_picker, 2)
+        top.addLayout(fields, 3)
+        self.partner_grid = QGridLayout()
+        self.partner_grid.setSpacing(8)
+        self.partner_grid.setContentsMargins(0, 0, 0, 0)
+        for column in range(PARTNER_COLUMNS):
+            self.partner_grid.setColumnStretch(column, 1)
+        self.partner_group = QButtonGroup(self)
+        self.partner_area = _Rows(self.partner_grid, PARTNER_COLUMNS, PARTNER_ROWS)
+        self.partner_area.setObjectName("partnerArea")
+        rv.addWidget(self.ref_chosen)
+        rv.addLayout(top, 1)
+        rv.addWidget(label(self.tr("4. Refer to"), "partnerTitle", role="muted"))
+        rv.addWidget(self.partner_area)
         self.pages.addWidget(ref)
         self.ref_person: int | None = None
 
-        # Issue a card
+        # Issue a card: the person search above; the buttons with the QR beside them.
         card = QWidget()
         c = QVBoxLayout(card)
         c.setContentsMargins(0, 0, 0, 0)
+        c.setSpacing(8)
         self.card_picker = PersonPicker("card")
         self.card_chosen = label(self.tr("Choose the person the card is for."), "cardChosen",
                                  role="muted")
         row = QHBoxLayout()
+        row.setSpacing(8)
         self.issue_button = button(self.tr("Issue a new card"), "issueCard", role="primary")
         self.print_button = button(self.tr("Print it"), "printCard")
         row.addWidget(self.issue_button)
         row.addWidget(self.print_button)
+        side = QVBoxLayout()
+        side.setSpacing(8)
+        side.addWidget(self.card_chosen)
+        side.addLayout(row)
+        side.addStretch(1)
         self.card_qr = QLabel()
         self.card_qr.setObjectName("staffCardQr")
         self.card_qr.setAccessibleName(self.tr("The new card's QR code"))
         self.card_qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.card_qr.setFixedSize(CARD_QR, CARD_QR)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(16)
+        bottom.addLayout(side, 1)
+        bottom.addWidget(self.card_qr)
         c.addWidget(self.card_picker, 1)
-        c.addWidget(self.card_chosen)
-        c.addLayout(row)
-        c.addWidget(self.card_qr)
+        c.addLayout(bottom)
         self.pages.addWidget(card)
         self.card_person: int | None = None
 
@@ -293,17 +373,25 @@ class StaffScreen(Screen):
         self.ref_picker.picked.connect(self._ref_pick)
         self.card_picker.picked.connect(self._card_pick)
         self.save_referral.clicked.connect(self._save_referral)
+        self.reason.returnPressed.connect(self.note.setFocus)
+        self.note.returnPressed.connect(self._note_entered)
         self.issue_button.clicked.connect(slot(self._issue))
         self.print_button.clicked.connect(self.print_card)
         self.show_page("room")
 
     def _issue(self) -> None:
-        if self.card_person is not None:
-            self.issue_card.emit(self.card_person)
+        if self.card_person is None:
+            _prompt(self.card_chosen, self.tr("First choose who the card is for: search for "
+                                              "them, then tap their name."), alert=True)
+            return
+        self.issue_card.emit(self.card_person)
 
     def _hand(self, session_id: int) -> None:
-        if self.hand_person is not None:
-            self.hand_sign_in.emit(self.hand_person, session_id)
+        if self.hand_person is None:
+            _prompt(self.hand_chosen, self.tr("First choose who to sign in: search for them, "
+                                              "then tap their name."), alert=True)
+            return
+        self.hand_sign_in.emit(self.hand_person, session_id)
 
     def first_field(self) -> QWidget | None:
         return {"signin": self.hand_picker.field, "referral": self.ref_picker.field,
@@ -325,8 +413,16 @@ class StaffScreen(Screen):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, attendance_id)
             self.room_list.addItem(item)
-        self.room_count.setText(self.tr("%d people in the room") % people +
-                                (self.tr(" + %d not named") % anonymous if anonymous else ""))
+        total = people + anonymous
+        if total == 0:
+            text = self.tr("Nobody in the room")
+        elif total == 1:  # Qt's "%n" has no English plural without a translation file
+            text = self.tr("1 person in the room")
+        else:
+            text = self.tr("%n people in the room", "", total)
+        if anonymous:
+            text += " " + self.tr("(%n not named)", "", anonymous)
+        self.room_count.setText(text)
 
     def _sign_out(self) -> None:
         self.sign_out_selected.emit([i.data(Qt.ItemDataRole.UserRole)
@@ -334,7 +430,7 @@ class StaffScreen(Screen):
 
     def _hand_pick(self, person_id: int, text: str) -> None:
         self.hand_person = person_id
-        self.hand_chosen.setText(self.tr("Sign in %s to:") % text)
+        _prompt(self.hand_chosen, self.tr("Sign in %s to:") % text)
 
     def show_hand_sessions(self, sessions: list[tuple[int, str]]) -> None:
         _clear_layout(self.hand_sessions)
@@ -352,16 +448,28 @@ class StaffScreen(Screen):
         for b in self.partner_group.buttons():
             self.partner_group.removeButton(b)
         for i, (partner_id, name) in enumerate(partners):
-            b = button(name, f"partner{i}", role="choice")
+            b = button(_fold(name), f"partner{i}", role="choice", accessible=name)
             b.setCheckable(True)
             b.setMinimumHeight(64)
+            # a third of the row whatever the name: a long one never widens the page
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self.partner_group.addButton(b, partner_id)
-            self.partner_grid.addWidget(b, i // 2, i % 2)
+            self.partner_grid.addWidget(b, i // PARTNER_COLUMNS, i % PARTNER_COLUMNS)
+        self.partner_area.updateGeometry()
 
     def _save_referral(self) -> None:
         self.log_referral.emit(self.ref_person or 0, self.partner_group.checkedId(),
                                self.reason.text(), self.note.text(),
                                max(0, self.follow_group.checkedId()))
+
+    def _note_entered(self) -> None:
+        # Enter on the last field saves; the keyboard goes, so whatever is still missing
+        # (the toast says what) is in sight.
+        self.note.clearFocus()
+        self._save_referral()
+
+    def _default_follow_up(self) -> None:
+        self.follow_group.button(FOLLOW_UP_DAYS).setChecked(True)
 
     def clear_referral(self) -> None:
         self.ref_person = None
@@ -369,6 +477,7 @@ class StaffScreen(Screen):
         self.ref_chosen.setText(self.tr("1. Choose the person"))
         self.reason.clear()
         self.note.clear()
+        self._default_follow_up()
         checked = self.partner_group.checkedButton()
         if checked is not None:
             self.partner_group.setExclusive(False)
@@ -377,24 +486,26 @@ class StaffScreen(Screen):
 
     def _card_pick(self, person_id: int, text: str) -> None:
         self.card_person = person_id
-        self.card_chosen.setText(self.tr("Card for: %s") % text)
+        _prompt(self.card_chosen, self.tr("Card for: %s") % text)
         self.card_qr.clear()
 
     def show_card(self, token: str, can_print: bool) -> None:
-        self.card_qr.setPixmap(qr_pixmap(token, 260))
+        self.card_qr.setPixmap(qr_pixmap(token, CARD_QR))
         self.print_button.setEnabled(can_print)
 
     def reset(self) -> None:
         for edit in self.findChildren(QLineEdit):
             edit.clear()
         self.room_list.clear()
+        self.room_count.clear()
+        _clear_layout(self.hand_sessions)  # session names, some of them sensitive
         self.hand_person = self.ref_person = self.card_person = None
         for picker in (self.hand_picker, self.ref_picker, self.card_picker):
             picker.reset()
         self.clear_referral()
         self.card_qr.clear()
-        self.card_chosen.setText(self.tr("Choose the person the card is for."))
-        self.hand_chosen.setText(self.tr("Choose a person, then a session."))
+        _prompt(self.card_chosen, self.tr("Choose the person the card is for."))
+        _prompt(self.hand_chosen, self.tr("Choose a person, then a session."))
         self.who.setText("")
         # Back to the first page without loading it: the fire register is read when staff
         # mode opens, not on every return to Welcome (a query growing with the room, and

@@ -1,0 +1,252 @@
+"""Staff mode's pages: they fit the screen, Enter moves on, taps say why, and reset forgets."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QWidget,
+)
+from sqlalchemy import text
+
+from kiosk.screens.staff import StaffScreen
+from kiosk.theme import stylesheet
+from schema.db import read_session, run_in_transaction
+from schema.referrals import get_or_create_partner
+from schema.staff import create_staff
+from tests import test_kiosk as journeys
+from tests.test_kiosk import ACTOR, Rig, _enter_pin, _family, _sessions_now
+
+# The kiosk journeys' fixtures: a kiosk at 1280 x 800 on a fresh database, one session on.
+engine_one = journeys.engine_one
+rig = journeys.rig
+
+SIZES = [(1280, 800), (1920, 1080)]
+# The demo's partners: one name too long for a third of the page on one line.
+PARTNERS = ("Housing", "ASB team", "Beat team", "Council", "Mental-health services",
+            "Food bank", "Citizens Advice")
+
+
+@pytest.fixture(params=SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def sized(request: pytest.FixtureRequest, rig: Rig) -> Rig:
+    """The kiosk at each screen size, styled for that size as on the real screen."""
+    width, height = request.param
+    window = rig.kiosk.w
+    window.setStyleSheet(stylesheet(height))
+    window.resize(width, height)
+    rig.qtbot.waitUntil(lambda: window.size() == QSize(width, height))
+    return rig
+
+
+def _staff_mode(rig: Rig, role: str = "staff") -> None:
+    run_in_transaction(rig.engine, lambda s: (
+        create_staff(s, name="Jo", role=role, pin="2468", actor=ACTOR),
+        [get_or_create_partner(s, name) for name in PARTNERS]))
+    rig.tap(rig.kiosk.welcome.staff_button)
+    rig.wait_for(rig.kiosk.pin)
+    _enter_pin(rig, "2468")
+    rig.wait_for(rig.kiosk.staff)
+
+
+def _in_sight(rig: Rig, widget: QWidget) -> bool:
+    """All of ``widget`` is on the screen: in the window, not scrolled away, not under the
+    on-screen keyboard."""
+    window = rig.kiosk.w
+    view = window.scroll.viewport()
+    seen = QRect(view.mapTo(window, QPoint(0, 0)), view.size()) & window.rect()
+    return widget.isVisible() and seen.contains(
+        QRect(widget.mapTo(window, QPoint(0, 0)), widget.size()))
+
+
+def _where(rig: Rig, widget: QWidget) -> str:
+    top = widget.mapTo(rig.kiosk.w, QPoint(0, 0))
+    return (f"{widget.objectName()} at y={top.y()}..{top.y() + widget.height()} in a "
+            f"{rig.kiosk.w.width()}x{rig.kiosk.w.height()} window, keyboard "
+            f"{'up' if rig.kiosk.w.keyboard.isVisible() else 'down'}")
+
+
+def _assert_in_sight(rig: Rig, *names: str) -> None:
+    for name in names:
+        widget = rig.find(name, QWidget)
+        assert _in_sight(rig, widget), _where(rig, widget)
+
+
+def _pick(rig: Rig, list_name: str, typed: str) -> None:
+    """Type into the focused search field and tap the one match."""
+    rig.type(typed)
+    results = rig.find(list_name, QListWidget)
+    rig.qtbot.waitUntil(lambda: results.count() == 1)
+    rig.qtbot.mouseClick(results.viewport(), Qt.MouseButton.LeftButton,
+                         pos=results.visualItemRect(results.item(0)).center())
+
+
+def _staff_text(rig: Rig) -> str:
+    """Every string held by the staff screen's widgets, shown or not."""
+    out = []
+    for w in rig.kiosk.staff.findChildren(QWidget):
+        if isinstance(w, QLabel | QAbstractButton | QLineEdit):
+            out.append(w.text())
+        elif isinstance(w, QListWidget):
+            out += [w.item(i).text() for i in range(w.count())]
+    return "\n".join(out)
+
+
+def test_referral_page_fits_with_and_without_the_keyboard(sized: Rig) -> None:
+    rig = sized
+    _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    _staff_mode(rig)
+    rig.tap(rig.find("staffNav_referral"))
+    rig.qtbot.waitUntil(lambda: rig.shown(f"partner{len(PARTNERS) - 1}"))
+    _pick(rig, "referralResults", "Pat")  # the list takes the focus: the keyboard goes
+    rig.qtbot.waitUntil(lambda: not rig.kiosk.w.keyboard.isVisible())
+    rig.qtbot.wait(50)
+    _assert_in_sight(rig, "exitStaffButton", "referralSearch", "referralReason",
+                     "referralNote", "followUp0", "followUp7", "followUp14", "saveReferral",
+                     *(f"staffNav_{key}" for key in StaffScreen.PAGES),
+                     *(f"partner{i}" for i in range(len(PARTNERS))))
+    for b in rig.kiosk.staff.findChildren(QPushButton):
+        if b.isVisible():
+            assert b.height() >= 64, (b.objectName(), b.height())
+    for e in rig.kiosk.staff.findChildren(QLineEdit):
+        if e.isVisible():
+            assert e.height() >= 64, (e.objectName(), e.height())
+    # With the keyboard up, the field being typed in and Save stay in sight.
+    rig.tap(rig.find("referralReason", QLineEdit))
+    rig.qtbot.waitUntil(rig.kiosk.w.keyboard.isVisible)
+    rig.qtbot.wait(50)  # the page scrolls to the field on the next turn of the event loop
+    _assert_in_sight(rig, "referralReason", "saveReferral")
+    rig.type("Damp")
+    rig.enter()
+    assert QApplication.focusWidget() is rig.find("referralNote", QLineEdit)
+    rig.qtbot.wait(50)
+    assert rig.kiosk.w.keyboard.isVisible()
+    _assert_in_sight(rig, "referralNote", "saveReferral")
+
+
+def test_a_long_list_of_partners_scrolls_instead_of_pushing_save_away(rig: Rig) -> None:
+    run_in_transaction(rig.engine, lambda s: [
+        get_or_create_partner(s, f"Partner number {i:02d} of the borough") for i in range(14)])
+    _staff_mode(rig)
+    rig.tap(rig.find("staffNav_referral"))
+    rig.qtbot.waitUntil(lambda: rig.shown(f"partner{len(PARTNERS) + 13}"))
+    rig.find("referralSearch", QLineEdit).clearFocus()
+    rig.qtbot.waitUntil(lambda: not rig.kiosk.w.keyboard.isVisible())
+    rig.qtbot.wait(50)
+    _assert_in_sight(rig, "saveReferral", "referralNote", "followUp14", "partner0",
+                     "staffNav_leave")
+    area = rig.find("partnerArea", QWidget)
+    assert _in_sight(rig, area), _where(rig, area)
+    assert area.width() >= rig.find("partner0").width() * 3  # three to a row, not wider
+
+
+def test_enter_goes_from_reason_to_note_and_saves(rig: Rig) -> None:
+    ids, _ = _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    _staff_mode(rig)
+    rig.tap(rig.find("staffNav_referral"))
+    rig.qtbot.waitUntil(lambda: rig.shown("partner0"))
+    _pick(rig, "referralResults", "Pat")
+    rig.tap(rig.find("referralReason", QLineEdit))
+    rig.type("Damp")
+    rig.enter()
+    note = rig.find("referralNote", QLineEdit)
+    assert QApplication.focusWidget() is note
+    rig.type("Mould in the bedroom")
+    rig.enter()  # no partner chosen yet: the kiosk says so, and the keyboard goes
+    rig.qtbot.waitUntil(lambda: "Choose who the referral is to" in rig.kiosk.w.toast.text())
+    assert not rig.kiosk.w.keyboard.isVisible()
+    assert rig.sql("SELECT COUNT(*) FROM referral") == 0
+    rig.tap(rig.find("partner5"))  # Housing (partners are listed by name)
+    rig.tap(note)
+    rig.enter()
+    rig.qtbot.waitUntil(lambda: "Referral saved" in rig.kiosk.w.toast.text())
+    with read_session(rig.engine) as s:
+        row = s.execute(text("SELECT r.person_id, p.name, r.reason, r.note FROM referral r "
+                             "JOIN referral_partner p ON p.id = r.partner_id")).one()
+    assert tuple(row) == (ids[0], "Housing", "Damp", "Mould in the bedroom")
+
+
+def test_card_page_shows_the_qr_beside_the_buttons(sized: Rig) -> None:
+    rig = sized
+    ids, _ = _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    _staff_mode(rig)
+    rig.tap(rig.find("staffNav_card"))
+    _pick(rig, "cardResults", "Pat")
+    rig.tap(rig.find("issueCard"))
+    qr = rig.find("staffCardQr", QLabel)
+    rig.qtbot.waitUntil(lambda: not qr.pixmap().isNull())
+    rig.qtbot.waitUntil(lambda: not rig.kiosk.w.keyboard.isVisible())
+    rig.qtbot.wait(50)
+    assert rig.sql("SELECT COUNT(*) FROM card WHERE person_id = :p", p=ids[0]) == 1
+    _assert_in_sight(rig, "staffCardQr", "issueCard", "printCard", "cardChosen",
+                     "exitStaffButton", *(f"staffNav_{key}" for key in StaffScreen.PAGES))
+    assert qr.pixmap().height() <= qr.height()
+
+
+def test_taps_with_nobody_chosen_say_what_to_do_first(rig: Rig) -> None:
+    _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    _staff_mode(rig)
+    rig.tap(rig.find("staffNav_card"))
+    rig.tap(rig.find("issueCard"))
+    card_chosen = rig.find("cardChosen", QLabel)
+    assert card_chosen.isVisible()
+    assert "First choose who the card is for" in card_chosen.text()
+    rig.qtbot.wait(200)
+    assert rig.sql("SELECT COUNT(*) FROM card") == 0
+    rig.tap(rig.find("staffNav_signin"))
+    rig.qtbot.waitUntil(lambda: rig.shown("handSession0"))
+    rig.tap(rig.find("handSession0"))
+    hand_chosen = rig.find("handChosen", QLabel)
+    assert hand_chosen.isVisible()
+    assert "First choose who to sign in" in hand_chosen.text()
+    rig.qtbot.wait(200)
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 0
+    # Choosing the person puts the prompt back to what it says normally.
+    _pick(rig, "handResults", "Pat")
+    assert hand_chosen.text().startswith("Sign in Pat Jones")
+
+
+def test_leaving_staff_mode_forgets_sessions_room_count_and_follow_up(rig: Rig) -> None:
+    _sessions_now(rig.engine, [("Police beat surgery", True)])
+    _ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
+    rig.scanner.show(token)  # (the kiosk read "on now" before the surgery was added)
+    rig.wait_for(rig.kiosk.done)
+    rig.tap(rig.find("doneButton"))
+    rig.wait_for(rig.kiosk.welcome)
+    _staff_mode(rig)
+    count = rig.find("roomCount", QLabel)
+    rig.qtbot.waitUntil(lambda: "in the room" in count.text())
+    said = count.text()
+    rig.tap(rig.find("staffNav_signin"))
+    rig.qtbot.waitUntil(lambda: "Police beat surgery" in _staff_text(rig))
+    rig.tap(rig.find("staffNav_referral"))
+    rig.qtbot.waitUntil(lambda: rig.shown("partner0"))
+    rig.tap(rig.find("followUp14"))
+    rig.tap(rig.find("exitStaffButton"))
+    rig.wait_for(rig.kiosk.welcome)
+    rig.qtbot.waitUntil(lambda: "Police beat surgery" not in _staff_text(rig))
+    assert "in the room" not in _staff_text(rig)
+    assert count.text() == ""
+    assert rig.kiosk.staff.follow_group.checkedId() == 7
+    assert said == "1 person in the room"
+
+
+def test_the_room_count_says_person_or_people(qtbot) -> None:
+    screen = StaffScreen()
+    qtbot.addWidget(screen)
+    count = screen.room_count
+    screen.show_room([], 0, 0)
+    assert count.text() == "Nobody in the room"
+    screen.show_room([(1, "Sam Wilson")], 1, 0)
+    assert count.text() == "1 person in the room"
+    screen.show_room([(1, "Sam Wilson"), (2, "Pat Jones")], 2, 0)
+    assert count.text() == "2 people in the room"
+    screen.show_room([(1, "Sam Wilson"), (2, "2 people")], 1, 2)
+    assert count.text() == "3 people in the room (2 not named)"
+    screen.show_room([(2, "someone")], 0, 1)
+    assert count.text() == "1 person in the room (1 not named)"
