@@ -361,6 +361,7 @@ class Kiosk(QObject):
             screen.reset()
         if self.w.toast.isVisible() or self.w.toast.text():
             self.w.toast.clear_now()
+        self.w.reset_keyboard()  # letters, no shift: as the next visitor expects it
         self.idle.set_seconds(self.cfg.idle_seconds)
         self.go(self.welcome)
         if refresh:

@@ -67,13 +67,13 @@ def main() -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="dropin-shots-"))
-    url = f"sqlite:///{tmp / 'demo.sqlite3'}"
-    token = prepare(url)
     app = QApplication([])
-    engine = make_engine(url)
-    for width, height in SIZES:
+    for width, height in SIZES:  # a fresh demo database for each size
+        url = f"sqlite:///{tmp / f'demo-{width}.sqlite3'}"
+        token = prepare(url)
+        engine = make_engine(url)
         _shoot_all(app, engine, tmp, token, args.out, width, height)
-    engine.dispose()
+        engine.dispose()
     print(f"screenshots written to {args.out}")
     # Leave without Python's final garbage collection racing Qt's own teardown.
     os._exit(0)
@@ -118,6 +118,9 @@ def _shoot_all(app, engine, tmp: Path, token: str, out: Path, width: int,
                              k.identify.first.setText("Sam"), k.identify.hint.setFocus()))
     k.reset()
     first = _adult_with_family(engine)
+    shot("find-me-no-match", lambda: (k.go(k.identify), k.identify.first.setText("Zebedee"),
+                                      k.identify.hint.setText("1950")))
+    k.reset()
     shot("find-me-results", lambda: (k.go(k.identify), k.identify.first.setText(first[0]),
                                      k.identify.hint.setText(first[1])))
     shot("whos-here", lambda: tap("result0"), 900)
@@ -125,6 +128,10 @@ def _shoot_all(app, engine, tmp: Path, token: str, out: Path, width: int,
     shot("done", lambda: tap("session0"), 900)
     k.reset()
     shot("card-scan-choice", lambda: fake.show(token), 900)
+    tap("session0")
+    settle(600)
+    k.reset()
+    shot("card-scan-again", lambda: fake.show(token), 900)  # "Hello again": already in
     k.reset()
     shot("new-you", lambda: (k.welcome.new_button.click(), k.new.first.setText("Amira"),
                              k.new.last.setText("K"), k.new.year.setText("1991")))
@@ -147,8 +154,21 @@ def _shoot_all(app, engine, tmp: Path, token: str, out: Path, width: int,
     shot("staff-room", lambda: (tap("pin_3"), tap("pin_4"), tap("pin_ok")), 1500)
     shot("staff-referral", lambda: (k.staff.show_page("referral"),
                                     k.staff.ref_picker.field.setText(first[0])), 1200)
+    shot("staff-hand-sign-in", lambda: (k.staff.show_page("signin"),
+                                        k.staff.hand_picker.field.setText(first[0])), 1200)
+    shot("staff-card", lambda: (k.staff.show_page("card"),
+                                k.staff.card_picker.field.setText(first[0])), 1200)
+    shot("staff-leave", lambda: k.staff.show_page("leave"))
     k.reset()
     shot("unknown-card", lambda: fake.show("DRP-AAAAAAAAAAAAAAAAAAAAAAAAAA"), 900)
+    k.reset()
+    # The database goes away: the sign-in is kept in the outbox and a banner says so.
+    from schema.sql import Database
+
+    working = k.store.database
+    k.store.set_database(Database(f"sqlite:///{tmp / 'gone' / 'x.sqlite3'}"))
+    shot("offline", lambda: fake.show(token), 900)
+    k.store.set_database(working)
     k.reset()
     k.shutdown()
     k.w.close()

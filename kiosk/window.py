@@ -54,7 +54,7 @@ class KioskWindow(QWidget):
     def __init__(self, *, windowed: bool, keyboard: bool = True) -> None:
         super().__init__()
         self.setObjectName("kiosk")
-        self.setAccessibleName("Dropin sign-in kiosk")
+        self.setAccessibleName(self.tr("Dropin sign-in kiosk"))
         self.windowed = windowed
         self.allow_close = windowed
         lay = QVBoxLayout(self)
@@ -105,6 +105,17 @@ class KioskWindow(QWidget):
 
     def has_keyboard(self) -> bool:
         return self.keyboard.objectName() == "keyboard"
+
+    def reset_keyboard(self) -> None:
+        """The on-screen keyboard back to letters in lower case, for the next visitor.
+
+        It resets itself whenever it is put away too; the stand-in has nothing to reset.
+        """
+        if self.has_keyboard():
+            from kiosk.widgets.keyboard import Keyboard
+
+            assert isinstance(self.keyboard, Keyboard)
+            self.keyboard.reset()
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         """The keyboard is there while a text field has focus, and only then."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -11,12 +11,24 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from kiosk.screens.welcome import Banner, Screen, WelcomeScreen  # noqa: F401  (old home)
 from kiosk.widgets import button, label, qr_pixmap, slot
+
+# Have your say's topics (schema.feedback.TOPICS: stored in English, shown translated),
+# marked here for lupdate.
+TOPICS_CONTEXT = "FeedbackScreen"
+TOPIC_NAMES = (
+    QT_TRANSLATE_NOOP("FeedbackScreen", "Our room"),
+    QT_TRANSLATE_NOOP("FeedbackScreen", "Activities"),
+    QT_TRANSLATE_NOOP("FeedbackScreen", "Safety"),
+    QT_TRANSLATE_NOOP("FeedbackScreen", "Housing"),
+    QT_TRANSLATE_NOOP("FeedbackScreen", "Something else"),
+)
 
 
 def _line(name: str, placeholder: str, accessible: str) -> QLineEdit:
@@ -286,6 +298,8 @@ class NewScreen(Screen):
     agree = Signal()
     count_me = Signal()
     back = Signal()
+    MEMBER_COLUMNS = 4
+    CONFIRM_MS = 6000  # how long "Remove Leila?" waits for its tap
 
     def __init__(self) -> None:
         super().__init__()
@@ -300,9 +314,16 @@ class NewScreen(Screen):
         self.count_button = button(self.tr("Just count me"), "countMeButton", role="quiet",
                                    accessible=self.tr("Just count me, without my details"))
         self.count_button.setFixedWidth(300)
+        # The family step's way on sits in the header, where the keyboard never covers it
+        # however many people are added (in place of "Just count me": the privacy step
+        # after it offers that too).
+        self.family_next = button(self.tr("That's everyone — next"), "familyNextButton",
+                                  role="primary")
+        self.family_next.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         head.addWidget(self.back_button)
         head.addWidget(self.title, 1)
         head.addWidget(self.count_button)
+        head.addWidget(self.family_next)
         outer.addLayout(head)
 
         # Step 1: about you
@@ -333,14 +354,12 @@ class NewScreen(Screen):
         you.addWidget(self.you_next, 1, 2)
         outer.addWidget(self.step_you)
 
-        # Step 2: who lives with you
+        # Step 2: who lives with you. The fields come first, under the header: the people
+        # added so far go below them, the part the keyboard may cover.
         self.step_family = QWidget()
         fam = QVBoxLayout(self.step_family)
         fam.setContentsMargins(0, 0, 0, 0)
         fam.setSpacing(10)
-        self.members = QGridLayout()
-        self.members.setSpacing(10)
-        fam.addLayout(self.members)
         add = QHBoxLayout()
         self.member_name = _line("memberName", self.tr("Their first name"),
                                  self.tr("Household member's first name"))
@@ -353,9 +372,20 @@ class NewScreen(Screen):
         add.addWidget(self.member_year, 2)
         add.addWidget(self.member_add, 1)
         fam.addLayout(add)
-        self.family_next = button(self.tr("That's everyone — next"), "familyNextButton",
-                                  role="primary")
-        fam.addWidget(self.family_next)
+        self.members = QGridLayout()
+        self.members.setSpacing(10)
+        for column in range(self.MEMBER_COLUMNS):
+            self.members.setColumnStretch(column, 1)
+        fam.addLayout(self.members)
+        # A tap on a person only asks "Remove Leila?" below them, and only for a few
+        # seconds: a bump now and another later cannot take anyone off.
+        self.chips: list[QPushButton] = []
+        self.confirms: list[QPushButton] = []
+        self._armed = -1
+        self._disarm_timer = QTimer(self)
+        self._disarm_timer.setSingleShot(True)
+        self._disarm_timer.setInterval(self.CONFIRM_MS)
+        self._disarm_timer.timeout.connect(self._disarm)
         outer.addWidget(self.step_family)
 
         # Step 3: the privacy notice and the choice
@@ -406,6 +436,8 @@ class NewScreen(Screen):
         self.step_you.setVisible(step == 0)
         self.step_family.setVisible(step == 1)
         self.step_consent.setVisible(step == 2)
+        self.count_button.setVisible(step != 1)
+        self.family_next.setVisible(step == 1)
         self.title.setText([self.tr("Welcome! Tell us a little about you"),
                             self.tr("Who else lives with you? Add children too"),
                             self.tr("Your details and your privacy")][step])
@@ -417,17 +449,59 @@ class NewScreen(Screen):
         return [self.first, self.member_name, None][self.step]
 
     def show_members(self, names: list[str]) -> None:
+        """The household so far: "You", then a chip per person; a chip's tap asks first."""
+        self._disarm()
         _clear_layout(self.members)
+        top = Qt.AlignmentFlag.AlignTop
         you = QLabel(self.tr("You"))
         you.setProperty("role", "onnow")
-        self.members.addWidget(you, 0, 0)
+        self.member_add.ensurePolished()  # (its size as the style sheet makes it)
+        you.setMinimumHeight(max(64, self.member_add.sizeHint().height()))  # a chip's
+        self.members.addWidget(you, 0, 0, top)
+        self.chips, self.confirms = [], []
         for i, name in enumerate(names):
-            b = button(f"{name}  ✕", f"memberRemove{i}", role="quiet",
-                       accessible=self.tr("Remove %s") % name)
-            b.clicked.connect(slot(self.remove_member.emit, i))
-            self.members.addWidget(b, (i + 1) // 4, (i + 1) % 4)
+            cell = QWidget()
+            box = QVBoxLayout(cell)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(8)
+            chip = button(f"{name}  ✕", f"memberRemove{i}", role="quiet",
+                          accessible=self.tr("%s: tap to remove") % name)
+            confirm = button(self.tr("Remove %s?") % name, f"memberRemoveConfirm{i}",
+                             role="danger")
+            for b in (chip, confirm):  # a long name is cut short, not a wider column
+                b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            confirm.hide()
+            chip.clicked.connect(slot(self._arm, i))
+            confirm.clicked.connect(slot(self._remove, i))
+            box.addWidget(chip)
+            box.addWidget(confirm)
+            self.chips.append(chip)
+            self.confirms.append(confirm)
+            cells = i + 1
+            self.members.addWidget(cell, cells // self.MEMBER_COLUMNS,
+                                   cells % self.MEMBER_COLUMNS, top)
         self.member_name.clear()
         self.member_year.clear()
+
+    def _arm(self, index: int) -> None:
+        """A chip tapped: show its "Remove …?" (a second tap on the chip takes it back)."""
+        if index == self._armed:
+            self._disarm()
+            return
+        self._disarm()
+        self._armed = index
+        self.confirms[index].show()
+        self._disarm_timer.start()
+
+    def _disarm(self) -> None:
+        self._disarm_timer.stop()
+        if 0 <= self._armed < len(self.confirms):
+            self.confirms[self._armed].hide()
+        self._armed = -1
+
+    def _remove(self, index: int) -> None:
+        self._disarm()
+        self.remove_member.emit(index)
 
     def set_notice(self, text: str) -> None:
         self.notice.setText(text)
@@ -518,7 +592,8 @@ class FeedbackScreen(Screen):
         row.setSpacing(10)
         self.topics: dict[str, QPushButton] = {}
         for i, topic in enumerate(topics):
-            b = button(self.tr(topic), f"topic{i}", role="choice", accessible=topic)
+            b = button(QCoreApplication.translate(TOPICS_CONTEXT, topic), f"topic{i}",
+                       role="choice")
             b.setCheckable(True)
             b.setAutoExclusive(True)
             b.setMinimumHeight(72)

@@ -56,11 +56,15 @@ def pointing(widget: QWidget) -> None:
 
 
 def label(text: str, name: str, *, role: str = "body", wrap: bool = True) -> QLabel:
+    """A label styled by ``role``; ``name`` is its object name, for tests and the style sheet.
+
+    Screen readers announce a label by its text (QLabel's own accessible name), so none is
+    set here: the object name is an identifier, not something to read out.
+    """
     lab = QLabel(text)
     lab.setObjectName(name)
     lab.setProperty("role", role)
     lab.setWordWrap(wrap)
-    lab.setAccessibleName(name)
     return lab
 
 
@@ -91,7 +95,8 @@ class Toast(QLabel):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("toast")
-        self.setAccessibleName("Message")
+        # Announced by its text, the message itself; the description says what it is.
+        self.setAccessibleDescription(self.tr("Message"))
         self.setWordWrap(True)
         self.setProperty("alignment", "AlignCenter")
         self._timer = QTimer(self)
