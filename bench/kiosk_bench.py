@@ -274,11 +274,10 @@ class Rig:
         self.kiosk.w.close()
 
 
-def floor_once(con: sqlite3.Connection, label: Any, token: str, session: tuple) -> float:
-    """Raw lookup + insert + commit with the kiosk's pragmas, then one label repaint (ms)."""
+def floor_statements(con: Any, token: str, session: tuple) -> tuple[int, str]:
+    """The floor's database work: look the card up (with the person's name) and insert an
+    attendance; returns the person's id and first name. No BEGIN or COMMIT."""
     session_id, site_id, service_id, on_date = session
-    t0 = time.perf_counter()
-    con.execute("BEGIN IMMEDIATE")
     card = con.execute("SELECT c.person_id, p.household_id, p.first_name FROM card c "
                        "JOIN person p ON p.id = c.person_id "
                        "WHERE c.token = ? AND c.revoked_at IS NULL", (token,)).fetchone()
@@ -287,8 +286,16 @@ def floor_once(con: sqlite3.Connection, label: Any, token: str, session: tuple) 
                 "service_id, local_date, signed_in_at, headcount, method) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, 1, 'card')",
                 (session_id, card[0], card[1], site_id, service_id, on_date, now))
+    return card[0], card[2]
+
+
+def floor_once(con: sqlite3.Connection, label: Any, token: str, session: tuple) -> float:
+    """Raw lookup + insert + commit with the kiosk's pragmas, then one label repaint (ms)."""
+    t0 = time.perf_counter()
+    con.execute("BEGIN IMMEDIATE")
+    _person, first_name = floor_statements(con, token, session)
     con.execute("COMMIT")
-    label.setText(f"Welcome, {card[2]}")
+    label.setText(f"Welcome, {first_name}")
     label.repaint()
     return (time.perf_counter() - t0) * 1000
 
@@ -298,20 +305,10 @@ def floor_work(token: str, session: tuple) -> Callable[[Any], Any]:
     beyond the floor when the database work is the same (its threads, screens, paint)."""
     from schema.signin import SignInResult
 
-    session_id, site_id, service_id, on_date = session
-
     def work(s: Any) -> SignInResult:
-        con = s.raw
-        card = con.execute("SELECT c.person_id, p.household_id, p.first_name FROM card c "
-                           "JOIN person p ON p.id = c.person_id "
-                           "WHERE c.token = ? AND c.revoked_at IS NULL", (token,)).fetchone()
-        now = time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime())
-        con.execute("INSERT INTO attendance (session_id, person_id, household_id, site_id, "
-                    "service_id, local_date, signed_in_at, headcount, method) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 1, 'card')",
-                    (session_id, card[0], card[1], site_id, service_id, on_date, now))
-        return SignInResult(outcome="in", first_name=card[2], person_id=card[0],
-                            signed_in=[card[0]])
+        person, first_name = floor_statements(s.raw, token, session)
+        return SignInResult(outcome="in", first_name=first_name, person_id=person,
+                            signed_in=[person])
 
     return work
 

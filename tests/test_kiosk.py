@@ -133,6 +133,17 @@ def kiosk_database(engine: Engine) -> Database:
     return Database(engine.url.render_as_string(hide_password=False))
 
 
+def _three_sessions_on(tmp_path: Path) -> Engine:
+    """A fresh database with three sessions on now (none of them sensitive)."""
+    from schema.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'three.sqlite3'}")
+    upgrade(engine)
+    _sessions_now(
+        engine, [("Coffee morning", False), ("Housing surgery", False), ("Youth club", False)])
+    return engine
+
+
 def _build(qtbot, engine: Engine, tmp_path: Path, idle: int = 30) -> Rig:
     fake = FakeScanner()
     app = QApplication.instance()
@@ -193,12 +204,7 @@ def test_card_sign_in_with_one_session_needs_no_touch(rig: Rig) -> None:
 
 
 def test_card_sign_in_with_three_sessions_needs_one_touch(qtbot, tmp_path: Path) -> None:
-    from schema.migrate import upgrade
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'three.sqlite3'}")
-    upgrade(engine)
-    _sessions_now(
-        engine, [("Coffee morning", False), ("Housing surgery", False), ("Youth club", False)])
+    engine = _three_sessions_on(tmp_path)
     r = _build(qtbot, engine, tmp_path)
     try:
         ids, token = _family(engine, ("Sam", "Wilson", 1988), ("Kai", "Wilson", 2016))
@@ -586,12 +592,7 @@ def test_a_locked_database_keeps_the_visitor_waiting_no_more_than_a_moment(
 
 
 def test_database_away_the_visitor_still_chooses_the_session(qtbot, tmp_path: Path) -> None:
-    from schema.migrate import upgrade
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'three.sqlite3'}")
-    upgrade(engine)
-    _sessions_now(
-        engine, [("Coffee morning", False), ("Housing surgery", False), ("Youth club", False)])
+    engine = _three_sessions_on(tmp_path)
     r = _build(qtbot, engine, tmp_path)
     try:
         ids, _ = _family(engine, ("Lauren", "Lawrence", 1982), ("Gordon", "Lawrence", 1979),
