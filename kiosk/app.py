@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -408,7 +409,14 @@ class Kiosk(QObject):
 
     def finish(self, message: str, detail: str = "", offer_card: bool = False) -> None:
         self.done.show_message(message, detail, offer_card)
-        self.go(self.done)
+        # The visitor is waiting for this screen: it is painted now, in the same pass as
+        # the answer, not at the next turn of the event loop. Nothing can be touched or
+        # scanned before this returns, so the readers' filters step aside meanwhile.
+        with ExitStack() as aside:
+            for reader in self.readers:
+                aside.enter_context(reader.aside())
+            self.go(self.done)
+            self.w.repaint()
         self.done_timer.start(self.cfg.done_seconds * 1000 * (3 if offer_card else 1))
 
     def kept(self) -> None:
@@ -869,9 +877,7 @@ class Kiosk(QObject):
             timer.stop()
         self.app.removeEventFilter(self.idle)
         for reader in self.readers:
-            if hasattr(reader, "stop"):
-                reader.stop()
-            self.app.removeEventFilter(reader)
+            reader.stop()
         self.store.shutdown()
         self.w.allow_close = True
 

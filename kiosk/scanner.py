@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
@@ -46,6 +47,15 @@ class CardReader(QObject):
 
     token_read = Signal(str)
 
+    def stop(self) -> None:
+        """Stop reading (the kiosk is closing)."""
+
+    @contextmanager
+    def aside(self) -> Iterator[None]:
+        """Around code that runs without returning to the event loop: no key or touch
+        can arrive meanwhile, so a reader that watches every event may stop watching."""
+        yield
+
 
 class WedgeScanner(CardReader):
     """Catches a keyboard-wedge scanner's burst with an application-wide event filter."""
@@ -63,6 +73,7 @@ class WedgeScanner(CardReader):
         self._quiet_timer.setSingleShot(True)
         self._quiet_timer.timeout.connect(self._check_quiet)
         self._activity: list[Callable[[], object]] = []
+        self._listening = False
         if listen:
             self.listen()
 
@@ -79,6 +90,26 @@ class WedgeScanner(CardReader):
         pass through a Python filter, ~20 ms for the scroll area's alone; no key can
         reach the window before it is on screen."""
         self.app.installEventFilter(self)
+        self._listening = True
+
+    def stop(self) -> None:
+        self.app.removeEventFilter(self)
+        self._listening = False
+
+    @contextmanager
+    def aside(self) -> Iterator[None]:
+        """The filter is off while the block runs. Input reaches the application only
+        from the event loop, so nothing is missed; what is saved is the Python call for
+        each of the events the block sends itself (a screen switched and painted at
+        once: a few dozen show, hide, layout and paint events)."""
+        if not self._listening:
+            yield
+            return
+        self.app.removeEventFilter(self)
+        try:
+            yield
+        finally:
+            self.app.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         # Every event of the application passes here: see ACTIVITY.

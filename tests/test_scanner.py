@@ -47,6 +47,33 @@ def test_wedge_scanner_catches_a_burst_whatever_has_focus(qtbot) -> None:
         QApplication.instance().removeEventFilter(scanner)
 
 
+def test_the_wedge_filter_steps_aside_only_for_the_block_and_not_after_stop(qtbot) -> None:
+    field = QLineEdit()
+    qtbot.addWidget(field)
+    field.show()
+    field.setFocus()
+    scanner = WedgeScanner(QApplication.instance())
+    token = new_token()
+    try:
+        with scanner.aside():  # filter off: the keys sent inside the block reach the field
+            qtbot.keyClicks(field, token)
+        assert field.text() == token
+        field.clear()
+        with qtbot.waitSignal(scanner.token_read, timeout=2000) as got:  # and on again
+            qtbot.keyClicks(field, token)
+            qtbot.keyClick(field, Qt.Key.Key_Return)
+        assert got.args == [token] and field.text() == ""
+        scanner.stop()
+        with scanner.aside():  # a stopped reader is not switched back on by the block
+            pass
+        with qtbot.assertNotEmitted(scanner.token_read, wait=100):
+            qtbot.keyClicks(field, token)
+            qtbot.keyClick(field, Qt.Key.Key_Return)
+        assert field.text() == token
+    finally:
+        scanner.stop()
+
+
 def test_camera_decoder_reads_a_card_qr(qtbot) -> None:
     token = new_token()
     image = qr_pixmap(token, 300).toImage()
