@@ -1,9 +1,4 @@
-"""Staff mode's pages: they fit the screen, Enter moves on, taps say why, and reset forgets.
-(Known defect, not yet understood: offscreen, the referral page is sometimes laid out
-~450 px taller than on screen, depending on which kiosks the process built before; the
-two fit tests that see it are marked xfail until it is found. The page fits in
-`make screenshots` under Xvfb at both sizes.)
-"""
+"""Staff mode's pages: they fit the screen, Enter moves on, taps say why, and reset forgets."""
 
 from __future__ import annotations
 
@@ -102,8 +97,6 @@ def _staff_text(rig: Rig) -> str:
     return "\n".join(out)
 
 
-@pytest.mark.xfail(reason="offscreen the referral page is sometimes laid out taller "
-                   "(see the module docstring)", strict=False)
 def test_referral_page_fits_with_and_without_the_keyboard(sized: Rig) -> None:
     rig = sized
     _family(rig.engine, ("Pat", "Jones", 1970), card=False)
@@ -136,8 +129,6 @@ def test_referral_page_fits_with_and_without_the_keyboard(sized: Rig) -> None:
     _assert_in_sight(rig, "referralNote", "saveReferral")
 
 
-@pytest.mark.xfail(reason="offscreen the referral page is sometimes laid out taller "
-                   "(see the module docstring)", strict=False)
 def test_a_long_list_of_partners_scrolls_instead_of_pushing_save_away(rig: Rig) -> None:
     run_in_transaction(rig.engine, lambda s: [
         get_or_create_partner(s, f"Partner number {i:02d} of the borough") for i in range(14)])
@@ -259,3 +250,4 @@ def test_the_room_count_says_person_or_people(qtbot) -> None:
     assert count.text() == "3 people in the room (2 not named)"
     screen.show_room([(2, "someone")], 0, 1)
     assert count.text() == "1 person in the room (1 not named)"
+

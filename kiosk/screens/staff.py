@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -70,6 +70,14 @@ class _Rows(QScrollArea):
         self.viewport().setAutoFillBackground(False)
         self.setMinimumHeight(64)
         kinetic(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A button added to the grid is shown a turn of the event loop later, and only then
+        # counted in the grid's size; the page's layout keeps this area's size hint until
+        # told it changed, so it is told each time the grid is laid out afresh.
+        if watched is self.inner and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
 
     def sizeHint(self) -> QSize:
         hint = self.inner.sizeHint()
