@@ -16,8 +16,9 @@ from pathlib import Path
 SIZES = ((1280, 800), (1920, 1080))
 
 
-def prepare(url: str) -> str:
-    """A demo database with two sessions on now at the first site; returns a card token."""
+def prepare(url: str) -> tuple[str, str]:
+    """A demo database with two sessions on now at the first site; returns the card tokens
+    of two regulars, the second signed in 40 minutes ago."""
     from sqlmodel import select
 
     from schema.cards import issue_card
@@ -25,6 +26,7 @@ def prepare(url: str) -> str:
     from schema.db import make_engine, run_in_transaction
     from schema.demo import load_demo
     from schema.migrate import upgrade
+    from schema.signin import sign_in
     from schema.tables import Card, Person, Site
     from schema.timetable import add_one_off, get_or_create_service
 
@@ -38,20 +40,28 @@ def prepare(url: str) -> str:
         start = max(dt.time(0, 0), (now - dt.timedelta(hours=1)).time()) \
             if now.hour >= 1 else dt.time(0, 0)
         end = dt.time(23, 59)
+        made = []
         for name in ("Coffee morning", "Housing surgery"):
             service = get_or_create_service(s, name)
-            add_one_off(s, site_id=site.id, service_id=service.id, on=now.date(), start=start,
-                        end=end, actor="screenshots")
-        person = s.exec(select(Person).where(Person.birth_year < 1990)
-                        .order_by(Person.id)).first()
-        card = s.exec(select(Card).where(Card.person_id == person.id)
-                      .where(Card.revoked_at.is_(None))).first()
-        return card.token if card else issue_card(s, person_id=person.id,
-                                                  actor="screenshots").token
+            made.append(add_one_off(s, site_id=site.id, service_id=service.id, on=now.date(),
+                                    start=start, end=end, actor="screenshots"))
+        first_session = made[0].id
+        regulars = s.exec(select(Person).where(Person.birth_year < 1990)
+                          .order_by(Person.id).limit(2)).all()
+        tokens = []
+        for person in regulars:
+            card = s.exec(select(Card).where(Card.person_id == person.id)
+                          .where(Card.revoked_at.is_(None))).first()
+            tokens.append(card.token if card else issue_card(s, person_id=person.id,
+                                                             actor="screenshots").token)
+        # The second came in 40 minutes ago: their card now signs them out (Goodbye).
+        sign_in(s, person_ids=[regulars[1].id], session_id=first_session, method="card",
+                actor="screenshots", at=now_utc() - dt.timedelta(minutes=40))
+        return tokens[0], tokens[1]
 
-    token = run_in_transaction(engine, sessions)
+    tokens = run_in_transaction(engine, sessions)
     engine.dispose()
-    return token
+    return tokens
 
 
 def main() -> int:
@@ -70,16 +80,16 @@ def main() -> int:
     app = QApplication([])
     for width, height in SIZES:  # a fresh demo database for each size
         url = f"sqlite:///{tmp / f'demo-{width}.sqlite3'}"
-        token = prepare(url)
+        token, leaver = prepare(url)
         engine = make_engine(url)
-        _shoot_all(app, engine, tmp, token, args.out, width, height)
+        _shoot_all(app, engine, tmp, (token, leaver), args.out, width, height)
         engine.dispose()
     print(f"screenshots written to {args.out}")
     # Leave without Python's final garbage collection racing Qt's own teardown.
     os._exit(0)
 
 
-def _shoot_all(app, engine, tmp: Path, token: str, out: Path, width: int,
+def _shoot_all(app, engine, tmp: Path, tokens: tuple[str, str], out: Path, width: int,
                height: int) -> None:
     """Walk through every screen at one size, saving a picture of each."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -94,6 +104,7 @@ def _shoot_all(app, engine, tmp: Path, token: str, out: Path, width: int,
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
 
+    token, leaver = tokens
     fake = FakeScanner()
     k = create(app, engine.url.render_as_string(hide_password=False), site=None,
                windowed=True, outbox=tmp / "outbox.jsonl", readers=[fake])
@@ -132,6 +143,8 @@ def _shoot_all(app, engine, tmp: Path, token: str, out: Path, width: int,
     settle(600)
     k.reset()
     shot("card-scan-again", lambda: fake.show(token), 900)  # "Hello again": already in
+    k.reset()
+    shot("goodbye", lambda: fake.show(leaver), 900)  # in since 40 minutes ago: signs out
     k.reset()
     shot("new-you", lambda: (k.welcome.new_button.click(), k.new.first.setText("Amira"),
                              k.new.last.setText("K"), k.new.year.setText("1991")))
