@@ -72,6 +72,9 @@ class KioskWindow(QWidget):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.stack)
+        # A tap on a button (which never takes the focus) would otherwise hand the focus up
+        # to this area: the field being typed in would lose it and the keyboard would go.
+        self.scroll.setProperty("focusPolicy", "NoFocus")  # (not through the Qt namespace)
         # (the window paints the page; the viewport's own fill is turned off in theme.qss)
         no_scroll_bars(self.scroll)  # and scrolls by finger once the kiosk is up: complete()
         lay.addWidget(self.banner)

@@ -283,3 +283,17 @@ def test_topics_window_toast_and_keyboard_names_are_translated(qtbot, tmp_path: 
     with qtbot.waitSignal(screen.send) as sent:
         screen.send_button.click()
     assert sent.args[0] == "Safety"  # stored in English whatever the screen shows
+
+
+def test_a_tap_on_a_button_leaves_the_typing_where_it_was(rig: Rig) -> None:
+    """Choosing a topic while writing a concern keeps the text box and its keyboard."""
+    rig.tap(rig.kiosk.welcome.feedback_button)
+    rig.type("The stair light")
+    box = QApplication.focusWidget()
+    assert box is rig.kiosk.feedback.text
+    rig.qtbot.waitUntil(rig.kiosk.w.keyboard.isVisible)
+    rig.tap(rig.find("topic2"))
+    rig.qtbot.wait(50)
+    assert QApplication.focusWidget() is box and rig.kiosk.w.keyboard.isVisible()
+    rig.type(" is out")
+    assert box.toPlainText() == "The stair light is out"
