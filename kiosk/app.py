@@ -18,9 +18,11 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
+    QLineEdit,
     QWidget,
 )
 
+from kiosk import messages
 from kiosk.scanner import ACTIVITY, CardReader, WedgeScanner
 from kiosk.screens.staff import PinScreen, StaffScreen
 from kiosk.screens.visitor import (
@@ -39,13 +41,19 @@ from kiosk.window import KioskWindow, ScreenStack  # noqa: F401  (their old home
 from schema import cards, feedback, referrals, signin, staff
 from schema import residents as people
 from schema.clock import LONDON, now_utc
-from schema.errors import DropinError, LockedOut, Refused
+from schema.errors import DropinError, Refused
 from schema.kinds import Role
 from schema.on_now import SessionOn, sessions_on_now
 from schema.residents import NewPerson
 from schema.settings import get_settings
 from schema.sql import Db
-from schema.text import birth_year_from, clean_name
+from schema.text import (
+    birth_year_from,
+    clean_first_name,
+    clean_phone,
+    clean_postcode,
+    clean_surname,
+)
 
 log = logging.getLogger(__name__)
 
@@ -341,8 +349,8 @@ class Kiosk(QObject):
         self.w.toast.show_message(text, kind=kind)
 
     def failed(self, exc: Exception) -> None:
-        if isinstance(exc, DropinError):
-            self.say(str(exc)[:1].upper() + str(exc)[1:], "error")
+        if isinstance(exc, DropinError):  # in the kiosk's words, translated (never the core's)
+            self.say(messages.explain(exc), "error")
         elif isinstance(exc, Unavailable):
             self.say(self.tr("Sorry — the system is having a problem. Please ask a member of "
                              "staff."), "error")
@@ -519,14 +527,17 @@ class Kiosk(QObject):
 
     def add_member_here(self, first: str, year: str) -> None:
         household = self.visit.household_id
+        who, this_year = self.who, now_utc().year
         try:
-            member = NewPerson(clean_name(first),
-                               birth_year=birth_year_from(year, this_year=now_utc().year))
-        except Refused as exc:
-            self.failed(exc)
+            member = NewPerson(self._checked(who.new_name, clean_first_name, first),
+                               birth_year=self._checked(
+                                   who.new_year, lambda t: birth_year_from(t, this_year=this_year),
+                                   year))
+        except Refused:
             return
         if member.birth_year is None:
             self.say(self.ask_year(member.first_name), "error")
+            who.new_year.setFocus()
             return
         selected = {p for p, b in self.who.toggles.items() if b.isChecked()}
 
@@ -646,28 +657,37 @@ class Kiosk(QObject):
             self.new.show_step(self.new.step - 1)
             self.go(self.new)
 
+    def _checked(self, field: QLineEdit, clean: Callable[[str], Any], text: str) -> Any:
+        """``clean(text)``, typed in ``field``. Refused: the visitor is told why and the
+        cursor goes back to that field, with what they typed left there to put right."""
+        try:
+            return clean(text)
+        except Refused as exc:
+            self.failed(exc)
+            field.setFocus()
+            raise
+
     def new_next(self) -> None:
         n = self.new
         if n.step == 0:
-            try:
-                year = birth_year_from(n.year.text(), this_year=now_utc().year)
-                you = NewPerson(clean_name(n.first.text()),
-                                clean_name(n.last.text(), field="surname", required=False),
-                                year, phone=n.phone.text() or None)
-                from schema.text import clean_phone, clean_postcode
-
-                clean_phone(you.phone)
-                postcode = clean_postcode(n.postcode.text())[0]
-            except Refused as exc:
-                self.failed(exc)
+            this_year = now_utc().year
+            try:  # in the order the fields are on screen: the first one amiss is shown
+                first = self._checked(n.first, clean_first_name, n.first.text())
+                last = self._checked(n.last, clean_surname, n.last.text())
+                year = self._checked(n.year, lambda t: birth_year_from(t, this_year=this_year),
+                                     n.year.text())
+                postcode = self._checked(n.postcode, lambda t: clean_postcode(t)[0],
+                                         n.postcode.text())
+                phone = self._checked(n.phone, clean_phone, n.phone.text())
+            except Refused:
                 return
             if year is None:
                 self.say(self.tr("Please add the year you were born (like 1988) or your age "
                                  "(like 34)."), "error")
+                n.year.setFocus()
                 return
-            self.visit.new_you = {"first_name": you.first_name, "last_name": you.last_name,
-                                  "birth_year": you.birth_year, "phone": you.phone,
-                                  "postcode": postcode}
+            self.visit.new_you = {"first_name": first, "last_name": last, "birth_year": year,
+                                  "phone": phone, "postcode": postcode}
             n.show_members([m["first_name"] for m in self.visit.new_members])
             n.show_step(1)
         elif n.step == 1:
@@ -675,15 +695,18 @@ class Kiosk(QObject):
         self.go(n)
 
     def new_add_member(self, first: str, year: str) -> None:
+        n, this_year = self.new, now_utc().year
         try:
-            member = {"first_name": clean_name(first),
+            member = {"first_name": self._checked(n.member_name, clean_first_name, first),
                       "last_name": self.visit.new_you.get("last_name", ""),
-                      "birth_year": birth_year_from(year, this_year=now_utc().year)}
-        except Refused as exc:
-            self.failed(exc)
+                      "birth_year": self._checked(
+                          n.member_year, lambda t: birth_year_from(t, this_year=this_year),
+                          year)}
+        except Refused:
             return
         if member["birth_year"] is None:
             self.say(self.ask_year(member["first_name"]), "error")
+            n.member_year.setFocus()
             return
         if len(self.visit.new_members) >= 15:
             self.say(self.tr("That's a big household! Please ask staff to add the rest."))
@@ -746,15 +769,10 @@ class Kiosk(QObject):
             self.go(self.staff)
             self.staff.show_page("room")
 
-        def failed(exc: Exception) -> None:
-            if isinstance(exc, LockedOut):
-                self.say(self.tr("Too many wrong PINs. The PIN pad is locked for a few "
-                                 "minutes."), "error")
-            else:
-                self.failed(exc)
-
+        # A locked PIN pad (LockedOut, "pin.locked") is told, with the time it opens
+        # again, by the one door for refusals.
         self.store.call(lambda s: staff.check_pin(s, pin=pin, actor=self.cfg.actor),
-                        checked, failed)
+                        checked, self.failed)
 
     def staff_page(self, page: str) -> None:
         self._shown.add(self.staff)  # its answers fill it even if staff mode has ended

@@ -91,7 +91,8 @@ def _url(engine_or_url: Engine | URL | str) -> URL:
 
 def _sqlite_path(url: URL) -> Path:
     if not url.database or url.database == ":memory:":
-        raise Refused("an in-memory database cannot be backed up or restored")
+        raise Refused("an in-memory database cannot be backed up or restored",
+                      code="backup.in_memory")
     return Path(url.database)
 
 
@@ -133,42 +134,47 @@ def check_sqlite_file(path: Path) -> str:
     :class:`Refused` (one line) if it is not one this version of Dropin can use."""
     path = Path(path)
     if not path.is_file():
-        raise Refused(f"{path} is not a file")
+        raise Refused(f"{path} is not a file", code="backup.not_a_file")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     except sqlite3.Error as exc:
-        raise Refused(f"{path} cannot be opened as a database ({exc})") from None
+        raise Refused(f"{path} cannot be opened as a database ({exc})",
+                      code="backup.unreadable") from None
     try:
         try:
             result = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
         except sqlite3.DatabaseError as exc:
-            raise Refused(f"{path} is not a usable SQLite database ({exc})") from None
+            raise Refused(f"{path} is not a usable SQLite database ({exc})",
+                          code="backup.not_sqlite") from None
         if result != ["ok"]:
-            raise Refused(f"{path} is damaged (integrity check: {result[0]})")
+            raise Refused(f"{path} is damaged (integrity check: {result[0]})",
+                          code="backup.damaged")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "alembic_version" not in tables:
-            raise Refused(f"{path} is not a Dropin database (no schema version in it)")
+            raise Refused(f"{path} is not a Dropin database (no schema version in it)",
+                          code="backup.not_dropin")
         revisions = [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
     except sqlite3.DatabaseError as exc:
-        raise Refused(f"{path} is not a usable SQLite database ({exc})") from None
+        raise Refused(f"{path} is not a usable SQLite database ({exc})",
+                      code="backup.not_sqlite") from None
     finally:
         conn.close()
     head = _head_revision()
     if revisions != [head]:
         found = ", ".join(revisions) or "none"
         raise Refused(f"{path} is from another version of Dropin (schema {found}; "
-                      f"this one needs {head})")
+                      f"this one needs {head})", code="backup.other_version")
     missing = _expected_tables() - tables
     if missing:
         raise Refused(f"{path} is not a complete Dropin database (missing: "
-                      f"{', '.join(sorted(missing))})")
+                      f"{', '.join(sorted(missing))})", code="backup.incomplete")
     return head
 
 
 def _sqlite_backup(engine: Engine, target: Path) -> BackupInfo:
     source = _sqlite_path(engine.url)
     if not source.is_file():
-        raise Refused(f"there is no database at {source}")
+        raise Refused(f"there is no database at {source}", code="backup.no_database")
     tmp = _temp_next_to(target, ".part")
     try:
         raw = engine.raw_connection()
@@ -218,7 +224,8 @@ def _sqlite_restore(url: URL, path: Path) -> Path | None:
             dst.execute("PRAGMA wal_checkpoint(PASSIVE)")
             result = [r[0] for r in dst.execute("PRAGMA integrity_check(20)")]
             if result != ["ok"]:  # pragma: no cover - the file was checked just before
-                raise Refused(f"the restored database failed its check: {result[0]}")
+                raise Refused(f"the restored database failed its check: {result[0]}",
+                              code="restore.check_failed")
         finally:
             dst.close()
     finally:
@@ -264,7 +271,8 @@ def pg_tool(name: str) -> Path:
     found = shutil.which(name)
     if found:
         return Path(found)
-    raise Refused(f"{name} is not installed (apt-get install postgresql-client)")
+    raise Refused(f"{name} is not installed (apt-get install postgresql-client)",
+                  code="backup.tool_missing")
 
 
 def _pg_args_env(url: URL) -> tuple[list[str], dict[str, str]]:
@@ -281,7 +289,7 @@ def _pg_args_env(url: URL) -> tuple[list[str], dict[str, str]]:
     if url.username:
         args += ["--username", url.username]
     if not url.database:
-        raise Refused("the PostgreSQL URL names no database")
+        raise Refused("the PostgreSQL URL names no database", code="backup.no_database_name")
     args += ["--dbname", url.database]
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)
@@ -305,17 +313,19 @@ def check_pg_dump(path: Path) -> list[str]:
     :class:`Refused` (one line) otherwise."""
     path = Path(path)
     if not path.is_file():
-        raise Refused(f"{path} is not a file")
+        raise Refused(f"{path} is not a file", code="backup.not_a_file")
     listing = _run([str(pg_tool("pg_restore")), "--list", str(path)])
     if listing.returncode != 0:
-        raise Refused(f"{path} is not a usable pg_dump file ({_first_line(listing.stderr)})")
+        raise Refused(f"{path} is not a usable pg_dump file ({_first_line(listing.stderr)})",
+                      code="backup.not_pg_dump")
     tables = set(re.findall(r"\bTABLE DATA \S+ (\S+) ", listing.stdout))
     if "alembic_version" not in tables:
-        raise Refused(f"{path} is not a Dropin backup (no schema version in it)")
+        raise Refused(f"{path} is not a Dropin backup (no schema version in it)",
+                      code="backup.not_dropin")
     missing = _expected_tables() - tables
     if missing:
         raise Refused(f"{path} is not a complete Dropin backup or is from another version "
-                      f"(missing: {', '.join(sorted(missing))})")
+                      f"(missing: {', '.join(sorted(missing))})", code="backup.incomplete")
     return sorted(tables)
 
 
@@ -326,7 +336,8 @@ def _pg_backup(engine: Engine, target: Path) -> BackupInfo:
         done = _run([str(pg_tool("pg_dump")), "--format=custom", "--file", str(tmp), *args],
                     env)
         if done.returncode != 0:
-            raise Refused(f"pg_dump failed: {_first_line(done.stderr)}")
+            raise Refused(f"pg_dump failed: {_first_line(done.stderr)}",
+                          code="backup.pg_dump_failed")
         check_pg_dump(tmp)
         _fsync_file(tmp)
         os.replace(tmp, target)
@@ -347,7 +358,8 @@ def _pg_restore(url: URL, path: Path) -> None:
     done = _run([str(pg_tool("pg_restore")), "--clean", "--if-exists", "--no-owner",
                  "--single-transaction", "--exit-on-error", *args, str(path)], env)
     if done.returncode != 0:
-        raise Refused(f"pg_restore failed, nothing was changed: {_first_line(done.stderr)}")
+        raise Refused(f"pg_restore failed, nothing was changed: {_first_line(done.stderr)}",
+                      code="restore.pg_restore_failed")
 
 
 # --- the public functions ------------------------------------------------------------------
@@ -359,12 +371,13 @@ def backup(engine: Engine, path: Path | str) -> BackupInfo:
     its name."""
     target = Path(path)
     if target.is_dir():
-        raise Refused(f"{target} is a folder; give a file name (or use --folder)")
+        raise Refused(f"{target} is a folder; give a file name (or use --folder)",
+                      code="backup.target_is_folder")
     if engine.dialect.name == "sqlite":
         return _sqlite_backup(engine, target)
     if engine.dialect.name == "postgresql":
         return _pg_backup(engine, target)
-    raise Refused(f"cannot back up a {engine.dialect.name} database")
+    raise Refused(f"cannot back up a {engine.dialect.name} database", code="backup.unsupported")
 
 
 def restore(engine_or_url: Engine | URL | str, path: Path | str) -> Path | None:
@@ -380,12 +393,13 @@ def restore(engine_or_url: Engine | URL | str, path: Path | str) -> Path | None:
     source = Path(path)
     if url.get_backend_name() == "sqlite":
         if source.resolve() == _sqlite_path(url).resolve():
-            raise Refused("that is the live database itself")
+            raise Refused("that is the live database itself", code="restore.live_database")
         return _sqlite_restore(url, source)
     if url.get_backend_name() == "postgresql":
         _pg_restore(url, source)
         return None
-    raise Refused(f"cannot restore into a {url.get_backend_name()} database")
+    raise Refused(f"cannot restore into a {url.get_backend_name()} database",
+                  code="restore.unsupported")
 
 
 def backup_name(engine: Engine, at: dt.datetime | None = None, n: int = 0) -> str:
@@ -401,7 +415,7 @@ def backup_to_folder(engine: Engine, folder: Path | str,
     """A new dated backup in ``folder``, then :func:`rotate`. Returns it and the old
     backups removed."""
     if keep < 1:
-        raise Refused("--keep must be at least 1")
+        raise Refused("--keep must be at least 1", code="backup.keep")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     at = dt.datetime.now()
@@ -422,7 +436,7 @@ def rotate(folder: Path | str, keep: int = 14) -> list[Path]:
     """Remove all but the newest ``keep`` backups in ``folder`` (only files named as
     :func:`backup_name` makes them; anything else there is left alone)."""
     if keep < 1:
-        raise Refused("keep must be at least 1")
+        raise Refused("keep must be at least 1", code="backup.keep")
     folder = Path(folder)
     if not folder.is_dir():
         return []

@@ -48,17 +48,17 @@ def issue_card(
     """A new card for a person or a household; any earlier live card of theirs is revoked."""
     db = Db.of(s)
     if (person_id is None) == (household_id is None):
-        raise Refused("a card is for one person or one household")
+        raise Refused("a card is for one person or one household", code="card.owner")
     if person_id is not None:
         live = db.value("SELECT 1 FROM person WHERE id = :id AND merged_into_id IS NULL"
                         " AND anonymised_at IS NULL", {"id": person_id})
         if not live:
-            raise NotFound("that person is not on record")
+            raise NotFound("that person is not on record", code="person.not_found")
     else:
         live = db.value("SELECT 1 FROM household WHERE id = :id AND merged_into_id IS NULL",
                         {"id": household_id})
         if not live:
-            raise NotFound("that household is not on record")
+            raise NotFound("that household is not on record", code="household.not_found")
     at = now_utc()
     owner = "person_id" if person_id is not None else "household_id"
     owner_id = person_id if person_id is not None else household_id
@@ -87,7 +87,7 @@ def revoke_card(s: Any, *, card_id: int, actor: str, staff_id: int | None = None
     db = Db.of(s)
     found = db.row(_CARD + " WHERE id = :id", {"id": card_id})
     if found is None:
-        raise NotFound("no such card")
+        raise NotFound("no such card", code="card.not_found")
     card = _card(found)
     if card.revoked_at is None:
         at = now_utc()

@@ -220,7 +220,8 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise Refused(f"the period ends ({self.end}) before it starts ({self.start})")
+            raise Refused(f"the period ends ({self.end}) before it starts ({self.start})",
+                          code="period.backwards", start=self.start, end=self.end)
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
@@ -264,7 +265,8 @@ def parse_date(value: str) -> dt.date:
             return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
     except ValueError:
         pass
-    raise Refused(f"'{value[:30]}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+    raise Refused(f"'{value[:30]}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)",
+                  code="date.invalid", value=value[:30])
 
 
 # --- the report --------------------------------------------------------------------

@@ -289,7 +289,7 @@ def load_demo(engine: Engine, *, seed: int = 1, today: dt.date | None = None) ->
 def _load(s: Session, *, seed: int, today: dt.date) -> dict[str, Any]:
     if s.exec(select(func.count()).select_from(Person)).one():
         raise Refused("this database already has people in it: demo data only goes into an "
-                      "empty database")
+                      "empty database", code="demo.not_empty")
     rng = random.Random(seed)
     fake = Faker("en_GB")
     fake.seed_instance(seed)

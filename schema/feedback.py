@@ -52,16 +52,16 @@ def leave_feedback(
     given_name: str = "",
 ) -> FeedbackRow:
     db = Db.of(s)
-    topic = clean_text(topic, field="topic", max_len=100, required=True)
-    body = clean_note(text, field="your message", max_len=2000)
+    topic = clean_text(topic, field="topic", max_len=100, required=True, code="feedback.topic")
+    body = clean_note(text, field="your message", max_len=2000, code="feedback.message")
     if not body:
-        raise Refused("please write a few words first")
+        raise Refused("please write a few words first", code="feedback.empty")
     if person_id is not None and db.value("SELECT 1 FROM person WHERE id = :id",
                                           {"id": person_id}) is None:
-        raise NotFound("that person is not on record")
+        raise NotFound("that person is not on record", code="person.not_found")
     values: dict[str, Any] = {
         "site_id": site_id, "topic": topic, "text": body, "person_id": person_id,
-        "given_name": clean_text(given_name, field="name", max_len=100),
+        "given_name": clean_text(given_name, field="name", max_len=100, code="feedback.name"),
         "created_at": now_utc(), "status": FeedbackStatus.new.value, "reply_note": "",
     }
     feedback_id = db.insert("feedback", values)
@@ -76,14 +76,16 @@ def update_feedback(
     db = Db.of(s)
     found = db.row(_FEEDBACK + " WHERE id = :id", {"id": feedback_id})
     if found is None:
-        raise NotFound("that feedback is not on record")
+        raise NotFound("that feedback is not on record", code="feedback.not_found")
     row = _feedback(found)
     if status is not None:
         if status not in {x.value for x in FeedbackStatus}:
-            raise Refused(f"'{status}' is not a feedback status")
+            raise Refused(f"'{status}' is not a feedback status", code="feedback.status",
+                          status=status)
     else:
         status = row.status
-    reply = row.reply_note if reply_note is None else clean_note(reply_note, field="reply")
+    reply = (row.reply_note if reply_note is None
+             else clean_note(reply_note, field="reply", code="feedback.reply"))
     db.run("UPDATE feedback SET status = :status, reply_note = :reply WHERE id = :id",
            {"status": status, "reply": reply, "id": feedback_id})
     record(db, actor=actor, staff_id=staff_id, action="feedback.update",

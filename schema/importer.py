@@ -82,7 +82,7 @@ class ImportProblem(Refused):
         lines = [_describe(*p) for p in problems[:MAX_SHOWN]]
         if len(problems) > MAX_SHOWN:
             lines.append(f"... and {len(problems) - MAX_SHOWN} more problems")
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join(lines), code="import.invalid")
 
     @classmethod
     def whole_file(cls, message: str) -> ImportProblem:
@@ -372,13 +372,13 @@ class _Checker:
         elif isinstance(value, dt.date):
             on = value
         elif not text:
-            raise Refused("the date is blank")
+            raise Refused("the date is blank", code="import.date_blank")
         else:
             on = parse_date(text)
         if on > self.today:
-            raise Refused(f"{on:%d/%m/%Y} is in the future")
+            raise Refused(f"{on:%d/%m/%Y} is in the future", code="import.date_future")
         if on.year < 2000:
-            raise Refused(f"{on:%d/%m/%Y} is too long ago")
+            raise Refused(f"{on:%d/%m/%Y} is too long ago", code="import.date_old")
         return on
 
 
@@ -395,13 +395,13 @@ def _time(value: Any, text: str) -> dt.time:
             return dt.time(int(parts[0]), int(parts[1]))
     except ValueError:
         pass
-    raise Refused(f"'{text[:20]}' is not a time (use HH:MM, such as 10:30)")
+    raise Refused(f"'{text[:20]}' is not a time (use HH:MM, such as 10:30)", code="import.time")
 
 
 def _birth_year(text: str, on: dt.date) -> int | None:
     year = clean_birth_year(text, this_year=now_utc().year)
     if year is not None and year > on.year:
-        raise Refused(f"{year} is after the date of the visit")
+        raise Refused(f"{year} is after the date of the visit", code="import.year_after_visit")
     return year
 
 
@@ -409,7 +409,8 @@ def _count(text: str) -> int | None:
     if not text:
         return None
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_HEADCOUNT:
-        raise Refused(f"'{text[:20]}' is not a number of people from 1 to {MAX_HEADCOUNT}")
+        raise Refused(f"'{text[:20]}' is not a number of people from 1 to {MAX_HEADCOUNT}",
+                      code="import.count")
     return int(text)
 
 

@@ -112,7 +112,7 @@ def get_or_create_site(s: Any, name: str, slug: str | None = None) -> SiteRow:
     """The site with this slug (when given) or this name; made if there is none, with a
     slug of its own (a name with no letters gets "site-2", "site-3"…)."""
     db = Db.of(s)
-    name = clean_text(name, field="site", max_len=200, required=True)
+    name = clean_text(name, field="site", max_len=200, required=True, code="site.name")
     found = db.row(_SITE + " WHERE slug = :slug", {"slug": slug}) if slug else None
     if found is not None:
         return _site(found)
@@ -134,7 +134,7 @@ def get_or_create_site(s: Any, name: str, slug: str | None = None) -> SiteRow:
 
 def get_or_create_service(s: Any, name: str, sensitive: bool = False) -> ServiceRow:
     db = Db.of(s)
-    name = clean_text(name, field="service", max_len=200, required=True)
+    name = clean_text(name, field="service", max_len=200, required=True, code="service.name")
     service = _by_name([_service(r) for r in db.rows(_SERVICE + " ORDER BY id")], name)
     if service is not None:
         return service
@@ -146,7 +146,7 @@ def get_or_create_service(s: Any, name: str, sensitive: bool = False) -> Service
 def site_by_slug(s: Any, slug: str) -> SiteRow:
     found = Db.of(s).row(_SITE + " WHERE slug = :slug", {"slug": slug})
     if found is None:
-        raise NotFound(f"there is no site called '{slug}'")
+        raise NotFound(f"there is no site called '{slug}'", code="site.not_found", slug=slug)
     return _site(found)
 
 

@@ -61,14 +61,14 @@ from schema.text import (
 def _live_person(s: Session, person_id: int) -> Person:
     person = s.get(Person, person_id)
     if person is None or person.merged_into_id is not None:
-        raise NotFound("that person is not on record")
+        raise NotFound("that person is not on record", code="person.not_found")
     return person
 
 
 def _live_household(s: Session, household_id: int) -> Household:
     household = s.get(Household, household_id)
     if household is None or household.merged_into_id is not None:
-        raise NotFound("that household is not on record")
+        raise NotFound("that household is not on record", code="household.not_found")
     return household
 
 
@@ -91,7 +91,8 @@ def update_person(
         person.search_name = search_key(person.first_name)
         changed.append("first_name")
     if last_name is not None:
-        person.last_name = clean_name(last_name, field="last name", required=False)
+        person.last_name = clean_name(last_name, field="last name", required=False,
+                                       code="surname")
         person.search_last = search_key(person.last_name)
         changed.append("last_name")
     if birth_year != "":
@@ -124,7 +125,8 @@ def update_household(
 ) -> Household:
     household = _live_household(s, household_id)
     if reference is not None:
-        household.reference = clean_text(reference, field="household reference", max_len=200)
+        household.reference = clean_text(reference, field="household reference", max_len=200,
+                                         code="household.reference")
     if postcode != "":
         household.postcode, household.postcode_district = clean_postcode(postcode)
     s.add(household)
@@ -165,7 +167,7 @@ def move_person(
         target = _live_household(s, to_household_id)
     assert target.id is not None
     if target.id == person.household_id:
-        raise Refused("that person is already in that household")
+        raise Refused("that person is already in that household", code="person.same_household")
     s.execute(
         update(HouseholdMembership)
         .where(col(HouseholdMembership.person_id) == person_id)
@@ -200,7 +202,7 @@ def merge_people(
     from schema.counting import refresh_person_rollups
 
     if keep_id == merge_id:
-        raise Refused("choose two different people to merge")
+        raise Refused("choose two different people to merge", code="merge.same_person")
     keep = _live_person(s, keep_id)
     gone = _live_person(s, merge_id)
     # Same session twice: keep the earlier sign-in, drop the other.
@@ -249,7 +251,7 @@ def merge_households(
     from schema.counting import refresh_household_rollups
 
     if keep_id == merge_id:
-        raise Refused("choose two different households to merge")
+        raise Refused("choose two different households to merge", code="merge.same_household")
     keep = _live_household(s, keep_id)
     gone = _live_household(s, merge_id)
     for table in (Person, Attendance, Referral, Card, HouseholdMembership):

@@ -26,7 +26,8 @@ ERASED = ""
 def _live(s: Session, person_id: int) -> Person:
     person = s.get(Person, person_id)
     if person is None or person.merged_into_id is not None:
-        raise NotFound(f"there is no person #{person_id}")
+        raise NotFound(f"there is no person #{person_id}", code="person.not_found",
+                       person_id=person_id)
     return person
 
 
@@ -153,7 +154,8 @@ def subject_access(s: Session, *, person_id: int, actor: str,
     every table that refers to them, plus audit entries about them."""
     person = s.get(Person, person_id)
     if person is None:
-        raise NotFound(f"there is no person #{person_id}")
+        raise NotFound(f"there is no person #{person_id}", code="person.not_found",
+                       person_id=person_id)
     data: dict[str, Any] = {
         "made_at": now_utc().isoformat(timespec="seconds"),
         "person": _row(s, "person", "id", person_id)[0],

@@ -70,7 +70,7 @@ def _referral(row: tuple[Any, ...]) -> ReferralRow:
 def get_or_create_partner(s: Any, name: str, kind: str = "") -> PartnerRow:
     """The partner called ``name`` (compared case-insensitively), made if there is none."""
     db = Db.of(s)
-    name = clean_text(name, field="partner", max_len=200, required=True)
+    name = clean_text(name, field="partner", max_len=200, required=True, code="partner.name")
     found = db.row(_PARTNER + " WHERE name = :name", {"name": name})
     if found is not None:
         return _partner(found)
@@ -84,7 +84,8 @@ def get_or_create_partner(s: Any, name: str, kind: str = "") -> PartnerRow:
         return partner
     db.run("INSERT INTO referral_partner (name, kind, active) VALUES (:name, :kind, :active)"
            " ON CONFLICT (name) DO NOTHING",
-           {"name": name, "kind": clean_text(kind, field="kind", max_len=100), "active": True})
+           {"name": name, "active": True,
+            "kind": clean_text(kind, field="kind", max_len=100, code="partner.kind")})
     return _partner(db.row(_PARTNER + " WHERE name = :name", {"name": name}))  # type: ignore[arg-type]
 
 
@@ -116,20 +117,21 @@ def log_referral(
                             " AND merged_into_id IS NULL AND anonymised_at IS NULL",
                             {"id": person_id})
     if household_id is None:
-        raise NotFound("that person is not on record")
+        raise NotFound("that person is not on record", code="person.not_found")
     if db.value("SELECT 1 FROM referral_partner WHERE id = :id", {"id": partner_id}) is None:
-        raise NotFound("that partner is not on record")
+        raise NotFound("that partner is not on record", code="partner.not_found")
     on = local_date(at)
     if follow_up_on is not None and follow_up_on < on:
-        raise Refused("the follow-up date is in the past")
+        raise Refused("the follow-up date is in the past", code="referral.follow_up_past")
     values: dict[str, Any] = {
         "person_id": person_id,
         "household_id": household_id,
         "partner_id": partner_id,
         "site_id": site_id,
         "service_id": service_id,
-        "reason": clean_text(reason, field="reason", max_len=200, required=True),
-        "note": clean_note(note),
+        "reason": clean_text(reason, field="reason", max_len=200, required=True,
+                             code="referral.reason"),
+        "note": clean_note(note, code="referral.note"),
         "status": ReferralStatus.made.value,
         "outcome_note": "",
         "made_at": at,
@@ -158,15 +160,17 @@ def update_referral(
     db = Db.of(s)
     found = db.row(_REFERRAL + " WHERE id = :id", {"id": referral_id})
     if found is None:
-        raise NotFound("that referral is not on record")
+        raise NotFound("that referral is not on record", code="referral.not_found")
     old = _referral(found)
     if status is not None and status not in STATUSES:
-        raise Refused(f"'{status}' is not a referral status")
+        raise Refused(f"'{status}' is not a referral status", code="referral.status",
+                      status=status)
     new = replace(
         old,
         status=old.status if status is None else status,
         outcome_note=(old.outcome_note if outcome_note is None
-                      else clean_note(outcome_note, field="outcome note")),
+                      else clean_note(outcome_note, field="outcome note",
+                                      code="referral.outcome")),
         follow_up_on=old.follow_up_on if follow_up_on == "" else Db.day(follow_up_on),
         updated_at=now_utc(),
     )

@@ -8,6 +8,7 @@ session. Rows come back as frozen dataclasses with the table's column names.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -103,10 +104,10 @@ class NewPerson:
 def _clean_person(p: NewPerson, this_year: int) -> NewPerson:
     band = p.age_band
     if band is not None and band not in {b[0] for b in AGE_BANDS}:
-        raise Refused(f"'{band}' is not an age band")
+        raise Refused(f"'{band}' is not an age band", code="age_band.invalid", band=band)
     return NewPerson(
         first_name=clean_name(p.first_name),
-        last_name=clean_name(p.last_name, field="last name", required=False),
+        last_name=clean_name(p.last_name, field="last name", required=False, code="surname"),
         birth_year=clean_birth_year(p.birth_year, this_year=this_year),
         phone=clean_phone(p.phone),
         age_band=band,
@@ -122,14 +123,14 @@ def person(s: Db | Session, person_id: int) -> PersonRow | None:
 def _live_person(db: Db, person_id: int) -> PersonRow:
     found = person(db, person_id)
     if found is None or found.merged_into_id is not None:
-        raise NotFound("that person is not on record")
+        raise NotFound("that person is not on record", code="person.not_found")
     return found
 
 
 def _live_household(db: Db, household_id: int) -> HouseholdRow:
     found = db.row(f"SELECT {_HOUSEHOLD} FROM household WHERE id = :id", {"id": household_id})
     if found is None or found[5] is not None:
-        raise NotFound("that household is not on record")
+        raise NotFound("that household is not on record", code="household.not_found")
     return _household_row(found)
 
 
@@ -146,12 +147,13 @@ def register_household(
 ) -> tuple[HouseholdRow, list[PersonRow]]:
     """A new household with its members (the first is the one registering)."""
     if not members:
-        raise Refused("a household needs at least one person")
+        raise Refused("a household needs at least one person", code="household.empty")
     db = Db.of(s)
     at = now_utc()
     cleaned = [_clean_person(m, at.year) for m in members]
     pc, district = clean_postcode(postcode)
-    ref = clean_text(reference, field="household reference", max_len=200)
+    ref = clean_text(reference, field="household reference", max_len=200,
+                     code="household.reference")
     household_id = db.insert("household", {
         "reference": ref, "postcode": pc, "postcode_district": district, "created_at": at,
         "merged_into_id": None,
@@ -251,10 +253,25 @@ class Match:
     label: str  # "Sam W. (1988)": never more than this on the kiosk
 
 
+# What ends the first word of a name: a space, or a separator a whole name may have been
+# written with ("Khan, Amira", "Amira/Sam", "Sam & Jo", "Amira (Khan)"). Hyphens and
+# apostrophes belong to the word: "Mary-Jane", "D'Arcy".
+_WORD_BREAK = re.compile(r"[\s,;/\\&+()\[\]{}|]+")
+
+
+def first_word(name: str) -> str:
+    """The first word of a name as stored (whatever the admin window or an import put
+    there): "Amira" of "Amira Khan", "Mary-Jane" of "Mary-Jane"."""
+    return next((w for w in _WORD_BREAK.split(name) if w), "")
+
+
 def display_label(first_name: str, last_name: str, birth_year: int | None) -> str:
-    initial = f" {last_name.strip()[0].upper()}." if last_name.strip() else ""
-    year = f" ({birth_year})" if birth_year else ""
-    return f"{first_name}{initial}{year}"
+    """"Sam W. (1988)": the most a shared screen or a card shows of anyone — the first
+    word of the first name, the surname's initial and the year born (DESIGN 4.2), however
+    much of a name was stored in either field."""
+    initial = next((ch.upper() for ch in last_name if ch.isalnum()), "")
+    return (first_word(first_name) + (f" {initial}." if initial else "")
+            + (f" ({birth_year})" if birth_year else ""))
 
 
 def _like_prefix(value: str) -> str:

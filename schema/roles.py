@@ -25,9 +25,10 @@ READ_ONLY = {"timetable_slot", "closure", "setting", "alembic_version"}
 def kiosk_role_statements(role: str, password: str) -> list[str]:
     """The SQL that creates (or updates) the kiosk role and its grants."""
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
-        raise Refused("a role name is lower-case letters, digits and _")
+        raise Refused("a role name is lower-case letters, digits and _", code="role.name")
     if len(password) < 12:
-        raise Refused("give the kiosk role a password of at least 12 characters")
+        raise Refused("give the kiosk role a password of at least 12 characters",
+                      code="role.password")
     quoted = password.replace("'", "''")
     tables = set(SQLModel.metadata.tables)
     out = [
@@ -56,7 +57,8 @@ def kiosk_role_statements(role: str, password: str) -> list[str]:
 
 def create_kiosk_role(engine: Engine, role: str, password: str) -> None:
     if engine.dialect.name != "postgresql":
-        raise Refused("a kiosk role is for PostgreSQL; a SQLite file has no roles")
+        raise Refused("a kiosk role is for PostgreSQL; a SQLite file has no roles",
+                      code="role.sqlite")
     with engine.begin() as conn:
         for statement in kiosk_role_statements(role, password):
             conn.execute(text(statement))

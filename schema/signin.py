@@ -104,7 +104,7 @@ def _rows(db: Db, sql: str, params: dict[str, Any]) -> list[_Row]:
 def _session_row(db: Db, session_id: int) -> SessionRow:
     row = session_by_id(db, session_id)
     if row is None or row.cancelled:
-        raise NotFound("that session is not on")
+        raise NotFound("that session is not on", code="session.not_on")
     return row
 
 
@@ -132,7 +132,7 @@ def _sign_in(
             if merged is None and not anonymised:
                 households[pid] = household
         if any(pid not in households for pid in wanted):
-            raise NotFound("that person is not on record")
+            raise NotFound("that person is not on record", code="person.not_found")
     if today is not None and row.on_date == local_date(at) and row.site_id == site_id:
         existing = [r for r in today if r.session_id == session_id]
     else:
@@ -196,7 +196,8 @@ def sign_in_anonymous(
     """A head-count for people who would rather not give their details; the new
     attendance's id."""
     if not 1 <= headcount <= MAX_HEADCOUNT:
-        raise Refused(f"the head-count must be between 1 and {MAX_HEADCOUNT}")
+        raise Refused(f"the head-count must be between 1 and {MAX_HEADCOUNT}",
+                      code="headcount.invalid", most=MAX_HEADCOUNT)
     db = Db.of(s)
     row = _session_row(db, session_id)
     attendance_id = db.insert("attendance", {
@@ -260,11 +261,13 @@ def scan(
     """
     at = at or now_utc()
     if not looks_like_token(token):
-        raise NotFound("this card is not recognised — please ask a member of staff")
+        raise NotFound("this card is not recognised — please ask a member of staff",
+                       code="card.unknown")
     db = Db.of(s)
     card = db.row(_CARD_LOOKUP, {"token": token})
     if card is None:
-        raise NotFound("this card is not recognised — please ask a member of staff")
+        raise NotFound("this card is not recognised — please ask a member of staff",
+                       code="card.unknown")
     card_person, card_household, card_first, person_household, merged, anonymised = card
     households: dict[int, int] | None = None
     if card_person is not None:
@@ -273,7 +276,7 @@ def scan(
     else:
         people = household_members(db, card_household)
         if not people:
-            raise NotFound("nobody is on record for this card")
+            raise NotFound("nobody is on record for this card", code="card.no_one")
         ids = [p.id for p in people]
         first_name, person_id, household_id = (people[0].first_name, people[0].id,
                                                people[0].household_id)
@@ -316,7 +319,7 @@ def scan(
     if households is None:
         # A person's card: the person must still be on record to be signed in.
         if merged is not None or anonymised:
-            raise NotFound("that person is not on record")
+            raise NotFound("that person is not on record", code="person.not_found")
         households = {card_person: person_household}
     result.signed_in = _sign_in(db, person_ids=ids, session_id=session_id, row=row,
                                 method="card", actor=actor, staff_id=None, at=at,

@@ -29,7 +29,7 @@ FAIL_DELAY_S = 0.5
 def _check_pin(pin: str) -> str:
     # ASCII digits only: "١٢٣٤" or "²²²²" pass str.isdigit() but no PIN pad types them.
     if not (isinstance(pin, str) and pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
-        raise Refused("a PIN is 4 to 12 digits")
+        raise Refused("a PIN is 4 to 12 digits", code="pin.format")
     return pin
 
 
@@ -61,10 +61,11 @@ def _staff(row: tuple[Any, ...]) -> StaffRow:
 def create_staff(s: Any, *, name: str, role: str, pin: str, actor: str) -> StaffRow:
     db = Db.of(s)
     if role not in {r.value for r in Role}:
-        raise Refused(f"'{role}' is not a role")
-    name = clean_text(name, field="name", max_len=100, required=True)
+        raise Refused(f"'{role}' is not a role", code="staff.role", role=role)
+    name = clean_text(name, field="name", max_len=100, required=True, code="staff.name")
     if db.value("SELECT 1 FROM staff_user WHERE name = :name", {"name": name}):
-        raise Refused(f"there is already a staff user called {name}")
+        raise Refused(f"there is already a staff user called {name}", code="staff.exists",
+                      name=name)
     values: dict[str, Any] = {
         "name": name, "role": role, "pin_hash": HASHER.hash(_check_pin(pin)), "active": True,
         "failed_attempts": 0, "locked_until": None, "created_at": now_utc(),
@@ -78,7 +79,7 @@ def create_staff(s: Any, *, name: str, role: str, pin: str, actor: str) -> Staff
 def reset_pin(s: Any, *, staff_id: int, pin: str, actor: str) -> None:
     db = Db.of(s)
     if db.value("SELECT 1 FROM staff_user WHERE id = :id", {"id": staff_id}) is None:
-        raise NotFound("no such staff user")
+        raise NotFound("no such staff user", code="staff.not_found")
     db.run("UPDATE staff_user SET pin_hash = :hash, failed_attempts = 0, locked_until = NULL"
            " WHERE id = :id", {"hash": HASHER.hash(_check_pin(pin)), "id": staff_id})
     record(db, actor=actor, action="staff.pin_reset", entity="staff_user",
@@ -107,7 +108,8 @@ def check_pin(
     locked = {u.id for u in users if u.locked_until and u.locked_until > at}
     if users and len(locked) == len(users):
         until = min(u.locked_until for u in users)  # type: ignore[type-var]
-        raise LockedOut(f"too many wrong PINs: try again after {until:%H:%M} UTC")
+        raise LockedOut(f"too many wrong PINs: try again after {until:%H:%M} UTC",
+                        code="pin.locked", until=until)
     for user in users:
         if user.id in locked:
             continue

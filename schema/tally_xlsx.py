@@ -469,12 +469,14 @@ def labels_for(conn: Session | Connection, filters: Filters) -> tuple[str, str]:
         site = conn.execute(text("SELECT name FROM site WHERE id = :i"),
                             {"i": filters.site_id}).scalar()
         if site is None:
-            raise Refused(f"there is no site with id {filters.site_id}")
+            raise Refused(f"there is no site with id {filters.site_id}", code="site.not_found",
+                          site_id=filters.site_id)
     if filters.service_id is not None:
         service = conn.execute(text("SELECT name FROM service WHERE id = :i"),
                                {"i": filters.service_id}).scalar()
         if service is None:
-            raise Refused(f"there is no service with id {filters.service_id}")
+            raise Refused(f"there is no service with id {filters.service_id}",
+                          code="service.not_found", service_id=filters.service_id)
     return (f"Site: {site}" if site else "All sites",
             f"Service: {service}" if service else "All services")
 
@@ -493,7 +495,8 @@ def write_tally(engine: Engine, period: Period, filters: Filters, path: str | Pa
     try:
         fd, tmp = tempfile.mkstemp(prefix=".dropin-tally-", dir=path.parent or ".")
     except OSError as exc:
-        raise Refused(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise Refused(f"cannot write {path}: {exc.strerror or exc}", code="file.write",
+                      path=str(path)) from exc
     try:
         if csv:
             with os.fdopen(fd, "w", newline="", encoding="utf-8-sig") as out:
@@ -507,7 +510,8 @@ def write_tally(engine: Engine, period: Period, filters: Filters, path: str | Pa
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise Refused(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise Refused(f"cannot write {path}: {exc.strerror or exc}", code="file.write",
+                      path=str(path)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

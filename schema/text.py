@@ -20,35 +20,101 @@ _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 
 
-def clean_text(value: str, *, field: str, max_len: int, required: bool = False) -> str:
-    """Normalise (NFC), trim, collapse whitespace; refuse control characters and overlength."""
+def clean_text(value: str, *, field: str, max_len: int, required: bool = False,
+               code: str = "text") -> str:
+    """Normalise (NFC), trim, collapse whitespace; refuse control characters and overlength.
+
+    ``field`` names the field in the English message; ``code`` is the start of the error
+    codes ("name" gives "name.required", "name.too_long", "name.control").
+    """
     if value is None:
         value = ""
     value = unicodedata.normalize("NFC", str(value))
     if _CONTROL.search(value):
-        raise Refused(f"{field} contains a control character")
+        raise Refused(f"{field} contains a control character", code=f"{code}.control",
+                      field=field)
     value = _SPACES.sub(" ", value).strip()
     if required and not value:
-        raise Refused(f"{field} is required")
+        raise Refused(f"{field} is required", code=f"{code}.required", field=field)
     if len(value) > max_len:
-        raise Refused(f"{field} is longer than {max_len} characters")
+        raise Refused(f"{field} is longer than {max_len} characters", code=f"{code}.too_long",
+                      field=field, max_len=max_len)
     return value
 
 
-def clean_name(value: str, *, field: str = "first name", required: bool = True) -> str:
-    return clean_text(value, field=field, max_len=100, required=required)
+def clean_name(value: str, *, field: str = "first name", required: bool = True,
+               code: str = "name") -> str:
+    return clean_text(value, field=field, max_len=100, required=required, code=code)
 
 
-def clean_note(value: str, *, field: str = "note", max_len: int = 4000) -> str:
+def clean_note(value: str, *, field: str = "note", max_len: int = 4000,
+               code: str = "note") -> str:
     """Free text: keeps line breaks, refuses other control characters."""
     if value is None:
         return ""
     value = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").strip()
     if _CONTROL.search(value.replace("\n", " ").replace("\t", " ")):
-        raise Refused(f"{field} contains a control character")
+        raise Refused(f"{field} contains a control character", code=f"{code}.control",
+                      field=field)
     if len(value) > max_len:
-        raise Refused(f"{field} is longer than {max_len} characters")
+        raise Refused(f"{field} is longer than {max_len} characters", code=f"{code}.too_long",
+                      field=field, max_len=max_len)
     return value
+
+
+# --- the kiosk's name rules ----------------------------------------------------------
+# Stricter than what the admin window and an import accept: a visitor typing at a shared
+# screen is asked for their first name in one box and their surname (or its first letter)
+# in another, so a whole name, a stray digit or a single letter there is a slip to point
+# out, not a name to keep.
+
+MIN_FIRST_NAME_LETTERS = 2
+# Between the letters of a name: a hyphen (Mary-Jane), an apostrophe as a keyboard types
+# it or as a phone does (O'Neill, O’Neill), or Unicode's own hyphen.
+_JOINERS = re.compile(r"[-'\u2019\u2010]")
+
+
+def _is_name(value: str) -> bool:
+    """Words of letters (with their accents and marks) joined by single hyphens or
+    apostrophes: "Mary-Jane", "O'Neill", "Zoë", "van der Berg"; never a digit or symbol."""
+    for word in value.split(" "):
+        for part in _JOINERS.split(word):
+            if not part or not part[0].isalpha():
+                return False
+            if not all(ch.isalpha() or unicodedata.category(ch).startswith("M")
+                       for ch in part):
+                return False
+    return True
+
+
+def clean_first_name(value: str) -> str:
+    """A first name as the kiosk takes it (the visitor's and each household member's):
+    at least 2 letters, and only letters, hyphens and apostrophes — no digits, symbols or
+    spaces (a space means a surname typed here too; two first names take a hyphen)."""
+    name = clean_name(value)
+    if not _is_name(name):
+        raise Refused("a first name has only letters, hyphens and apostrophes",
+                      code="name.not_letters")
+    if " " in name:
+        raise Refused("give just the first name here: the surname has its own box",
+                      code="name.whole")
+    if sum(ch.isalpha() for ch in name) < MIN_FIRST_NAME_LETTERS:
+        raise Refused(f"a first name has at least {MIN_FIRST_NAME_LETTERS} letters",
+                      code="name.too_short", letters=MIN_FIRST_NAME_LETTERS)
+    return name
+
+
+def clean_surname(value: str) -> str:
+    """A surname or its initial as the kiosk takes it: letters, and hyphens, apostrophes
+    or spaces between them (O'Neill, Smith-Jones, van der Berg); may be left empty. "K."
+    is taken as the initial K."""
+    name = clean_name(value, field="surname", required=False, code="surname")
+    if len(name) == 2 and name[0].isalpha() and name[1] == ".":
+        name = name[0]
+    if name and not _is_name(name):
+        raise Refused("a surname has only letters, hyphens, apostrophes and spaces",
+                      code="surname.not_letters")
+    return name
 
 
 def search_key(name: str) -> str:
@@ -68,7 +134,8 @@ def clean_postcode(value: str | None) -> tuple[str | None, str | None]:
         return f"{m.group(1)} {m.group(2)}", m.group(1)
     if _DISTRICT.match(raw):
         return raw, raw
-    raise Refused(f"'{str(value).strip()[:20]}' is not a UK postcode")
+    raise Refused(f"'{str(value).strip()[:20]}' is not a UK postcode", code="postcode.invalid",
+                  value=str(value).strip()[:20])
 
 
 def clean_phone(value: str | None) -> str | None:
@@ -76,7 +143,8 @@ def clean_phone(value: str | None) -> str | None:
         return None
     digits = re.sub(r"[\s().-]", "", str(value))
     if not re.fullmatch(r"\+?[0-9]{6,15}", digits):
-        raise Refused("the phone number should be digits only, like 07700 900123")
+        raise Refused("the phone number should be digits only, like 07700 900123",
+                      code="phone.invalid")
     return digits
 
 
@@ -86,9 +154,11 @@ def clean_birth_year(value: int | str | None, *, this_year: int) -> int | None:
     try:
         year = int(str(value).strip())
     except ValueError:
-        raise Refused(f"'{str(value)[:20]}' is not a year of birth") from None
+        raise Refused(f"'{str(value)[:20]}' is not a year of birth", code="year.invalid",
+                      value=str(value)[:20]) from None
     if not this_year - 120 <= year <= this_year:
-        raise Refused(f"{year} is not a possible year of birth")
+        raise Refused(f"{year} is not a possible year of birth", code="year.impossible",
+                      year=year)
     return year
 
 
@@ -98,10 +168,11 @@ def birth_year_from(value: str | None, *, this_year: int) -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()):
-        raise Refused("type the year you were born (like 1988) or an age (like 34)")
+        raise Refused("type the year you were born (like 1988) or an age (like 34)",
+                      code="year_or_age.invalid")
     if len(raw) <= 3:
         age = int(raw)
         if age > 120:
-            raise Refused(f"{age} is not a possible age")
+            raise Refused(f"{age} is not a possible age", code="age.impossible", age=age)
         return this_year - age
     return clean_birth_year(raw, this_year=this_year)

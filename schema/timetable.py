@@ -48,9 +48,9 @@ def add_slot(
     valid_from: dt.date | None = None,
 ) -> TimetableSlot:
     if not 0 <= weekday <= 6:
-        raise Refused("weekday must be 0 (Monday) to 6 (Sunday)")
+        raise Refused("weekday must be 0 (Monday) to 6 (Sunday)", code="timetable.weekday")
     if end <= start:
-        raise Refused("a session must end after it starts")
+        raise Refused("a session must end after it starts", code="session.times")
     slot = TimetableSlot(site_id=site_id, service_id=service_id, weekday=weekday,
                          start_time=start, end_time=end, valid_from=valid_from)
     s.add(slot)
@@ -65,7 +65,7 @@ def add_one_off(
     actor: str,
 ) -> SessionTable:
     if end <= start:
-        raise Refused("a session must end after it starts")
+        raise Refused("a session must end after it starts", code="session.times")
     row = SessionTable(site_id=site_id, service_id=service_id, on_date=on, start_time=start,
                      end_time=end, kind=SessionKind.one_off.value)
     s.add(row)
@@ -76,7 +76,8 @@ def add_one_off(
 
 def add_closure(s: Session, *, site_id: int, on: dt.date, reason: str, actor: str) -> Closure:
     row = Closure(site_id=site_id, on_date=on,
-                  reason=clean_text(reason, field="reason", max_len=200))
+                  reason=clean_text(reason, field="reason", max_len=200,
+                                    code="session.reason"))
     s.add(row)
     s.flush()
     audit.record(s, actor=actor, action="closure.add", entity="closure", entity_id=row.id)

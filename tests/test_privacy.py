@@ -205,3 +205,30 @@ def test_privacy_commands(engine: Engine, tmp_path: Path, capsys: pytest.Capture
     with read_session(engine) as s:
         assert s.execute(text("SELECT COUNT(*) FROM person WHERE anonymised_at IS NOT NULL")
                          ).scalar() == 2
+
+
+@pytest.mark.parametrize(("first", "last", "typed", "label"), [
+    ("Amira Khan", "Khan", "Ami", "Amira K. (1990)"),  # a whole name in the first-name field
+    ("Amira  Khan Begum", "", "Ami", "Amira (1990)"),
+    ("Khan, Amira", "Khan", "Kha", "Khan K. (1990)"),
+    ("Amira/Sam", "Okafor", "Ami", "Amira O. (1990)"),
+    ("Amira (Khan)", "Khan", "Ami", "Amira K. (1990)"),
+    ("Mary-Jane", "O'Neill", "Mar", "Mary-Jane O. (1990)"),
+    ("D'Arcy", "van der Berg", "D'A", "D'Arcy V. (1990)"),
+    ("Sam", "'t Hooft", "Sam", "Sam T. (1990)"),
+])
+def test_find_me_shows_one_word_of_a_first_name_and_the_surname_initial(
+        engine: Engine, first: str, last: str, typed: str, label: str) -> None:
+    """DESIGN 4.2: "Sam W. (1988)" at most on the kiosk, whatever the admin window or an
+    import stored in either name field."""
+    from schema.people import find_me
+
+    run_in_transaction(engine, lambda s: register_household(
+        s, members=[NewPerson(first, last, 1990)], actor=ACTOR))
+    with read_session(engine) as s:
+        (found,) = find_me(s, first_name=typed, hint="1990")
+    assert found.label == label
+    shown = found.label.replace(".", " ").replace("(", " ").split()
+    stored = [w for w in (first + " " + last).replace(",", " ").replace("/", " ")
+              .replace("(", " ").replace(")", " ").split() if len(w) > 1]
+    assert {w for w in stored if w in shown} == {label.split()[0]}  # no other word of it
