@@ -44,7 +44,7 @@ from schema.clock import LONDON, now_utc
 from schema.errors import DropinError, Refused
 from schema.kinds import Role
 from schema.on_now import SessionOn, sessions_on_now
-from schema.residents import NewPerson
+from schema.residents import NewPerson, first_word
 from schema.settings import get_settings
 from schema.sql import Db
 from schema.text import (
@@ -476,17 +476,18 @@ class Kiosk(QObject):
 
     def _scanned(self, result: signin.SignInResult) -> None:
         v = self.visit
-        v.person_id, v.first_name = result.person_id, result.first_name
+        # On the shared screen a name is its first word, however much of it was stored.
+        v.person_id, v.first_name = result.person_id, first_word(result.first_name)
         if result.outcome == "choose":
             v.then = "scan"
             self.ask_session(result.sessions)
         elif result.outcome == "in":
             self.welcomed(len(result.signed_in))
         elif result.outcome == "already":
-            self.finish(self.tr("Hello again, %s") % result.first_name,
+            self.finish(self.tr("Hello again, %s") % v.first_name,
                         self.tr("You're already signed in today."))
         else:
-            self.finish(self.tr("Goodbye, %s") % result.first_name,
+            self.finish(self.tr("Goodbye, %s") % v.first_name,
                         self.tr("You're signed out. Thank you for coming — see you soon!"))
 
     def welcomed(self, count: int) -> None:
@@ -516,11 +517,12 @@ class Kiosk(QObject):
             person, members, has_card = result
             v = self.visit
             v.person_id, v.household_id = person.id, person.household_id
-            v.first_name, v.has_card = person.first_name, has_card
+            v.first_name, v.has_card = first_word(person.first_name), has_card
             if len(members) == 1:
                 self.people_chosen([person.id])
             else:
-                self.who.show_household([(m.id, m.first_name) for m in members], {person.id})
+                self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
+                                        {person.id})
                 self.go(self.who)
 
         self.store.call(lambda s: people.person_card_brief(s, person_id), show, self.failed)
@@ -548,7 +550,8 @@ class Kiosk(QObject):
 
         def show(result: tuple[int, list[Any]]) -> None:
             new_id, members = result
-            self.who.show_household([(m.id, m.first_name) for m in members], selected | {new_id})
+            self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
+                                    selected | {new_id})
 
         self.store.call(add, show, self.failed)
 
@@ -798,8 +801,15 @@ class Kiosk(QObject):
     def _show_room(self, rows: list[signin.InRoom]) -> None:
         named = [r for r in rows if r.person_id is not None]
         anonymous = sum(r.headcount for r in rows if r.person_id is None)
+
+        def who(r: signin.InRoom) -> str:
+            if r.person_id is not None:
+                return r.label
+            return (self.tr("Visitor (not named)") if r.headcount == 1
+                    else self.tr("%n visitors", "", r.headcount))
+
         self.staff.show_room(
-            [(r.attendance_id, f"{r.label}  ·  {r.service}  ·  "
+            [(r.attendance_id, f"{who(r)}  ·  {r.service}  ·  "
               f"{r.signed_in_at.astimezone(LONDON):%H:%M}") for r in rows],
             len(named), anonymous)
 

@@ -329,6 +329,9 @@ def scan(
 
 @dataclass(frozen=True)
 class InRoom:
+    """One line of the fire register. ``label`` is the person's full name, or "" for an
+    anonymous head-count (each program words that in its own language)."""
+
     attendance_id: int
     person_id: int | None
     label: str
@@ -351,7 +354,7 @@ def who_is_here(s: Db | Any, *, site_id: int, at: dt.datetime | None = None) -> 
             seen.add(person_id)
             label = f"{first} {last}".strip()
         else:
-            label = "Visitor (not named)" if headcount == 1 else f"{headcount} visitors"
+            label = ""
         out.append(InRoom(att_id, person_id, label, service,
                           Db.moment(signed_in_at), headcount))  # type: ignore[arg-type]
     return out

@@ -222,6 +222,28 @@ def test_card_sign_in_with_three_sessions_needs_one_touch(qtbot, tmp_path: Path)
         r.kiosk.shutdown()
 
 
+def test_a_whole_name_stored_as_a_first_name_shows_only_its_first_word(rig: Rig) -> None:
+    """Names typed at the office or imported may hold a surname in the first-name field;
+    the shared screen shows its first word, by card and by Find me."""
+    _ids, token = _family(rig.engine, ("Amira Khan", "", 1985), ("Yusuf Khan", "", 1987))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneMessage", QLabel).text() == "Welcome, Amira"
+    assert "Khan" not in rig.visible_text()
+    rig.tap(rig.find("doneButton"))
+    rig.wait_for(rig.kiosk.welcome)
+    rig.tap(rig.kiosk.welcome.sign_in_button)
+    rig.type("Yus")
+    rig.enter()
+    rig.type("1987")
+    rig.qtbot.waitUntil(lambda: rig.shown("result0"))
+    assert rig.find("result0").text() == "Yusuf (1987)"
+    rig.tap(rig.find("result0"))
+    rig.wait_for(rig.kiosk.who)  # the household, to choose who is here
+    assert "Khan" not in rig.visible_text()
+    assert {b.text() for b in rig.kiosk.who.toggles.values()} == {"Amira", "Yusuf"}
+
+
 def test_find_me_single_person_in_seven_touches(rig: Rig) -> None:
     ids, _ = _family(rig.engine, ("Samira", "Wilson", 1988), card=False)
     rig.touches.count = 0
@@ -387,6 +409,27 @@ def test_just_count_me_is_anonymous(rig: Rig) -> None:
     rig.wait_for(rig.kiosk.done)
     assert rig.sql("SELECT headcount FROM attendance WHERE person_id IS NULL") == 3
     assert rig.sql("SELECT COUNT(*) FROM person") == 0
+
+
+def test_the_fire_register_words_head_counts_itself(rig: Rig) -> None:
+    for plus in (2, 0):
+        rig.tap(rig.kiosk.welcome.new_button)
+        rig.tap(rig.find("countMeButton"))
+        rig.wait_for(rig.kiosk.count)
+        for _ in range(plus):
+            rig.tap(rig.find("countPlus"))
+        rig.tap(rig.find("countConfirm"))
+        rig.wait_for(rig.kiosk.done)
+        rig.tap(rig.find("doneButton"))
+        rig.wait_for(rig.kiosk.welcome)
+    run_in_transaction(rig.engine, lambda s: create_staff(s, name="Jo", role="volunteer",
+                                                          pin="1357", actor=ACTOR))
+    rig.tap(rig.kiosk.welcome.staff_button)
+    _enter_pin(rig, "1357")
+    room = rig.find("roomList", QListWidget)
+    rig.qtbot.waitUntil(lambda: room.count() == 2)
+    rows = sorted(room.item(i).text().split("  ·  ")[0] for i in range(room.count()))
+    assert rows == ["3 visitors", "Visitor (not named)"]
 
 
 def test_second_scan_later_signs_out(rig: Rig) -> None:

@@ -228,8 +228,9 @@ def test_the_toast_is_announced_by_its_message(rig: Rig) -> None:
 
 # --- translation ---------------------------------------------------------------------------
 
-SOURCES = ("kiosk/screens/visitor.py", "kiosk/window.py", "kiosk/widgets/__init__.py",
-           "kiosk/widgets/keyboard.py")
+# Every source of the kiosk, as README's translation command gives them to lupdate.
+SOURCES = tuple(sorted(str(p.relative_to(Path(__file__).parents[1]))
+                       for p in (Path(__file__).parents[1] / "kiosk").rglob("*.py")))
 
 
 def _qt_tool(name: str) -> str:
@@ -256,7 +257,12 @@ def test_topics_window_toast_and_keyboard_names_are_translated(qtbot, tmp_path: 
     for message in tree.getroot().iter("message"):
         translation = message.find("translation")
         assert translation is not None
-        translation.text = (message.findtext("source") or "").upper()
+        source = (message.findtext("source") or "").upper()
+        if message.get("numerus") == "yes":  # "%n visitors": a form for each plural
+            for _ in range(2):
+                ElementTree.SubElement(translation, "numerusform").text = source
+        else:
+            translation.text = source
         translation.attrib.pop("type", None)
     tree.write(ts, encoding="utf-8")
     qm = tmp_path / "dropin_xx.qm"
@@ -297,3 +303,17 @@ def test_a_tap_on_a_button_leaves_the_typing_where_it_was(rig: Rig) -> None:
     assert QApplication.focusWidget() is box and rig.kiosk.w.keyboard.isVisible()
     rig.type(" is out")
     assert box.toPlainText() == "The stair light is out"
+
+
+def test_no_label_reads_a_name_or_message_as_html(rig: Rig) -> None:
+    """A name stored at the office as "<b>Sam</b>" is shown as typed, not in bold."""
+    from PySide6.QtCore import Qt
+
+    labels = [lab for lab in rig.kiosk.w.findChildren(QLabel)
+              if not lab.objectName().endswith("Qr")]  # the QR codes' pictures
+    assert len(labels) > 20
+    rich = [lab.objectName() for lab in labels
+            if lab.textFormat() != Qt.TextFormat.PlainText]
+    assert rich == []
+    rig.kiosk.say("<b>Sam</b>")
+    assert rig.kiosk.w.toast.textFormat() == Qt.TextFormat.PlainText

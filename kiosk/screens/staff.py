@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.screens.visitor import Screen, _clear_layout, _line
-from kiosk.widgets import button, kinetic, label, qr_pixmap, slot
+from kiosk.widgets import button, forget, kinetic, label, qr_pixmap, slot
 
 PARTNER_COLUMNS = 3
 PARTNER_ROWS = 3  # on show at once; more scroll by finger
@@ -178,7 +178,7 @@ class PersonPicker(QWidget):
             self.list.addItem(item)
 
     def reset(self) -> None:
-        self.field.clear()
+        forget(self.field)
         self.list.clear()
 
 
@@ -483,8 +483,8 @@ class StaffScreen(Screen):
         self.ref_person = None
         self.ref_picker.reset()
         self.ref_chosen.setText(self.tr("1. Choose the person"))
-        self.reason.clear()
-        self.note.clear()
+        forget(self.reason)
+        forget(self.note)
         self._default_follow_up()
         checked = self.partner_group.checkedButton()
         if checked is not None:
@@ -503,7 +503,7 @@ class StaffScreen(Screen):
 
     def reset(self) -> None:
         for edit in self.findChildren(QLineEdit):
-            edit.clear()
+            forget(edit)
         self.room_list.clear()
         self.room_count.clear()
         _clear_layout(self.hand_sessions)  # session names, some of them sensitive

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.screens.welcome import Banner, Screen, WelcomeScreen  # noqa: F401  (old home)
-from kiosk.widgets import button, label, qr_pixmap, slot
+from kiosk.widgets import button, forget, label, qr_pixmap, slot, text_field
 
 # Have your say's topics (schema.feedback.TOPICS: stored in English, shown translated),
 # marked here for lupdate.
@@ -37,6 +37,7 @@ def _line(name: str, placeholder: str, accessible: str) -> QLineEdit:
     edit.setPlaceholderText(placeholder)
     edit.setAccessibleName(accessible)
     edit.setMaxLength(100)
+    text_field(edit)
     return edit
 
 
@@ -177,8 +178,8 @@ class WhoScreen(Screen):
             b.toggled.connect(self._update_next)
             self.toggles[person_id] = b
             self.grid.addWidget(b, i // 3, i % 3)
-        self.new_name.clear()
-        self.new_year.clear()
+        forget(self.new_name)
+        forget(self.new_year)
         self._update_next()
 
     def _update_next(self) -> None:
@@ -453,8 +454,7 @@ class NewScreen(Screen):
         self._disarm()
         _clear_layout(self.members)
         top = Qt.AlignmentFlag.AlignTop
-        you = QLabel(self.tr("You"))
-        you.setProperty("role", "onnow")
+        you = label(self.tr("You"), "memberYou", role="onnow", wrap=False)
         self.member_add.ensurePolished()  # (its size as the style sheet makes it)
         you.setMinimumHeight(max(64, self.member_add.sizeHint().height()))  # a chip's
         self.members.addWidget(you, 0, 0, top)
@@ -480,8 +480,8 @@ class NewScreen(Screen):
             cells = i + 1
             self.members.addWidget(cell, cells // self.MEMBER_COLUMNS,
                                    cells % self.MEMBER_COLUMNS, top)
-        self.member_name.clear()
-        self.member_year.clear()
+        forget(self.member_name)
+        forget(self.member_year)
 
     def _arm(self, index: int) -> None:
         """A chip tapped: show its "Remove …?" (a second tap on the chip takes it back)."""
@@ -601,6 +601,7 @@ class FeedbackScreen(Screen):
             row.addWidget(b, i // 3, i % 3)
         outer.addLayout(row)
         self.text = QPlainTextEdit()
+        text_field(self.text)
         self.text.setObjectName("feedbackText")
         self.text.setAccessibleName(self.tr("Your message"))
         self.text.setPlaceholderText(self.tr("Write it here. You don't have to give your name."))

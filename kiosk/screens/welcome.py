@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
 
-from kiosk.widgets import button, label, pointing
+from kiosk.widgets import button, forget, label, pointing
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -27,9 +27,9 @@ class Screen(QWidget):
 
     def reset(self) -> None:
         for edit in self.findChildren(QLineEdit):
-            edit.clear()
+            forget(edit)
         for text in self.findChildren(QPlainTextEdit):
-            text.clear()
+            forget(text)
 
     def first_field(self) -> QWidget | None:
         return None

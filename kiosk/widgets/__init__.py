@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QPropertyAnimation
@@ -48,6 +56,22 @@ def button(text: str, name: str, *, role: str = "secondary", accessible: str = "
     return b
 
 
+def text_field(field: QLineEdit | QPlainTextEdit) -> None:
+    """A field for a visitor's typing: no right-click menu (a long press on a touchscreen
+    makes one, and its Undo, Paste and Select All have no place on a shared kiosk)."""
+    field.setProperty("contextMenuPolicy", "NoContextMenu")
+
+
+def forget(field: QLineEdit | QPlainTextEdit) -> None:
+    """Empty a field and its undo history. ``QLineEdit.clear()`` can be undone: the last
+    visitor's text would come back with Undo. ``setText("")`` drops the history, as
+    ``QPlainTextEdit.clear()`` does for its document."""
+    if isinstance(field, QLineEdit):
+        field.setText("")
+    else:
+        field.clear()
+
+
 def pointing(widget: QWidget) -> None:
     """The hand pointer over ``widget`` (something to tap)."""
     from PySide6.QtCore import Qt
@@ -61,10 +85,13 @@ def label(text: str, name: str, *, role: str = "body", wrap: bool = True) -> QLa
     Screen readers announce a label by its text (QLabel's own accessible name), so none is
     set here: the object name is an identifier, not something to read out.
     """
-    lab = QLabel(text)
+    lab = QLabel()
     lab.setObjectName(name)
     lab.setProperty("role", role)
     lab.setWordWrap(wrap)
+    # Shown as typed: a stored name or a message is never read as HTML.
+    lab.setProperty("textFormat", "PlainText")
+    lab.setText(text)
     return lab
 
 
@@ -99,6 +126,7 @@ class Toast(QLabel):
         self.setAccessibleDescription(self.tr("Message"))
         self.setWordWrap(True)
         self.setProperty("alignment", "AlignCenter")
+        self.setProperty("textFormat", "PlainText")  # never read as HTML
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.dismiss)
