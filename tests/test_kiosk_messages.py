@@ -25,7 +25,6 @@ import pytest
 from PySide6.QtCore import Qt, QTranslator
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
 from kiosk.messages import CONTEXT, GENERIC, MESSAGES, explain
 from schema.clock import LONDON, UTC
@@ -33,7 +32,8 @@ from schema.db import read_session, run_in_transaction
 from schema.errors import DropinError, LockedOut, NotFound, Refused
 from schema.staff import create_staff
 from schema.text import clean_first_name, clean_surname
-from tests.test_kiosk import Rig, _build, _family, _sessions_now
+from tests import test_kiosk_touch as touch
+from tests.test_kiosk import Rig, _family
 from tests.test_kiosk_touch import _qt_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -408,14 +408,7 @@ def test_a_refusal_without_kiosk_words_gets_a_calm_message_and_a_log_line(
 
 # --- the real kiosk ----------------------------------------------------------------------
 
-@pytest.fixture
-def rig(qtbot, sqlite_engine: Engine, tmp_path: Path) -> Iterator[Rig]:
-    """The kiosk of tests/test_kiosk.py (1280×800, one session on now) on a fresh database."""
-    _sessions_now(sqlite_engine, [("Coffee morning", False)])
-    r = _build(qtbot, sqlite_engine, tmp_path)
-    yield r
-    QApplication.instance().removeEventFilter(r.touches)
-    r.kiosk.shutdown()
+rig = touch.rig  # the kiosk at 1280×800, one session on now, on a fresh database
 
 
 def said(code: str, **params: object) -> str:
