@@ -529,18 +529,10 @@ class Kiosk(QObject):
 
     def add_member_here(self, first: str, year: str) -> None:
         household = self.visit.household_id
-        who, this_year = self.who, now_utc().year
-        try:
-            member = NewPerson(self._checked(who.new_name, clean_first_name, first),
-                               birth_year=self._checked(
-                                   who.new_year, lambda t: birth_year_from(t, this_year=this_year),
-                                   year))
-        except Refused:
+        checked = self._member(self.who.new_name, first, self.who.new_year, year)
+        if checked is None:
             return
-        if member.birth_year is None:
-            self.say(self.ask_year(member.first_name), "error")
-            who.new_year.setFocus()
-            return
+        member = NewPerson(checked[0], birth_year=checked[1])
         selected = {p for p, b in self.who.toggles.items() if b.isChecked()}
 
         def add(s: Db) -> tuple[int, list[Any]]:
@@ -554,11 +546,6 @@ class Kiosk(QObject):
                                     selected | {new_id})
 
         self.store.call(add, show, self.failed)
-
-    def ask_year(self, first_name: str) -> str:
-        """Everyone the kiosk registers gives a year born or an age: the name search never
-        lists children, nor anyone whose age is not known."""
-        return self.tr("Please add a year born or an age for %s.") % first_name
 
     def people_chosen(self, person_ids: list[int]) -> None:
         self.visit.people = list(person_ids)
@@ -670,15 +657,34 @@ class Kiosk(QObject):
             field.setFocus()
             raise
 
+    @staticmethod
+    def _birth_year(text: str) -> int | None:
+        return birth_year_from(text, this_year=now_utc().year)
+
+    def _member(self, name_field: QLineEdit, first: str, year_field: QLineEdit,
+                year: str) -> tuple[str, int] | None:
+        """A household member's first name and year born (or age), checked; None once the
+        visitor has been told what to put right. Everyone the kiosk registers gives a year
+        or an age: the name search never lists children, nor anyone whose age is not
+        known."""
+        try:
+            name = self._checked(name_field, clean_first_name, first)
+            born = self._checked(year_field, self._birth_year, year)
+        except Refused:
+            return None
+        if born is None:
+            self.say(self.tr("Please add a year born or an age for %s.") % name, "error")
+            year_field.setFocus()
+            return None
+        return name, born
+
     def new_next(self) -> None:
         n = self.new
         if n.step == 0:
-            this_year = now_utc().year
             try:  # in the order the fields are on screen: the first one amiss is shown
                 first = self._checked(n.first, clean_first_name, n.first.text())
                 last = self._checked(n.last, clean_surname, n.last.text())
-                year = self._checked(n.year, lambda t: birth_year_from(t, this_year=this_year),
-                                     n.year.text())
+                year = self._checked(n.year, self._birth_year, n.year.text())
                 postcode = self._checked(n.postcode, lambda t: clean_postcode(t)[0],
                                          n.postcode.text())
                 phone = self._checked(n.phone, clean_phone, n.phone.text())
@@ -698,19 +704,11 @@ class Kiosk(QObject):
         self.go(n)
 
     def new_add_member(self, first: str, year: str) -> None:
-        n, this_year = self.new, now_utc().year
-        try:
-            member = {"first_name": self._checked(n.member_name, clean_first_name, first),
-                      "last_name": self.visit.new_you.get("last_name", ""),
-                      "birth_year": self._checked(
-                          n.member_year, lambda t: birth_year_from(t, this_year=this_year),
-                          year)}
-        except Refused:
+        checked = self._member(self.new.member_name, first, self.new.member_year, year)
+        if checked is None:
             return
-        if member["birth_year"] is None:
-            self.say(self.ask_year(member["first_name"]), "error")
-            n.member_year.setFocus()
-            return
+        member = {"first_name": checked[0], "last_name": self.visit.new_you.get("last_name", ""),
+                  "birth_year": checked[1]}
         if len(self.visit.new_members) >= 15:
             self.say(self.tr("That's a big household! Please ask staff to add the rest."))
             return

@@ -463,7 +463,6 @@ class StaffScreen(Screen):
             b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self.partner_group.addButton(b, partner_id)
             self.partner_grid.addWidget(b, i // PARTNER_COLUMNS, i % PARTNER_COLUMNS)
-        self.partner_area.updateGeometry()
 
     def _save_referral(self) -> None:
         self.log_referral.emit(self.ref_person or 0, self.partner_group.checkedId(),
