@@ -72,12 +72,21 @@ MIN_FIRST_NAME_LETTERS = 2
 # Between the letters of a name: a hyphen (Mary-Jane), an apostrophe as a keyboard types
 # it or as a phone does (O'Neill, O’Neill), or Unicode's own hyphen.
 _JOINERS = re.compile(r"[-'\u2019\u2010]")
+_APOSTROPHES = "'\u2019"
+# Scripts in which one character is a whole syllable: a given name of one is a full name
+# (明, 慧; Hangul syllables, kana). Han, kana, Hangul and their compatibility blocks.
+_SYLLABIC = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
+                       "\uf900-\ufaff\U00020000-\U0003134f]")
 
 
-def _is_name(value: str) -> bool:
+def _is_name(value: str, *, surname: bool = False) -> bool:
     """Words of letters (with their accents and marks) joined by single hyphens or
-    apostrophes: "Mary-Jane", "O'Neill", "Zoë", "van der Berg"; never a digit or symbol."""
+    apostrophes: "Mary-Jane", "O'Neill", "Zoë", "van der Berg"; never a digit or symbol.
+    In a surname a word may begin with an apostrophe, as the Dutch 't and 's do
+    ("'t Hooft")."""
     for word in value.split(" "):
+        if surname and len(word) > 1 and word[0] in _APOSTROPHES:
+            word = word[1:]
         for part in _JOINERS.split(word):
             if not part or not part[0].isalpha():
                 return False
@@ -89,8 +98,9 @@ def _is_name(value: str) -> bool:
 
 def clean_first_name(value: str) -> str:
     """A first name as the kiosk takes it (the visitor's and each household member's):
-    at least 2 letters, and only letters, hyphens and apostrophes — no digits, symbols or
-    spaces (a space means a surname typed here too; two first names take a hyphen)."""
+    at least 2 letters (or one character of a syllabic script: 明), and only letters,
+    hyphens and apostrophes — no digits, symbols or spaces (a space means a surname typed
+    here too; two first names take a hyphen)."""
     name = clean_name(value)
     if not _is_name(name):
         raise Refused("a first name has only letters, hyphens and apostrophes",
@@ -98,7 +108,7 @@ def clean_first_name(value: str) -> str:
     if " " in name:
         raise Refused("give just the first name here: the surname has its own box",
                       code="name.whole")
-    if sum(ch.isalpha() for ch in name) < MIN_FIRST_NAME_LETTERS:
+    if sum(ch.isalpha() for ch in name) < MIN_FIRST_NAME_LETTERS and not _SYLLABIC.search(name):
         raise Refused(f"a first name has at least {MIN_FIRST_NAME_LETTERS} letters",
                       code="name.too_short", letters=MIN_FIRST_NAME_LETTERS)
     return name
@@ -106,12 +116,12 @@ def clean_first_name(value: str) -> str:
 
 def clean_surname(value: str) -> str:
     """A surname or its initial as the kiosk takes it: letters, and hyphens, apostrophes
-    or spaces between them (O'Neill, Smith-Jones, van der Berg); may be left empty. "K."
-    is taken as the initial K."""
+    or spaces between them (O'Neill, Smith-Jones, van der Berg, 't Hooft); may be left
+    empty. "K." is taken as the initial K."""
     name = clean_name(value, field="surname", required=False, code="surname")
     if len(name) == 2 and name[0].isalpha() and name[1] == ".":
         name = name[0]
-    if name and not _is_name(name):
+    if name and not _is_name(name, surname=True):
         raise Refused("a surname has only letters, hyphens, apostrophes and spaces",
                       code="surname.not_letters")
     return name

@@ -505,7 +505,8 @@ def test_a_locked_pin_pad_says_until_when_in_the_rooms_time(rig: Rig) -> None:
 # --- the name rules, in the core ---------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["Amira", "Mary-Jane", "O'Neill", "O’Neill", "D'Arcy", "Zoë",
-                                  "Jo", "  Sam  ", "Łukasz", "Nguyễn"])
+                                  "Jo", "  Sam  ", "Łukasz", "Nguyễn", "明", "慧敏", "서연",
+                                  "ゆい"])
 def test_first_names_the_kiosk_takes(name: str) -> None:
     assert clean_first_name(name) == name.strip()
 
@@ -517,7 +518,8 @@ def test_first_names_the_kiosk_takes(name: str) -> None:
     ("Amira.", "name.not_letters"), ("-Amira", "name.not_letters"),
     ("Mary--Jane", "name.not_letters"), ("Amira 1990", "name.not_letters"),
     ("Sam@x", "name.not_letters"), ("=1+1", "name.not_letters"), ("👍🏽", "name.not_letters"),
-    ("Ann\x00e", "name.control"),
+    ("Ann\x00e", "name.control"), ("'Amira", "name.not_letters"), ("'", "name.not_letters"),
+    ("明 李", "name.whole"), ("明1", "name.not_letters"),
 ])
 def test_first_names_the_kiosk_refuses(name: str, code: str) -> None:
     with pytest.raises(Refused) as refused:
@@ -528,12 +530,14 @@ def test_first_names_the_kiosk_refuses(name: str, code: str) -> None:
 @pytest.mark.parametrize(("name", "kept"), [
     ("K", "K"), ("K.", "K"), ("Khan", "Khan"), ("O'Neill", "O'Neill"),
     ("Smith-Jones", "Smith-Jones"), ("van der Berg", "van der Berg"), ("", ""),
+    ("'t Hooft", "'t Hooft"), ("’s Jacob", "’s Jacob"), ("李", "李"),
 ])
 def test_surnames_and_initials_the_kiosk_takes(name: str, kept: str) -> None:
     assert clean_surname(name) == kept
 
 
-@pytest.mark.parametrize("name", ["K9", "Khan!", "K..", "1", "Smith & Jones", "-"])
+@pytest.mark.parametrize("name", ["K9", "Khan!", "K..", "1", "Smith & Jones", "-", "'", "''t",
+                                  "t'", "' Hooft"])
 def test_surnames_the_kiosk_refuses(name: str) -> None:
     with pytest.raises(Refused) as refused:
         clean_surname(name)
