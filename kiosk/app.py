@@ -373,6 +373,7 @@ class Kiosk(QObject):
         self.w.reset_keyboard()  # letters, no shift: as the next visitor expects it
         self.idle.set_seconds(self.cfg.idle_seconds)
         self.go(self.welcome)
+        self.w.forget_typing()  # and nothing left in the keyboard's memory either
         if refresh:
             self.refresh_on_now()
 

@@ -8,7 +8,7 @@ has been set up (see ``kiosk.widgets``).
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, QTimer
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -119,6 +119,27 @@ class KioskWindow(QWidget):
 
             assert isinstance(self.keyboard, Keyboard)
             self.keyboard.reset()
+
+    def forget_typing(self) -> None:
+        """Empty the on-screen keyboard's memory of the last text field.
+
+        Qt Virtual Keyboard's input context keeps the text it last read from a field
+        (its ``surroundingText``) until another field takes the focus. With nothing
+        focused, the window stands in for an empty field for a moment: told of it, the
+        keyboard reads no text from it. Nothing is shown, and no input can arrive
+        meanwhile (this runs without returning to the event loop)."""
+        if not self.has_keyboard() or QGuiApplication.focusObject() is not self:
+            return  # no keyboard yet, or a field has the focus (it tells the keyboard itself)
+        from PySide6.QtCore import Qt  # (after start-up: the keyboard is in)
+
+        method = QGuiApplication.inputMethod()
+        everything = Qt.InputMethodQuery.ImQueryAll
+        self.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, True)
+        try:
+            method.update(everything)
+        finally:
+            self.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+            method.update(everything)
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         """The keyboard is there while a text field has focus, and only then."""
