@@ -411,7 +411,10 @@ class Kiosk(QObject):
 
         def show(on: list[SessionOn]) -> None:
             self._on_now = (time.monotonic(), list(on))
-            self.welcome.set_on_now([x.service for x in on if x.kind != "general"])
+            # A sensitive service is not named on the shared screen: with one session on,
+            # "On now" would tell anyone watching where the last visitor went.
+            self.welcome.set_on_now([x.service for x in on
+                                     if x.kind != "general" and not x.sensitive])
 
         self.store.call(lambda s: sessions_on_now(s, site_id=site), show,
                         lambda _e: self.welcome.set_on_now([]))
@@ -487,6 +490,9 @@ class Kiosk(QObject):
         elif result.outcome == "already":
             self.finish(self.tr("Hello again, %s") % v.first_name,
                         self.tr("You're already signed in today."))
+        elif result.outcome == "already_out":  # the card again, a moment after goodbye
+            self.finish(self.tr("Goodbye, %s") % v.first_name,
+                        self.tr("You're already signed out. See you soon!"))
         else:
             self.finish(self.tr("Goodbye, %s") % v.first_name,
                         self.tr("You're signed out. Thank you for coming — see you soon!"))

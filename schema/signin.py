@@ -22,7 +22,8 @@ from schema.rollup import note_attendance
 from schema.sql import Db
 from schema.tokens import looks_like_token
 
-# A second scan within this time is the same sign-in (a double beep), not a sign-out.
+# A second scan within this time is the same sign-in or sign-out (a double beep, a card
+# held to the camera a moment too long), not the opposite.
 RESCAN_GRACE = dt.timedelta(minutes=3)
 MAX_HEADCOUNT = 30
 
@@ -31,7 +32,7 @@ MAX_HEADCOUNT = 30
 class SignInResult:
     """What the kiosk needs to say "Welcome, Sam — you and 2 others are signed in"."""
 
-    outcome: str  # "in", "out", "already", "choose"
+    outcome: str  # "in", "out", "already" (in), "already_out", "choose"
     first_name: str = ""
     person_id: int | None = None
     household_id: int | None = None
@@ -295,6 +296,13 @@ def scan(
         result.outcome = "out"
         result.signed_out = _sign_out_rows(db, open_rows, site_id=site_id, actor=actor,
                                            staff_id=None, at=at)
+        return result
+    # Signed out a moment ago: the same card again is the same goodbye, not a return.
+    left = [r for r in today
+            if r.signed_out_at is not None and at - r.signed_out_at < RESCAN_GRACE]
+    if left:
+        result.outcome = "already_out"
+        result.signed_out = sorted({r.person_id for r in left if r.person_id})
         return result
     row: SessionRow | None = None
     if session_id is None:

@@ -54,6 +54,20 @@ def test_card_issue_revoke_and_scan(engine) -> None:
     assert (r.outcome, r.signed_out) == ("out", [sam])
     with read_session(engine) as s:
         assert who_is_here(s, site_id=site, at=at) == []
+    # The scanner beeps twice as Sam leaves: still out, nothing written.
+    r = w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR,
+                            at=at + dt.timedelta(hours=2, seconds=30)))
+    assert (r.outcome, r.signed_out, r.signed_in) == ("already_out", [sam], [])
+    with read_session(engine) as s:
+        assert who_is_here(s, site_id=site, at=at) == []
+    # Back after lunch: the same attendance, open again.
+    r = w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR,
+                            at=at + dt.timedelta(hours=3)))
+    assert (r.outcome, r.signed_in) == ("in", [sam])
+    with read_session(engine) as s:
+        assert [x.label for x in who_is_here(s, site_id=site, at=at)] == ["Sam Test"]
+    w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR,
+                        at=at + dt.timedelta(hours=5)))
 
     # A new card revokes the old one; a revoked card is not recognised.
     card2 = w.tx(lambda s: issue_card(s, person_id=sam, actor=ACTOR))

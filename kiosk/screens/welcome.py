@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QDate, QLocale, QTime, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
 
 from kiosk.widgets import button, forget, label, pointing
@@ -108,7 +108,11 @@ class WelcomeScreen(Screen):
             self.on_now.setText(self.tr("Drop in: everyone welcome"))
 
     def tick(self, now: dt.datetime) -> None:
-        self.clock.setText(now.strftime("%H:%M  %a %d %b"))
+        # Day and month names in the kiosk's language, not the C library's.
+        # (wall-clock fields, so that no time zone conversion can move them)
+        locale = QLocale()
+        self.clock.setText(locale.toString(QTime(now.hour, now.minute), "HH:mm") + "  "
+                           + locale.toString(QDate(now.year, now.month, now.day), "ddd d MMM"))
 
 
 class Banner(QFrame):
