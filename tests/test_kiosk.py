@@ -89,6 +89,14 @@ class Rig:
         focus = QApplication.focusWidget()
         self.qtbot.keyClick(focus, Qt.Key.Key_Return)
 
+    def backspace(self) -> None:
+        self.qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backspace)
+
+    def tap_row(self, rows: QListWidget, row: int) -> None:
+        """Tap one line of a list (staff mode's people and the fire register)."""
+        self.qtbot.mouseClick(rows.viewport(), Qt.MouseButton.LeftButton,
+                              pos=rows.visualItemRect(rows.item(row)).center())
+
     def wait_for(self, screen: QWidget, timeout: int = 5000) -> None:
         self.qtbot.waitUntil(lambda: self.kiosk.current() is screen, timeout=timeout)
 
@@ -133,15 +141,20 @@ def kiosk_database(engine: Engine) -> Database:
     return Database(engine.url.render_as_string(hide_password=False))
 
 
-def _three_sessions_on(tmp_path: Path) -> Engine:
-    """A fresh database with three sessions on now (none of them sensitive)."""
+def _database_with(tmp_path: Path, sessions: list[tuple[str, bool]]) -> Engine:
+    """A fresh database whose room has these sessions on now: (service, sensitive)."""
     from schema.migrate import upgrade
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'three.sqlite3'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'room.sqlite3'}")
     upgrade(engine)
-    _sessions_now(
-        engine, [("Coffee morning", False), ("Housing surgery", False), ("Youth club", False)])
+    _sessions_now(engine, sessions)
     return engine
+
+
+def _three_sessions_on(tmp_path: Path) -> Engine:
+    """A fresh database with three sessions on now (none of them sensitive)."""
+    return _database_with(
+        tmp_path, [("Coffee morning", False), ("Housing surgery", False), ("Youth club", False)])
 
 
 def _build(qtbot, engine: Engine, tmp_path: Path, idle: int = 30) -> Rig:
@@ -218,6 +231,27 @@ def test_card_sign_in_with_three_sessions_needs_one_touch(qtbot, tmp_path: Path)
         assert r.find("doneMessage", QLabel).text() == "Welcome, Sam"
         assert r.sql("SELECT s.name FROM attendance a JOIN service s ON s.id = a.service_id "
                      "WHERE a.person_id = :p", p=ids[0]) == "Housing surgery"
+    finally:
+        r.kiosk.shutdown()
+
+
+def test_a_card_with_nothing_timetabled_signs_in_to_general_drop_in(
+        qtbot, tmp_path: Path) -> None:
+    """A visitor scans their card when no session is on: they are in, at General drop-in."""
+    from schema.signin import who_is_here
+
+    engine = _database_with(tmp_path, [])
+    r = _build(qtbot, engine, tmp_path)
+    try:
+        ids, token = _family(engine, ("Sam", "Wilson", 1988))
+        qtbot.waitUntil(lambda: "Drop in: everyone welcome" in r.visible_text())
+        r.scanner.show(token)
+        r.wait_for(r.kiosk.done)
+        assert r.find("doneMessage", QLabel).text() == "Welcome, Sam"
+        assert r.find("doneDetail", QLabel).text() == "You're signed in."
+        with read_session(engine) as s:
+            here = who_is_here(s, site_id=r.site_id)
+        assert [(x.person_id, x.service) for x in here] == [(ids[0], "General drop-in")]
     finally:
         r.kiosk.shutdown()
 
@@ -452,11 +486,7 @@ def test_second_scan_later_signs_out(rig: Rig) -> None:
 
 
 def test_sensitive_service_is_never_named_after_sign_in(qtbot, tmp_path: Path) -> None:
-    from schema.migrate import upgrade
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'sensitive.sqlite3'}")
-    upgrade(engine)
-    _sessions_now(engine, [("Police beat surgery", True)])
+    engine = _database_with(tmp_path, [("Police beat surgery", True)])
     r = _build(qtbot, engine, tmp_path)
     try:
         _ids, token = _family(engine, ("Sam", "Wilson", 1988))
@@ -469,7 +499,16 @@ def test_sensitive_service_is_never_named_after_sign_in(qtbot, tmp_path: Path) -
         r.kiosk.shutdown()
 
 
+def _answered(rig: Rig) -> list[str]:
+    """Find me's results on show, once every search typed so far has been answered."""
+    rig.qtbot.waitUntil(rig.kiosk.store.idle)
+    return [b.text() for b in rig.kiosk.w.findChildren(QPushButton)
+            if b.objectName().startswith("result") and b.isVisible()]
+
+
 def test_search_privacy_on_screen(rig: Rig) -> None:
+    """A visitor searches Find me: nothing under 3 letters, at most 5 adults shown as
+    "Sam W. (1988)", and a child never, even when the child is the only match."""
     for i in range(7):
         _family(rig.engine, ("Sam", f"Walker{i}", 1980 + i), card=False)
     _family(rig.engine, ("Sally", "Wright", 1990), ("Samuel", "Wright", 2017), card=False)
@@ -477,17 +516,26 @@ def test_search_privacy_on_screen(rig: Rig) -> None:
     rig.type("Sa")
     rig.enter()
     rig.type("W")
-    rig.qtbot.wait(300)
-    assert not rig.shown("result0")  # under 3 letters: nothing
+    assert _answered(rig) == []  # under 3 letters: nothing
     rig.tap(rig.kiosk.identify.first)
     rig.type("m")
     rig.qtbot.waitUntil(lambda: rig.shown("result4"))
-    results = [b.text() for b in rig.kiosk.w.findChildren(QPushButton)
-               if b.objectName().startswith("result") and b.isVisible()]
+    results = _answered(rig)
     assert len(results) == 5
     assert all(t.split()[1].endswith(".") and len(t.split()[1]) == 2 for t in results), results
     assert "Walker" not in rig.visible_text()
-    assert "Samuel" not in rig.visible_text()  # a child is never listed
+    # "Samu" + "W": nobody but the child, Samuel Wright (2017), could match.
+    rig.tap(rig.kiosk.identify.first)
+    rig.type("u")
+    assert _answered(rig) == []
+    assert rig.shown("noMatch", QLabel)  # the search was answered: with nobody
+    # Nor by his year of birth.
+    rig.tap(rig.kiosk.identify.hint)
+    rig.backspace()
+    rig.type("2017")
+    assert _answered(rig) == []
+    assert rig.shown("noMatch", QLabel)
+    assert "Samuel" not in rig.all_text() and "Wright" not in rig.all_text()
 
 
 def test_idle_reset_forgets_everything(qtbot, engine_one: Engine, tmp_path: Path) -> None:
@@ -514,6 +562,13 @@ def test_idle_reset_forgets_everything(qtbot, engine_one: Engine, tmp_path: Path
         r.kiosk.shutdown()
 
 
+def _hub_staff_and_partners(engine: Engine) -> None:
+    """Jo, hub staff with PIN 2468, and two partners to refer to."""
+    run_in_transaction(engine, lambda s: (
+        create_staff(s, name="Jo", role="staff", pin="2468", actor=ACTOR),
+        get_or_create_partner(s, "Housing"), get_or_create_partner(s, "Food bank")))
+
+
 def _enter_pin(rig: Rig, pin: str) -> None:
     for digit in pin:
         rig.tap(rig.find(f"pin_{digit}"))
@@ -537,9 +592,7 @@ def test_staff_pin_lockout(rig: Rig) -> None:
 
 def test_referral_logged_from_staff_mode(rig: Rig) -> None:
     ids, _ = _family(rig.engine, ("Pat", "Jones", 1970), card=False)
-    run_in_transaction(rig.engine, lambda s: (
-        create_staff(s, name="Jo", role="staff", pin="2468", actor=ACTOR),
-        get_or_create_partner(s, "Housing"), get_or_create_partner(s, "Food bank")))
+    _hub_staff_and_partners(rig.engine)
     rig.tap(rig.kiosk.welcome.staff_button)
     _enter_pin(rig, "2468")
     rig.wait_for(rig.kiosk.staff)
@@ -550,8 +603,7 @@ def test_referral_logged_from_staff_mode(rig: Rig) -> None:
     rig.type("Pat")
     results = rig.find("referralResults", QListWidget)
     rig.qtbot.waitUntil(lambda: results.count() == 1)
-    rig.qtbot.mouseClick(results.viewport(), Qt.MouseButton.LeftButton,
-                         pos=results.visualItemRect(results.item(0)).center())
+    rig.tap_row(results, 0)
     rig.tap(rig.find("partner1"))  # Housing (partners are listed by name)
     rig.tap(rig.find("referralReason", QLineEdit))
     rig.type("Damp")
@@ -694,20 +746,150 @@ def test_kiosk_mode_cannot_be_closed(qtbot, engine_one: Engine, tmp_path: Path) 
     assert k.w.close()
 
 
-def test_every_control_has_an_accessible_name_and_touch_size(rig: Rig) -> None:
-    k = rig.kiosk
-    for screen in (k.welcome, k.identify, k.new, k.count, k.feedback, k.pin, k.done):
-        k.go(screen)
-        rig.qtbot.wait(50)
-        for b in k.w.findChildren(QPushButton):
-            if b.isVisible():
-                assert b.accessibleName(), b.objectName()
-                assert b.height() >= 64, (b.objectName(), b.height())
-        for e in k.w.findChildren(QLineEdit):
-            if e.isVisible():
-                assert e.accessibleName() and e.height() >= 64, e.objectName()
-    for area in k.w.findChildren(QListWidget):
-        assert area.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+def _assert_touchable(rig: Rig, state: str) -> None:
+    """Every button and text field on show has an accessible name and is 64 px tall."""
+    rig.qtbot.wait(50)  # laid out
+    for b in rig.kiosk.w.findChildren(QPushButton):
+        if b.isVisible():
+            assert b.accessibleName(), (state, b.objectName())
+            assert b.height() >= 64, (state, b.objectName(), b.height())
+    for e in rig.kiosk.w.findChildren(QLineEdit):
+        if e.isVisible():
+            assert e.accessibleName() and e.height() >= 64, (state, e.objectName())
+
+
+def test_every_control_has_an_accessible_name_and_touch_size(qtbot, tmp_path: Path) -> None:
+    """A visitor goes through every screen, empty and filled in (results, a household,
+    three sessions, a card offered): every control can be named and touched."""
+    r = _build(qtbot, _three_sessions_on(tmp_path), tmp_path)
+    try:
+        _family(r.engine, ("Lauren", "Lawrence", 1982), ("Gordon", "Lawrence", 1979),
+                ("Ella", "Lawrence", 2015), card=False)
+        k = r.kiosk
+        _assert_touchable(r, "Welcome")
+        r.tap(k.welcome.feedback_button)
+        r.type("The stair light is out")
+        r.tap(r.find("topic2"))
+        _assert_touchable(r, "Have your say, filled in")
+        r.tap(r.find("feedbackBackButton"))
+        r.tap(k.welcome.new_button)
+        _assert_touchable(r, "I'm new: about you")
+        r.type("Amira")
+        r.enter()
+        r.type("K")
+        r.enter()
+        r.type("34")
+        r.tap(r.find("newNextButton"))
+        r.type("Leila")
+        r.enter()
+        r.type("6")
+        r.enter()
+        r.qtbot.waitUntil(lambda: r.shown("memberRemove0"))
+        r.tap(r.find("memberRemove0"))  # asks "Remove Leila?"
+        _assert_touchable(r, "I'm new: the household")
+        r.tap(r.find("familyNextButton"))
+        _assert_touchable(r, "I'm new: privacy")
+        r.tap(r.find("declineButton"))
+        r.wait_for(k.count)
+        r.tap(r.find("countPlus"))
+        _assert_touchable(r, "Just count me")
+        r.tap(r.find("countBackButton"))
+        r.wait_for(k.welcome)
+        r.tap(k.welcome.sign_in_button)
+        _assert_touchable(r, "Find me")
+        r.type("Lau")
+        r.enter()
+        r.type("1982")
+        r.qtbot.waitUntil(lambda: r.shown("result0"))
+        _assert_touchable(r, "Find me with results")
+        r.tap(r.find("result0"))
+        r.wait_for(k.who)
+        r.tap(r.find("newMemberName", QLineEdit))
+        r.type("Ava")
+        r.enter()
+        r.type("0")
+        r.enter()  # a new baby, added to the household
+        r.qtbot.waitUntil(lambda: len(k.who.toggles) == 4 and r.shown("member3"))
+        _assert_touchable(r, "Who's here")
+        r.tap(r.find("whoNextButton"))
+        r.wait_for(k.what)
+        assert r.shown("session2")
+        _assert_touchable(r, "What for, three sessions")
+        r.tap(r.find("session0"))
+        r.wait_for(k.done)
+        assert r.shown("makeCardButton")
+        _assert_touchable(r, "Done, a card offered")
+        r.tap(r.find("makeCardButton"))
+        r.qtbot.waitUntil(lambda: r.find("cardQr", QLabel).isVisible())
+        _assert_touchable(r, "Done, the card shown")
+        for area in k.w.findChildren(QListWidget):
+            assert area.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    finally:
+        r.kiosk.shutdown()
+
+
+def test_every_staff_control_has_an_accessible_name_and_touch_size(rig: Rig) -> None:
+    """Staff go through every page of staff mode, each filled in: every control can be
+    named and touched."""
+    _ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
+    _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    _hub_staff_and_partners(rig.engine)
+    rig.scanner.show(token)  # someone in the room
+    rig.wait_for(rig.kiosk.done)
+    rig.tap(rig.find("doneButton"))
+    rig.tap(rig.kiosk.welcome.staff_button)
+    rig.wait_for(rig.kiosk.pin)
+    rig.tap(rig.find("pin_2"))
+    _assert_touchable(rig, "PIN pad")
+    rig.tap(rig.find("pin_clear"))
+    _enter_pin(rig, "2468")
+    rig.wait_for(rig.kiosk.staff)
+    room = rig.find("roomList", QListWidget)
+    rig.qtbot.waitUntil(lambda: room.count() == 1)
+    rig.tap_row(room, 0)
+    _assert_touchable(rig, "In the room")
+    rig.tap(rig.find("staffNav_signin"))
+    rig.tap(rig.find("handSearch", QLineEdit))
+    rig.type("Pat")
+    hand = rig.find("handResults", QListWidget)
+    rig.qtbot.waitUntil(lambda: hand.count() == 1 and rig.shown("handSession0"))
+    rig.tap_row(hand, 0)
+    _assert_touchable(rig, "Sign someone in")
+    rig.tap(rig.find("staffNav_referral"))
+    rig.qtbot.waitUntil(lambda: rig.shown("partner1"))
+    rig.tap(rig.find("referralSearch", QLineEdit))
+    rig.type("Pat")
+    results = rig.find("referralResults", QListWidget)
+    rig.qtbot.waitUntil(lambda: results.count() == 1)
+    rig.tap_row(results, 0)
+    rig.tap(rig.find("partner0"))
+    _assert_touchable(rig, "Log a referral")
+    rig.tap(rig.find("staffNav_card"))
+    rig.tap(rig.find("cardSearch", QLineEdit))
+    rig.type("Pat")
+    cards = rig.find("cardResults", QListWidget)
+    rig.qtbot.waitUntil(lambda: cards.count() == 1)
+    rig.tap_row(cards, 0)
+    rig.tap(rig.find("issueCard"))
+    rig.qtbot.waitUntil(lambda: not rig.find("staffCardQr", QLabel).pixmap().isNull())
+    _assert_touchable(rig, "Issue a card")
+    rig.tap(rig.find("staffNav_leave"))
+    _assert_touchable(rig, "Leave kiosk mode")
+
+
+def test_the_language_button_says_english_is_all_for_now(rig: Rig) -> None:
+    """A visitor taps Language on Welcome: with English the only language, they are told
+    so and that staff can help, and Welcome stays as it was."""
+    from kiosk.i18n import available
+
+    assert available() == ["English"]  # no translation installed yet
+    rig.tap(rig.kiosk.welcome.language_button)
+    rig.qtbot.waitUntil(rig.kiosk.w.toast.isVisible)
+    assert rig.kiosk.w.toast.text() == ("This kiosk speaks English for now. Staff can help "
+                                        "in other languages.")
+    assert rig.kiosk.current() is rig.kiosk.welcome
+    assert rig.kiosk.welcome.language_button.text() == "Language: English"
+    assert rig.kiosk.welcome.sign_in_button.text() == "Sign in"
 
 
 def test_have_your_say_is_anonymous_unless_named(rig: Rig) -> None:
@@ -744,8 +926,7 @@ def test_staff_fire_register_hand_sign_in_and_idle_exit(rig: Rig) -> None:
     rig.type("Pat")
     hand = rig.find("handResults", QListWidget)
     rig.qtbot.waitUntil(lambda: hand.count() == 1)
-    rig.qtbot.mouseClick(hand.viewport(), Qt.MouseButton.LeftButton,
-                         pos=hand.visualItemRect(hand.item(0)).center())
+    rig.tap_row(hand, 0)
     rig.qtbot.waitUntil(lambda: rig.shown("handSession0"))
     rig.tap(rig.find("handSession0"))
     rig.qtbot.waitUntil(lambda: "Signed in" in rig.kiosk.w.toast.text())
@@ -758,8 +939,7 @@ def test_staff_fire_register_hand_sign_in_and_idle_exit(rig: Rig) -> None:
     rig.tap(rig.find("staffNav_room"))
     rig.qtbot.waitUntil(lambda: room.count() == 2)
     sam_row = next(i for i in range(room.count()) if room.item(i).text().startswith("Sam"))
-    rig.qtbot.mouseClick(room.viewport(), Qt.MouseButton.LeftButton,
-                         pos=room.visualItemRect(room.item(sam_row)).center())
+    rig.tap_row(room, sam_row)
     rig.tap(rig.find("signOutSelected"))
     rig.qtbot.waitUntil(lambda: room.count() == 1)
     assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p "
