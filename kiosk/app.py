@@ -8,8 +8,11 @@ message through the one toast.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import os
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -23,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import messages
+from kiosk.messages import QT_TRANSLATE_NOOP
 from kiosk.scanner import ACTIVITY, CardReader, WedgeScanner
 from kiosk.screens.staff import PinScreen, StaffScreen
 from kiosk.screens.visitor import (
@@ -43,7 +47,7 @@ from schema import residents as people
 from schema.clock import LONDON, now_utc
 from schema.errors import DropinError, Refused
 from schema.kinds import Role
-from schema.on_now import SessionOn, sessions_on_now
+from schema.on_now import SessionOn, session_by_id, sessions_on_now
 from schema.residents import NewPerson, first_word
 from schema.settings import get_settings
 from schema.sql import Db
@@ -76,7 +80,9 @@ class KioskConfig:
         return f"kiosk:{self.site_slug}"
 
 
-DEFAULT_NOTICE = (
+# Shown when the managers have not written a notice of their own: in the kiosk's language.
+DEFAULT_NOTICE = QT_TRANSLATE_NOOP(
+    "Kiosk",
     "We keep your first name, surname or initial, year of birth and who lives with you, "
     "to count how many families we support and to recognise you next time. Only hub staff "
     "see it. We never sell it or share it without asking you. You can ask to see it or have "
@@ -100,7 +106,7 @@ def load_config(s: Db | Any, *, site_slug: str | None, idle_seconds: int = 30) -
         site_slug=site.slug,
         room_name=site.name,
         notice_version=settings.get("privacy_notice_version", "1"),
-        notice_text=settings.get("privacy_notice_text") or DEFAULT_NOTICE,
+        notice_text=settings.get("privacy_notice_text") or "",
         collect_postcode=settings.get("collect_postcode", "yes") != "no",
         collect_phone=settings.get("collect_phone", "yes") != "no",
         idle_seconds=idle_seconds,
@@ -111,11 +117,18 @@ def _when(value: str | None) -> dt.datetime:
     return dt.datetime.fromisoformat(value) if value else now_utc()
 
 
+# What would be done twice if sent twice (a new household, a head-count): such a sign-in
+# carries an id of its own from the start, and lands with a receipt of it (KioskReceipt).
+ONCE = ("register", "anonymous")
+
+
 def replay(actor: str, site_id: int,
            on_now: Callable[[], list[SessionOn] | None] | None = None):
     """How each kind of kept sign-in is carried out, now or later from the outbox.
 
-    Every kind is safe to repeat: a second run finds the first and changes nothing.
+    Every kind is safe to repeat: a second run finds the first and changes nothing (a
+    card scan or a sign-in by itself; the kinds in ONCE by their receipt, and then answer
+    None).
     ``on_now``: the kiosk's recent answer of ``sessions_on_now`` (or None when it has
     none fresh enough), handed to a live card scan so it need not ask the timetable.
     """
@@ -123,25 +136,38 @@ def replay(actor: str, site_id: int,
     def session_for(s: Db, session_id: int | None, at: dt.datetime) -> int:
         return session_id or sessions_on_now(s, site_id=site_id, at=at)[0].session_id
 
+    def still_on(s: Db, session_id: int | None) -> int | None:
+        """A kept sign-in's chosen session; None if it has been cancelled since (the
+        sign-in then goes to what was on at the time: the visitor was told it is saved)."""
+        row = session_by_id(s, session_id) if session_id else None
+        return session_id if row is not None and not row.cancelled else None
+
     def make(kind: str, a: dict[str, Any]) -> Work:
         at = _when(a.get("at"))
+        entry = a.get("entry")  # (entries kept before receipts came have none)
 
         def work(s: Db) -> Any:
+            if kind in ONCE and entry:  # lands once, with its receipt, however often sent
+                if s.row("SELECT 1 FROM kiosk_receipt WHERE id = :id", {"id": entry}):
+                    return None
+                s.run("INSERT INTO kiosk_receipt (id, landed_at) VALUES (:id, :at)",
+                      {"id": entry, "at": now_utc()})
+            chosen = still_on(s, a.get("session_id")) if a.get("replay") else a.get("session_id")
             if kind == "scan":
                 known = on_now() if on_now is not None and not a.get("replay") else None
                 result = signin.scan(s, token=a["token"], site_id=site_id, actor=actor,
-                                     session_id=a.get("session_id"), at=at, on_now=known)
+                                     session_id=chosen, at=at, on_now=known)
                 if result.outcome == "choose" and a.get("replay"):
                     result = signin.scan(s, token=a["token"], site_id=site_id, actor=actor,
                                          session_id=result.sessions[0].session_id, at=at)
                 return result
             if kind == "sign_in":
                 return signin.sign_in(s, person_ids=a["person_ids"], method=a["method"],
-                                      session_id=session_for(s, a.get("session_id"), at),
+                                      session_id=session_for(s, chosen, at),
                                       actor=actor, staff_id=a.get("staff_id"), at=at)
             if kind == "anonymous":
                 return signin.sign_in_anonymous(
-                    s, session_id=session_for(s, a.get("session_id"), at),
+                    s, session_id=session_for(s, chosen, at),
                     headcount=a["headcount"], actor=actor, at=at)
             if kind == "register":
                 household, members = people.register_household(
@@ -150,7 +176,7 @@ def replay(actor: str, site_id: int,
                     consent_version=a["consent_version"])
                 ids = [m.id for m in members]
                 signin.sign_in(s, person_ids=ids, method="new",
-                               session_id=session_for(s, a.get("session_id"), at),
+                               session_id=session_for(s, chosen, at),
                                actor=actor, at=at)
                 return members[0].id, household.id, len(ids)
             raise ValueError(f"unknown outbox entry {kind}")
@@ -158,6 +184,9 @@ def replay(actor: str, site_id: int,
         return work
 
     return make
+
+
+_VISITS = itertools.count(1)
 
 
 @dataclass
@@ -179,6 +208,8 @@ class Visit:
     staff_role: str = ""
     card_token: str = ""
     search_seq: int = 0
+    names: dict[int, str] = field(default_factory=dict)  # the household's, as shown
+    number: int = field(default_factory=lambda: next(_VISITS), compare=False)  # which one
 
 
 class IdleWatcher(QObject):
@@ -243,10 +274,13 @@ class Kiosk(QObject):
         self.feedback = w.add(FeedbackScreen(feedback.TOPICS))
         self.pin = w.add(PinScreen())
         self.staff = w.add(StaffScreen())
+        # Under its system service (systemd sets INVOCATION_ID), a closed kiosk is started
+        # again at once: the leave page says so.
+        self.staff.set_restarts("INVOCATION_ID" in os.environ)
         assert isinstance(self.welcome, WelcomeScreen)
         self.welcome.add_pointers()
         self.welcome.set_room(config.room_name)
-        self.new.set_notice(config.notice_text)
+        self.new.set_notice(config.notice_text or self.tr(DEFAULT_NOTICE))
         self.new.set_minimised(config.collect_postcode, config.collect_phone)
         wedge = next((r for r in readers if isinstance(r, WedgeScanner)), None)
         self.idle = IdleWatcher(app, config.idle_seconds, wedge)
@@ -257,7 +291,8 @@ class Kiosk(QObject):
         self.slow_timer = QTimer(self)
         self.slow_timer.setSingleShot(True)
         self.slow_timer.setInterval(self.SLOW_MS)
-        self.slow_timer.timeout.connect(lambda: self.say(self.tr("One moment…")))
+        self.slow_timer.timeout.connect(self._slow)
+        self._slow_for = 0  # the number of the visit whose operation is taking a while
         self.clock = QTimer(self)
         self.clock.timeout.connect(self._tick)
         self.clock.start(1000)
@@ -278,6 +313,7 @@ class Kiosk(QObject):
     def _connect(self, readers: list[CardReader]) -> None:
         for reader in readers:
             reader.token_read.connect(self.on_token)
+            reader.misread.connect(self.misread)
         self.idle.idle.connect(self._on_idle)
         self.store.availability_changed.connect(lambda ok: self.w.banner.setVisible(not ok))
         wl, idf, who, what, done = self.welcome, self.identify, self.who, self.what, self.done
@@ -291,7 +327,7 @@ class Kiosk(QObject):
         idf.picked.connect(self.picked)
         who.back.connect(lambda: self.go(idf))
         who.add_member.connect(self.add_member_here)
-        who.confirm.connect(self.people_chosen)
+        who.confirm.connect(self.who_confirmed)
         what.back.connect(self.reset)
         what.chosen.connect(self.session_chosen)
         done.finish.connect(self.reset)
@@ -358,13 +394,14 @@ class Kiosk(QObject):
             self.say(self.tr("Sorry — something went wrong. Please try again or ask a member "
                              "of staff."), "error")
 
-    def reset(self, *, refresh: bool = True) -> None:
+    def reset(self, *, refresh: bool = True, visit: Visit | None = None) -> None:
         """Back to Welcome, forgetting everything typed or shown.
 
         ``refresh=False`` when the kiosk moves straight on (a card scan): the "On now" line
-        is read again when Welcome next comes back, not ahead of the sign-in.
+        is read again when Welcome next comes back, not ahead of the sign-in. ``visit``:
+        the next visit's, when it has begun already (the card just scanned).
         """
-        self.visit = Visit()
+        self.visit = visit or Visit()
         shown, self._shown = self._shown, set()
         for screen in shown:
             screen.reset()
@@ -440,38 +477,65 @@ class Kiosk(QObject):
 
     def on_token(self, token: str) -> None:
         if self.current() in (self.pin, self.staff):
+            self.say(self.tr("The kiosk is in staff mode. Please ask a member of staff to "
+                             "sign you in."))
             return
-        # The sign-in goes to the database thread first; the screens are cleared while it
-        # runs (its answer is handled on this thread, so only after the reset).
-        self._scan(None, token)
         on_welcome_only = (self.current() is self.welcome and not self._shown - {self.welcome}
                            and not (self.w.toast.isVisible() or self.w.toast.text()))
-        if on_welcome_only:  # a card shown to Welcome: nothing on screen to forget
-            self.visit = Visit()
-        else:
-            self.reset(refresh=False)
-        self.visit.token = token
+        # A new visit begins: whatever the last visitor was waiting for is not shown to this
+        # one. The sign-in goes to the database thread first; the screens are cleared while
+        # it runs (its answer is handled on this thread, so only after the reset).
+        self.visit = Visit(token=token)
+        self._scan(None, token)
+        if not on_welcome_only:  # (a card shown to Welcome: nothing on screen to forget)
+            self.reset(refresh=False, visit=self.visit)
+
+    def misread(self) -> None:
+        """A burst that began like a card but was not one (a smudged or torn code)."""
+        if self.current() not in (self.pin, self.staff):
+            self.say(self.tr("Sorry, that card didn't scan. Please try again."))
 
     SLOW_MS = 1000
 
     def keep(self, kind: str, args: dict[str, Any], on_done: Callable[[Any], None]) -> None:
         """A visitor's sign-in: recorded now, or kept in the outbox when the database is
-        away or too slow (``kiosk.__main__.WAIT``); "One moment…" after a second."""
+        away or too slow (``kiosk.__main__.WAIT``); "One moment…" after a second. Told
+        only to the visitor who asked (see ``call``)."""
 
-        def done(result: Any) -> None:
-            self.slow_timer.stop()
-            on_done(result)
+        def answer(then: Callable[..., None]) -> Callable[..., None]:
+            def told(*result: Any) -> None:
+                self.slow_timer.stop()
+                then(*result)
 
-        def kept() -> None:
-            self.slow_timer.stop()
-            self.kept()
+            return self._for_visit(told)
 
-        def failed(exc: Exception) -> None:
-            self.slow_timer.stop()
-            self.failed(exc)
-
+        if kind in ONCE:
+            args = {**args, "entry": uuid.uuid4().hex}
+        self._slow_for = self.visit.number
         self.slow_timer.start()
-        self.store.call_or_keep(kind, args, done, kept, failed)
+        self.store.call_or_keep(kind, args, answer(on_done), answer(self.kept),
+                                answer(self.failed))
+
+    def _slow(self) -> None:
+        if self._slow_for == self.visit.number:  # (not for a visitor who has gone since)
+            self.say(self.tr("One moment…"))
+
+    def call(self, work: Work, on_done: Callable[[Any], None],
+             on_error: Callable[[Exception], None] | None = None) -> None:
+        """A database operation for the visit on now. Its answer, or its failure, is shown
+        only if the same visitor is still there: one who has gone (the kiosk was reset,
+        the next person scanned a card) must not have theirs land on the next person's
+        screen."""
+        self.store.call(work, self._for_visit(on_done), self._for_visit(on_error or self.failed))
+
+    def _for_visit(self, callback: Callable[..., None]) -> Callable[..., None]:
+        visit = self.visit
+
+        def answer(*result: Any) -> None:
+            if self.visit is visit:
+                callback(*result)
+
+        return answer
 
     def _scan(self, session_id: int | None, token: str | None = None) -> None:
         args = {"token": token or self.visit.token, "session_id": session_id,
@@ -497,7 +561,16 @@ class Kiosk(QObject):
             self.finish(self.tr("Goodbye, %s") % v.first_name,
                         self.tr("You're signed out. Thank you for coming — see you soon!"))
 
-    def welcomed(self, count: int) -> None:
+    def welcomed(self, count: int, people: list[int] | None = None) -> None:
+        v = self.visit
+        if people and v.person_id is not None and v.person_id not in people:
+            # The visitor signed others in, not herself: she is thanked, they are named.
+            names = [v.names.get(p, "") for p in people]
+            detail = (self.tr("%s is signed in.") % names[0] if len(names) == 1 and names[0]
+                      else self.tr("%d people are signed in.") % len(people))
+            self.finish(self.tr("Thank you, %s") % v.first_name if v.first_name
+                        else self.tr("Thank you!"), detail, offer_card=not v.has_card)
+            return
         name = self.visit.first_name
         detail = (self.tr("You're signed in.") if count <= 1 else
                   self.tr("You and 1 other are signed in.") if count == 2 else
@@ -516,8 +589,8 @@ class Kiosk(QObject):
             if seq == self.visit.search_seq and self.current() is self.identify:
                 self.identify.show_results([(m.person_id, m.label) for m in matches], searched)
 
-        self.store.call(lambda s: people.find_me(s, first_name=first, hint=hint), show,
-                        self.failed)
+        self.call(lambda s: people.find_me(s, first_name=first, hint=hint), show,
+                  self.failed)
 
     def picked(self, person_id: int) -> None:
         def show(result: tuple[Any, list[Any], bool]) -> None:
@@ -525,6 +598,7 @@ class Kiosk(QObject):
             v = self.visit
             v.person_id, v.household_id = person.id, person.household_id
             v.first_name, v.has_card = first_word(person.first_name), has_card
+            v.names = {m.id: first_word(m.first_name) for m in members}
             if len(members) == 1:
                 self.people_chosen([person.id])
             else:
@@ -532,9 +606,19 @@ class Kiosk(QObject):
                                         {person.id})
                 self.go(self.who)
 
-        self.store.call(lambda s: people.person_card_brief(s, person_id), show, self.failed)
+        self.call(lambda s: people.person_card_brief(s, person_id), show, self.failed)
 
-    def add_member_here(self, first: str, year: str) -> None:
+    def who_confirmed(self, person_ids: list[int]) -> None:
+        """Who's here: Sign in. Someone typed into "Add someone" but not added was meant to
+        come too: they are added (or the visitor is told what to put right) and signed in
+        with the rest."""
+        if self.who.new_name.text().strip() or self.who.new_year.text().strip():
+            self.add_member_here(self.who.new_name.text(), self.who.new_year.text(),
+                                 and_sign_in=True)
+        else:
+            self.people_chosen(person_ids)
+
+    def add_member_here(self, first: str, year: str, and_sign_in: bool = False) -> None:
         household = self.visit.household_id
         checked = self._member(self.who.new_name, first, self.who.new_year, year)
         if checked is None:
@@ -549,10 +633,14 @@ class Kiosk(QObject):
 
         def show(result: tuple[int, list[Any]]) -> None:
             new_id, members = result
+            self.visit.names = {m.id: first_word(m.first_name) for m in members}
+            if and_sign_in:
+                self.people_chosen([m.id for m in members if m.id in selected | {new_id}])
+                return
             self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
                                     selected | {new_id})
 
-        self.store.call(add, show, self.failed)
+        self.call(add, show, self.failed)
 
     def people_chosen(self, person_ids: list[int]) -> None:
         self.visit.people = list(person_ids)
@@ -583,7 +671,7 @@ class Kiosk(QObject):
             else:
                 self.session_chosen(on[0].session_id if on else 0)
 
-        self.store.call(lambda s: sessions_on_now(s, site_id=site), got, unavailable)
+        self.call(lambda s: sessions_on_now(s, site_id=site), got, unavailable)
 
     def ask_session(self, on: list[SessionOn]) -> None:
         self.visit.sessions = on
@@ -616,11 +704,15 @@ class Kiosk(QObject):
             self.finish(self.tr("Hello again, %s") % self.visit.first_name,
                         self.tr("You're already signed in today."))
         else:
-            self.welcomed(len(added))
+            self.welcomed(len(added), added)
 
-    def _registered(self, result: tuple[int, int, int]) -> None:
-        self.visit.person_id, self.visit.household_id, count = result
-        self.visit.has_card = False
+    def _registered(self, result: tuple[int, int, int] | None) -> None:
+        v = self.visit
+        if result is None:  # it had landed already (a retry after an uncertain commit)
+            self.welcomed(1 + len(v.new_members))
+            return
+        v.person_id, v.household_id, count = result
+        v.has_card = False
         self.welcomed(count)
 
     # --- cards -----------------------------------------------------------------------
@@ -629,8 +721,8 @@ class Kiosk(QObject):
         person = self.visit.person_id
         if person is None:
             return
-        self.store.call(lambda s: cards.issue_card(s, person_id=person, actor=self.cfg.actor),
-                        self._card_made, self.failed)
+        self.call(lambda s: cards.issue_card(s, person_id=person, actor=self.cfg.actor),
+                  self._card_made, self.failed)
 
     def _card_made(self, card: Any) -> None:
         from kiosk.printing import print_card
@@ -707,6 +799,12 @@ class Kiosk(QObject):
             n.show_members([m["first_name"] for m in self.visit.new_members])
             n.show_step(1)
         elif n.step == 1:
+            if n.member_name.text().strip() or n.member_year.text().strip():
+                # Typed in but not added: they were meant to be in the household too.
+                before = len(self.visit.new_members)
+                self.new_add_member(n.member_name.text(), n.member_year.text())
+                if len(self.visit.new_members) == before:
+                    return  # the visitor has been told what to put right
             n.show_step(2)
         self.go(n)
 
@@ -745,7 +843,7 @@ class Kiosk(QObject):
             self.say(self.tr("Please choose a topic first."))
             return
         site = self.cfg.site_id
-        self.store.call(
+        self.call(
             lambda s: feedback.leave_feedback(s, topic=topic, text=message, site_id=site,
                                               given_name=name, actor=self.cfg.actor),
             lambda _r: self.finish(self.tr("Thank you for telling us"),
@@ -766,31 +864,37 @@ class Kiosk(QObject):
 
     # --- staff mode --------------------------------------------------------------------
 
+    def _role_name(self, role: str) -> str:
+        """A staff role as the kiosk words it."""
+        return {Role.volunteer.value: self.tr("volunteer"), Role.staff.value: self.tr("staff"),
+                Role.manager.value: self.tr("manager")}.get(role, role)
+
     def check_pin(self, pin: str) -> None:
         def checked(user: Any) -> None:
             if user is None:
                 self.say(self.tr("That PIN didn't work. Please try again."), "error")
                 return
             self.visit.staff_id, self.visit.staff_role = user.id, user.role
-            self.staff.set_user(self.tr("Staff mode — %s (%s)") % (user.name, user.role))
+            self.staff.set_user(self.tr("Staff mode — %s (%s)") % (user.name,
+                                                                   self._role_name(user.role)))
             self.idle.set_seconds(self.cfg.staff_idle_seconds)
             self.go(self.staff)
             self.staff.show_page("room")
 
         # A locked PIN pad (LockedOut, "pin.locked") is told, with the time it opens
         # again, by the one door for refusals.
-        self.store.call(lambda s: staff.check_pin(s, pin=pin, actor=self.cfg.actor),
-                        checked, self.failed)
+        self.call(lambda s: staff.check_pin(s, pin=pin, actor=self.cfg.actor),
+                  checked, self.failed)
 
     def staff_page(self, page: str) -> None:
         self._shown.add(self.staff)  # its answers fill it even if staff mode has ended
         site = self.cfg.site_id
         if page == "room":
-            self.store.call(lambda s: signin.who_is_here(s, site_id=site), self._show_room,
-                            self.failed)
+            self.call(lambda s: signin.who_is_here(s, site_id=site), self._show_room,
+                      self.failed)
         elif page == "signin":
-            self.store.call(lambda s: sessions_on_now(s, site_id=site),
-                            lambda on: self.staff.show_hand_sessions(
+            self.call(lambda s: sessions_on_now(s, site_id=site),
+                      lambda on: self.staff.show_hand_sessions(
                                 [(x.session_id, x.service) for x in on]), self.failed)
         elif page == "referral":
             if self.visit.staff_role == Role.volunteer.value:
@@ -798,7 +902,7 @@ class Kiosk(QObject):
                                  "staff."))
                 self.staff.show_page("room")
                 return
-            self.store.call(referrals.active_partners, self.staff.show_partners, self.failed)
+            self.call(referrals.active_partners, self.staff.show_partners, self.failed)
         field = self.staff.first_field()
         if field is not None:
             field.setFocus()
@@ -836,14 +940,14 @@ class Kiosk(QObject):
                                 staff_id=staff_id)
             return len(rows)
 
-        self.store.call(out, lambda n: (self.say(self.tr("Signed out: %d") % n, "ok"),
+        self.call(out, lambda n: (self.say(self.tr("Signed out: %d") % n, "ok"),
                                         self.staff_page("room")), self.failed)
 
     def staff_search(self, query: str, picker: Any) -> None:
         self._shown.add(self.staff)
-        self.store.call(lambda s: people.staff_search(s, query=query),
-                        lambda rows: picker.show_results([(r.person_id, r.label) for r in rows]),
-                        self.failed)
+        self.call(lambda s: people.staff_search(s, query=query),
+                  lambda rows: picker.show_results([(r.person_id, r.label) for r in rows]),
+                  self.failed)
 
     def staff_hand_sign_in(self, person_id: int, session_id: int) -> None:
         args = {"person_ids": [person_id], "session_id": session_id, "method": "staff",
@@ -878,7 +982,7 @@ class Kiosk(QObject):
             self.say(self.tr("Referral saved."), "ok")
             self.staff.clear_referral()
 
-        self.store.call(log_it, saved, self.failed)
+        self.call(log_it, saved, self.failed)
 
     def staff_issue_card(self, person_id: int) -> None:
         self._shown.add(self.staff)
@@ -888,12 +992,15 @@ class Kiosk(QObject):
             from kiosk.printing import printer_available
 
             self.visit.card_token = card.token
-            self.staff.show_card(card.token, printer_available())
-            self.say(self.tr("New card issued. Any old card no longer works."), "ok")
+            can_print = printer_available()
+            self.staff.show_card(card.token, can_print)
+            self.say(self.tr("New card issued. Any old card no longer works.") if can_print
+                     else self.tr("New card issued. Any old card no longer works. No printer "
+                                  "is set up: they can take a photo of the code."), "ok")
 
-        self.store.call(lambda s: cards.issue_card(s, person_id=person_id,
+        self.call(lambda s: cards.issue_card(s, person_id=person_id,
                                                    actor=self.cfg.actor, staff_id=staff_id),
-                        issued, self.failed)
+                  issued, self.failed)
 
     def staff_print_card(self) -> None:
         from kiosk.printing import print_card

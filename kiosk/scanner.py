@@ -43,9 +43,11 @@ def _is_window_or_widget(obj: QObject) -> bool:
 
 
 class CardReader(QObject):
-    """Every source of card tokens emits ``token_read`` once per card shown."""
+    """Every source of card tokens emits ``token_read`` once per card shown, and
+    ``misread`` when what it read began like a card but was not one."""
 
     token_read = Signal(str)
+    misread = Signal()
 
     def stop(self) -> None:
         """Stop reading (the kiosk is closing)."""
@@ -134,6 +136,8 @@ class WedgeScanner(CardReader):
             self._quiet_timer.stop()
             if looks_like_token(text):
                 self.token_read.emit(text)
+            else:  # the card's prefix, then not a token: a smudged code, a torn card
+                self.misread.emit()
             return True
         char = event.text()
         candidate = text + char

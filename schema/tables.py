@@ -342,6 +342,18 @@ class AuditEvent(SQLModel, table=True):
     detail: str = Field(default="", max_length=4000)
 
 
+class KioskReceipt(SQLModel, table=True):
+    """A kiosk's sign-in that must land once only (a registration, a head-count): the id of
+    its outbox entry, written in the same transaction as the sign-in. Replaying the entry
+    again (after a crash between the database's commit and the outbox's removal, or an
+    error reported for a commit that in fact went through) finds it and changes nothing."""
+
+    __tablename__ = "kiosk_receipt"
+
+    id: str = Field(primary_key=True, max_length=32)
+    landed_at: dt.datetime
+
+
 class Setting(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=60)
     value: str = Field(max_length=20000)

@@ -429,19 +429,9 @@ def _people(rig: Rig) -> object:
 
 @pytest.fixture
 def shouting(tmp_path: Path) -> Iterator[None]:
-    """A translation of the kiosk's messages (every one in capitals), made with lupdate and
-    lrelease, installed while the test runs."""
-    ts = tmp_path / "dropin_xx.ts"
-    tree = _lupdate(ts)
-    for message in tree.getroot().iter("message"):
-        translation = message.find("translation")
-        assert translation is not None
-        translation.text = (message.findtext("source") or "").upper()
-        translation.attrib.pop("type", None)
-    tree.write(ts, encoding="utf-8")
-    qm = tmp_path / "dropin_xx.qm"
-    subprocess.run([_qt_tool("lrelease"), str(ts), "-qm", str(qm)], check=True,
-                   capture_output=True, timeout=120)
+    """A translation of the kiosk (every sentence in capitals), made with lupdate and
+    lrelease from every kiosk source, installed while the test runs."""
+    _found, qm = touch.shouting_translation(tmp_path)
     translator = QTranslator()
     assert translator.load(str(qm))
     app = QApplication.instance()

@@ -237,27 +237,23 @@ def _qt_tool(name: str) -> str:
     return str(Path(sys.executable).with_name(f"pyside6-{name}"))
 
 
-def test_topics_window_toast_and_keyboard_names_are_translated(qtbot, tmp_path: Path) -> None:
-    """What lupdate extracts from the kiosk's widgets, and a translation made from it
-    (every string in capitals) shown by them; topics are still sent in English."""
-    from kiosk.screens.visitor import FeedbackScreen
-    from kiosk.window import KioskWindow
-    from schema import feedback
-
+def shouting_translation(folder: Path) -> tuple[set[tuple[str, str]], Path]:
+    """A translation of the whole kiosk with every string in capitals, made from what
+    lupdate extracts from every kiosk source, released with lrelease: the (context,
+    source) pairs found, and the .qm file."""
     root = Path(__file__).resolve().parent.parent
-    ts = tmp_path / "dropin_xx.ts"
+    ts = folder / "dropin_xx.ts"
     subprocess.run([_qt_tool("lupdate"), *SOURCES, "-ts", str(ts)], cwd=root, check=True,
                    capture_output=True, timeout=120)
     tree = ElementTree.parse(ts)
-    found = {(c.findtext("name"), m.findtext("source"))
+    found = {(c.findtext("name") or "", m.findtext("source") or "")
              for c in tree.getroot().iter("context") for m in c.iter("message")}
-    assert {("FeedbackScreen", topic) for topic in feedback.TOPICS} <= found
-    assert {("KioskWindow", "Dropin sign-in kiosk"), ("Toast", "Message"),
-            ("Keyboard", "On-screen keyboard")} <= found
     for message in tree.getroot().iter("message"):
         translation = message.find("translation")
         assert translation is not None
-        source = (message.findtext("source") or "").upper()
+        # (capitals, but never in "%s", "%d" or "%n": they are filled in after)
+        source = re.sub(r"%[SDN]", lambda m: m.group().lower(),
+                        (message.findtext("source") or "").upper())
         if message.get("numerus") == "yes":  # "%n visitors": a form for each plural
             for _ in range(2):
                 ElementTree.SubElement(translation, "numerusform").text = source
@@ -265,9 +261,23 @@ def test_topics_window_toast_and_keyboard_names_are_translated(qtbot, tmp_path: 
             translation.text = source
         translation.attrib.pop("type", None)
     tree.write(ts, encoding="utf-8")
-    qm = tmp_path / "dropin_xx.qm"
+    qm = folder / "dropin_xx.qm"
     subprocess.run([_qt_tool("lrelease"), str(ts), "-qm", str(qm)], check=True,
                    capture_output=True, timeout=120)
+    return found, qm
+
+
+def test_topics_window_toast_and_keyboard_names_are_translated(qtbot, tmp_path: Path) -> None:
+    """What lupdate extracts from the kiosk's widgets, and a translation made from it
+    (every string in capitals) shown by them; topics are still sent in English."""
+    from kiosk.screens.visitor import FeedbackScreen
+    from kiosk.window import KioskWindow
+    from schema import feedback
+
+    found, qm = shouting_translation(tmp_path)
+    assert {("FeedbackScreen", topic) for topic in feedback.TOPICS} <= found
+    assert {("KioskWindow", "Dropin sign-in kiosk"), ("Toast", "Message"),
+            ("Keyboard", "On-screen keyboard")} <= found
     app = QApplication.instance()
     translator = QTranslator()
     assert translator.load(str(qm))

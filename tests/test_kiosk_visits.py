@@ -8,16 +8,18 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QLocale
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 from sqlalchemy import text
 
+from kiosk.app import DEFAULT_NOTICE
 from schema.clock import LONDON, now_utc
-from schema.db import make_engine, run_in_transaction
-from tests import test_kiosk
-from tests.test_kiosk import Rig, _build, _family, _sessions_now
+from schema.db import run_in_transaction
+from tests import test_kiosk, test_kiosk_messages
+from tests.test_kiosk import Rig, _build, _database_with, _family
 
 # A kiosk at 1280×800 with one session on now, on a fresh database (tests/test_kiosk.py).
 engine_one, rig = test_kiosk.engine_one, test_kiosk.rig
+shouting = test_kiosk_messages.shouting  # every sentence of the kiosk in capitals
 
 
 def _an_hour_ago(r: Rig) -> None:
@@ -45,11 +47,7 @@ def test_a_double_beep_as_you_leave_is_still_goodbye(rig: Rig) -> None:
 
 def test_welcome_does_not_name_a_sensitive_service_on_now(qtbot, tmp_path: Path) -> None:
     """Sam signs in to the beat surgery; the next person in the queue sees Welcome."""
-    from schema.migrate import upgrade
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'sensitive.sqlite3'}")
-    upgrade(engine)
-    _sessions_now(engine, [("Police beat surgery", True), ("Coffee morning", False)])
+    engine = _database_with(tmp_path, [("Police beat surgery", True), ("Coffee morning", False)])
     r = _build(qtbot, engine, tmp_path)
     try:
         on_now = r.find("onNow", QLabel)
@@ -84,3 +82,128 @@ def test_the_clock_names_the_day_in_the_kiosks_language(rig: Rig) -> None:
         assert clock.text() == "09:05  dim. 22 nov."
     finally:
         QLocale.setDefault(QLocale.c())
+
+
+def test_the_last_visitors_answer_does_not_land_on_the_next_visitor(rig: Rig) -> None:
+    """Samira taps her name; before the kiosk has answered, Pat scans his card."""
+    _family(rig.engine, ("Samira", "Wilson", 1988), card=False)
+    _ids, token = _family(rig.engine, ("Pat", "Jones", 1970))
+    rig.tap(rig.kiosk.welcome.sign_in_button)
+    rig.type("Sam")
+    rig.enter()
+    rig.type("W")
+    rig.qtbot.waitUntil(lambda: rig.shown("result0"))
+    rig.tap(rig.find("result0"))  # her answer is on its way...
+    rig.scanner.show(token)  # ...and Pat is at the scanner already
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Welcome, Pat")
+    rig.qtbot.wait(300)  # (Samira's answer has come back by now, and been dropped)
+    assert rig.kiosk.current() is rig.kiosk.done
+    assert not rig.shown("makeCardButton")  # Pat has a card: Samira had none
+    assert "Samira" not in rig.visible_text()
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
+
+
+def test_a_card_shown_in_staff_mode_gets_an_answer(rig: Rig) -> None:
+    """A visitor scans while the PIN pad is open."""
+    _ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
+    rig.tap(rig.kiosk.welcome.staff_button)
+    rig.wait_for(rig.kiosk.pin)
+    rig.scanner.show(token)
+    rig.qtbot.waitUntil(lambda: rig.kiosk.w.toast.isVisible())
+    assert rig.kiosk.w.toast.text() == ("The kiosk is in staff mode. Please ask a member of "
+                                        "staff to sign you in.")
+    assert rig.kiosk.current() is rig.kiosk.pin
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 0
+
+
+def test_a_card_that_does_not_scan_gets_an_answer(rig: Rig) -> None:
+    """A smudged card: the scanner reads the prefix and then rubbish."""
+    rig.scanner.misread.emit()
+    rig.qtbot.waitUntil(lambda: rig.kiosk.w.toast.isVisible())
+    assert rig.kiosk.w.toast.text() == "Sorry, that card didn't scan. Please try again."
+    assert rig.kiosk.current() is rig.kiosk.welcome
+
+
+def _about_amira(r: Rig) -> None:
+    """I'm new: Amira K, 34, to the household step."""
+    r.tap(r.kiosk.welcome.new_button)
+    r.type("Amira")
+    r.enter()
+    r.type("K")
+    r.enter()
+    r.type("34")
+    r.tap(r.find("newNextButton"))
+
+
+def test_a_child_typed_in_but_not_added_comes_too(rig: Rig) -> None:
+    """Amira types her daughter's name and age, then taps Next without tapping Add."""
+    _about_amira(rig)
+    rig.type("Leila")
+    rig.enter()
+    rig.type("6")
+    rig.tap(rig.find("familyNextButton"))
+    assert rig.find("privacyNotice", QLabel).isVisible()
+    rig.tap(rig.find("agreeButton"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneDetail", QLabel).text() == "You and 1 other are signed in."
+    assert rig.sql("SELECT group_concat(first_name, ',') FROM person") == "Amira,Leila"
+
+
+def test_a_child_typed_in_with_no_age_stops_at_the_household_step(rig: Rig) -> None:
+    """Amira types her daughter's name, forgets the age and taps Next."""
+    _about_amira(rig)
+    rig.type("Leila")
+    rig.tap(rig.find("familyNextButton"))
+    rig.qtbot.waitUntil(lambda: rig.kiosk.w.toast.isVisible())
+    assert rig.kiosk.w.toast.text() == "Please add a year born or an age for Leila."
+    assert not rig.find("privacyNotice", QLabel).isVisible()
+    assert rig.find("memberName", QLineEdit).text() == "Leila"  # kept, to put right
+
+
+def _lauren_on_whos_here(r: Rig) -> None:
+    """Lauren (no card) finds herself; her household is on Who's here."""
+    _family(r.engine, ("Lauren", "Hill", 1990), ("Ella", "Hill", 2018), card=False)
+    r.tap(r.kiosk.welcome.sign_in_button)
+    r.type("Lauren")
+    r.enter()
+    r.type("1990")
+    r.qtbot.waitUntil(lambda: r.shown("result0"))
+    r.tap(r.find("result0"))
+    r.wait_for(r.kiosk.who)
+
+
+def test_a_baby_typed_in_on_whos_here_is_signed_in_too(rig: Rig) -> None:
+    """Lauren types her new baby's name and age, then taps Sign in without Add."""
+    _lauren_on_whos_here(rig)
+    rig.tap(rig.find("newMemberName", QLineEdit))
+    rig.type("Noah")
+    rig.enter()
+    rig.type("0")
+    rig.tap(rig.find("whoNextButton"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneDetail", QLabel).text() == "You and 1 other are signed in."
+    assert rig.sql("SELECT group_concat(p.first_name, ',') FROM attendance a "
+                   "JOIN person p ON p.id = a.person_id") == "Lauren,Noah"
+
+
+def test_done_thanks_a_parent_who_signed_in_only_her_child(rig: Rig) -> None:
+    """Lauren unticks herself and signs in only Ella."""
+    _lauren_on_whos_here(rig)
+    member = {b.text(): b for b in rig.kiosk.who.toggles.values()}
+    rig.tap(member["Lauren"])  # off
+    rig.tap(member["Ella"])  # on
+    rig.tap(rig.find("whoNextButton"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneMessage", QLabel).text() == "Thank you, Lauren"
+    assert rig.find("doneDetail", QLabel).text() == "Ella is signed in."
+
+
+def test_the_default_privacy_notice_is_in_the_kiosks_language(shouting: None,
+                                                             rig: Rig) -> None:
+    """No notice of the hub's own: Amira reads the kiosk's, in the kiosk's language (here
+    a translation made with lupdate and lrelease that puts every sentence in capitals)."""
+    _about_amira(rig)
+    rig.tap(rig.find("familyNextButton"))
+    notice = rig.find("privacyNotice", QLabel)
+    assert notice.isVisible()
+    assert notice.text() == DEFAULT_NOTICE.upper()

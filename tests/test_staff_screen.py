@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtWidgets import (
@@ -251,3 +253,28 @@ def test_the_room_count_says_person_or_people(qtbot) -> None:
     screen.show_room([(2, "someone")], 0, 1)
     assert count.text() == "1 person in the room (1 not named)"
 
+
+
+def test_print_waits_for_a_card_and_leaving_says_what_closing_does(rig: Rig) -> None:
+    from kiosk.printing import printer_available
+
+    _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    _staff_mode(rig)
+    rig.tap(rig.find("staffNav_card"))
+    assert not rig.find("printCard").isEnabled()  # nothing to print yet
+    _pick(rig, "cardResults", "Pat")
+    assert not rig.find("printCard").isEnabled()
+    rig.tap(rig.find("issueCard"))
+    qr = rig.find("staffCardQr", QLabel)
+    rig.qtbot.waitUntil(lambda: not qr.pixmap().isNull())
+    assert rig.find("printCard").isEnabled() == printer_available()
+    if not printer_available():
+        assert rig.kiosk.w.toast.text() == ("New card issued. Any old card no longer works. "
+                                            "No printer is set up: they can take a photo of "
+                                            "the code.")
+    rig.tap(rig.find("staffNav_leave"))
+    leave = rig.find("leaveText", QLabel)
+    assert "INVOCATION_ID" not in os.environ  # not under systemd: closed stays closed
+    assert leave.text().endswith("It will not start again until someone starts it.")
+    rig.kiosk.staff.set_restarts(True)  # as the kiosk says under its system service
+    assert "starts again by itself in a few seconds" in leave.text()

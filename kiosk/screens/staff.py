@@ -343,6 +343,7 @@ class StaffScreen(Screen):
         row.setSpacing(8)
         self.issue_button = button(self.tr("Issue a new card"), "issueCard", role="primary")
         self.print_button = button(self.tr("Print it"), "printCard")
+        self.print_button.setEnabled(False)  # once a card is issued, where a printer is
         row.addWidget(self.issue_button)
         row.addWidget(self.print_button)
         side = QVBoxLayout()
@@ -367,8 +368,9 @@ class StaffScreen(Screen):
         # Leave kiosk mode
         leave = QWidget()
         lv = QVBoxLayout(leave)
-        lv.addWidget(label(self.tr("Close the kiosk program, for maintenance. It will not "
-                                   "restart until someone starts it again."), "leaveText"))
+        self.leave_text = label("", "leaveText")
+        lv.addWidget(self.leave_text)
+        self.set_restarts(False)
         self.quit_button = button(self.tr("Close the kiosk"), "quitKiosk", role="danger")
         lv.addWidget(self.quit_button)
         lv.addStretch(1)
@@ -495,6 +497,17 @@ class StaffScreen(Screen):
         self.card_person = person_id
         _prompt(self.card_chosen, self.tr("Card for: %s") % text)
         self.card_qr.clear()
+        self.print_button.setEnabled(False)
+
+    def set_restarts(self, restarts: bool) -> None:
+        """Say what closing the kiosk does here: under its system service (deploy/), the
+        program is started again at once; elsewhere it stays closed."""
+        self.leave_text.setText(
+            self.tr("Close the kiosk program. It starts again by itself in a few seconds. "
+                    "To keep it closed for maintenance, an administrator stops the "
+                    "dropin-kiosk service.") if restarts else
+            self.tr("Close the kiosk program, for maintenance. It will not start again until "
+                    "someone starts it."))
 
     def show_card(self, token: str, can_print: bool) -> None:
         self.card_qr.setPixmap(qr_pixmap(token, CARD_QR))
@@ -511,6 +524,7 @@ class StaffScreen(Screen):
             picker.reset()
         self.clear_referral()
         self.card_qr.clear()
+        self.print_button.setEnabled(False)
         _prompt(self.card_chosen, self.tr("Choose the person the card is for."))
         _prompt(self.hand_chosen, self.tr("Choose a person, then a session."))
         self.who.setText("")
