@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
     QVBoxLayout,
     QWidget,
 )
@@ -50,10 +52,28 @@ def _clear_layout(layout: QGridLayout | QVBoxLayout | QHBoxLayout) -> None:
             widget.deleteLater()
 
 
+def _fit(b: QPushButton, text: str) -> None:
+    """Show a match ("Sam W. (1988)") on ``b`` whole if it fits, else with the first name
+    shortened: the initial and the year stay, they tell two Sams apart."""
+    b.ensurePolished()  # (the style sheet's font and padding)
+    option = QStyleOptionButton()
+    option.initFrom(b)
+    room = b.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, b).width()
+    metrics = b.fontMetrics()
+    if metrics.horizontalAdvance(text) > room:
+        name, space, rest = text.partition(" ")
+        tail = space + rest
+        name = metrics.elidedText(name, Qt.TextElideMode.ElideRight,
+                                  max(0, room - metrics.horizontalAdvance(tail)))
+        text = name + tail
+    b.setText(text)
+
+
 class IdentifyScreen(Screen):
     """Scan a card, or find yourself: first name plus birth year or surname letters."""
 
     wants_keyboard = True
+    COLUMNS = 3
     search = Signal(str, str)
     picked = Signal(int)
     back = Signal()
@@ -83,9 +103,14 @@ class IdentifyScreen(Screen):
                                   "of birth or the start of your surname."), "findHelp",
                           role="muted")
         outer.addWidget(self.help)
-        self.results = QVBoxLayout()
-        self.results.setSpacing(8)
+        # Five matches in two rows of three: all of them above the on-screen keyboard,
+        # which takes the lower 40% of the screen while a field is being typed in.
+        self.results = QGridLayout()
+        self.results.setSpacing(12)
+        for column in range(self.COLUMNS):
+            self.results.setColumnStretch(column, 1)
         outer.addLayout(self.results)
+        self._matches: list[tuple[QPushButton, str]] = []
         outer.addStretch(1)
         self.first.textChanged.connect(self._changed)
         self.hint.textChanged.connect(self._changed)
@@ -100,15 +125,36 @@ class IdentifyScreen(Screen):
 
     def show_results(self, matches: list[tuple[int, str]], searched: bool) -> None:
         _clear_layout(self.results)
+        self._matches = []
+        # The help has been read by now; its line is worth more to the matches.
+        self.help.setVisible(not matches)
         for i, (person_id, text) in enumerate(matches):
             b = button(text, f"result{i}", role="result",
                        accessible=self.tr("That's me: %s") % text)
+            # Columns of equal width, whatever the names: a long one is shortened (_fit).
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             b.clicked.connect(slot(self.picked.emit, person_id))
-            self.results.addWidget(b)
+            self.results.addWidget(b, i // self.COLUMNS, i % self.COLUMNS)
+            self._matches.append((b, text))
         if searched and not matches:
             self.results.addWidget(label(self.tr("No match yet. Check the spelling, or tap "
                                                  "Back and choose “I'm new”."),
-                                         "noMatch", role="muted"))
+                                         "noMatch", role="muted"), 0, 0, 1, self.COLUMNS)
+        if self._matches:
+            # Laid out now (a widget only takes a place in a layout once shown): their
+            # names are fitted to the widths they are given.
+            for b, _text in self._matches:
+                b.show()
+            self.layout().activate()
+            self._fit_results()
+
+    def _fit_results(self) -> None:
+        for b, text in self._matches:
+            _fit(b, text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_results()  # (the layout has given the buttons their new widths)
 
     def reset(self) -> None:
         super().reset()
