@@ -332,6 +332,7 @@ class Kiosk(QObject):
         what.chosen.connect(self.session_chosen)
         done.finish.connect(self.reset)
         done.make_card.connect(self.make_card)
+        done.add_people.connect(self.add_people)
         nw = self.new
         nw.back.connect(self.new_back)
         nw.next_step.connect(self.new_next)
@@ -456,8 +457,9 @@ class Kiosk(QObject):
         self.store.call(lambda s: sessions_on_now(s, site_id=site), show,
                         lambda _e: self.welcome.set_on_now([]))
 
-    def finish(self, message: str, detail: str = "", offer_card: bool = False) -> None:
-        self.done.show_message(message, detail, offer_card)
+    def finish(self, message: str, detail: str = "", offer_card: bool = False,
+               offer_more: bool = False) -> None:
+        self.done.show_message(message, detail, offer_card, offer_more)
         # The visitor is waiting for this screen: it is painted now, in the same pass as
         # the answer, not at the next turn of the event loop. Nothing can be touched or
         # scanned before this returns, so the readers' filters step aside meanwhile.
@@ -569,14 +571,15 @@ class Kiosk(QObject):
             detail = (self.tr("%s is signed in.") % names[0] if len(names) == 1 and names[0]
                       else self.tr("%d people are signed in.") % len(people))
             self.finish(self.tr("Thank you, %s") % v.first_name if v.first_name
-                        else self.tr("Thank you!"), detail, offer_card=not v.has_card)
+                        else self.tr("Thank you!"), detail, offer_card=not v.has_card,
+                        offer_more=True)
             return
         name = self.visit.first_name
         detail = (self.tr("You're signed in.") if count <= 1 else
                   self.tr("You and 1 other are signed in.") if count == 2 else
                   self.tr("You and %d others are signed in.") % (count - 1))
         self.finish(self.tr("Welcome, %s") % name if name else self.tr("Welcome!"), detail,
-                    offer_card=not self.visit.has_card)
+                    offer_card=not self.visit.has_card, offer_more=v.person_id is not None)
 
     # --- find me ----------------------------------------------------------------
 
@@ -593,20 +596,33 @@ class Kiosk(QObject):
                   self.failed)
 
     def picked(self, person_id: int) -> None:
-        def show(result: tuple[Any, list[Any], bool]) -> None:
-            person, members, has_card = result
-            v = self.visit
-            v.person_id, v.household_id = person.id, person.household_id
-            v.first_name, v.has_card = first_word(person.first_name), has_card
-            v.names = {m.id: first_word(m.first_name) for m in members}
-            if len(members) == 1:
-                self.people_chosen([person.id])
-            else:
-                self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
-                                        {person.id})
-                self.go(self.who)
+        self.call(lambda s: people.person_card_brief(s, person_id),
+                  lambda found: self._household(found, alone_signs_in=True))
 
-        self.call(lambda s: people.person_card_brief(s, person_id), show, self.failed)
+    def add_people(self) -> None:
+        """Done: "Someone with you?" The household on Who's here, the visitor already in,
+        to sign in the rest (after a personal card) or add someone new (a baby)."""
+        person = self.visit.person_id
+        if person is None:
+            return
+        self.done_timer.stop()
+        self.call(lambda s: people.person_card_brief(s, person),
+                  lambda found: self._household(found, alone_signs_in=False))
+
+    def _household(self, found: tuple[Any, list[Any], bool], *, alone_signs_in: bool) -> None:
+        """Who's here for the person found, with them chosen; someone who lives alone is
+        signed in straight away when ``alone_signs_in``."""
+        person, members, has_card = found
+        v = self.visit
+        v.person_id, v.household_id = person.id, person.household_id
+        v.first_name, v.has_card = first_word(person.first_name), has_card
+        v.names = {m.id: first_word(m.first_name) for m in members}
+        if alone_signs_in and len(members) == 1:
+            self.people_chosen([person.id])
+            return
+        self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
+                                {person.id})
+        self.go(self.who)
 
     def who_confirmed(self, person_ids: list[int]) -> None:
         """Who's here: Sign in. Someone typed into "Add someone" but not added was meant to

@@ -207,3 +207,52 @@ def test_the_default_privacy_notice_is_in_the_kiosks_language(shouting: None,
     notice = rig.find("privacyNotice", QLabel)
     assert notice.isVisible()
     assert notice.text() == DEFAULT_NOTICE.upper()
+
+
+def test_after_her_own_card_a_mother_signs_in_her_children(rig: Rig) -> None:
+    """Lauren scans her personal card, then taps "Someone with you?" for Ella."""
+    _ids, token = _family(rig.engine, ("Lauren", "Hill", 1990), ("Ella", "Hill", 2018))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneDetail", QLabel).text() == "You're signed in."
+    rig.tap(rig.find("addPeopleButton"))
+    rig.wait_for(rig.kiosk.who)
+    member = {b.text(): b for b in rig.kiosk.who.toggles.values()}
+    assert member["Lauren"].isChecked() and not member["Ella"].isChecked()
+    rig.tap(member["Ella"])
+    rig.tap(rig.find("whoNextButton"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneMessage", QLabel).text() == "Thank you, Lauren"
+    assert rig.find("doneDetail", QLabel).text() == "Ella is signed in."
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 2
+
+
+def test_someone_who_lives_alone_can_add_a_new_baby_after_signing_in(rig: Rig) -> None:
+    """Pat lives alone on record; today he brings his newborn son."""
+    _ids, token = _family(rig.engine, ("Pat", "Jones", 1985))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    rig.tap(rig.find("addPeopleButton"))
+    rig.wait_for(rig.kiosk.who)
+    rig.tap(rig.find("newMemberName", QLineEdit))
+    rig.type("Noah")
+    rig.enter()
+    rig.type("0")
+    rig.enter()  # adds him
+    rig.qtbot.waitUntil(lambda: len(rig.kiosk.who.toggles) == 2)
+    rig.tap(rig.find("whoNextButton"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneDetail", QLabel).text() == "Noah is signed in."
+    assert rig.sql("SELECT group_concat(p.first_name, ',') FROM attendance a "
+                   "JOIN person p ON p.id = a.person_id") == "Pat,Noah"
+
+
+def test_goodbye_and_a_head_count_offer_no_one_else(rig: Rig) -> None:
+    """Nothing to add to a goodbye, or to an anonymous head-count."""
+    _ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    _an_hour_ago(rig)
+    rig.scanner.show(token)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Sam")
+    assert not rig.shown("addPeopleButton")

@@ -276,9 +276,11 @@ class WhatForScreen(Screen):
 
 
 class DoneScreen(Screen):
-    """Welcome / goodbye, and a card for anyone without one."""
+    """Welcome / goodbye, a card for anyone without one, and a way to sign in the rest of
+    the household (after a personal card, or for a new baby)."""
 
     make_card = Signal()
+    add_people = Signal()
     finish = Signal()
 
     def __init__(self) -> None:
@@ -307,18 +309,26 @@ class DoneScreen(Screen):
         self.card_row.addStretch(1)
         outer.addLayout(self.card_row)
         outer.addStretch(1)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(16)
+        self.add_button = button(self.tr("Someone with you? Sign them in"), "addPeopleButton")
         self.ok_button = button(self.tr("Done"), "doneButton")
-        outer.addWidget(self.ok_button)
+        bottom.addWidget(self.add_button, 1)
+        bottom.addWidget(self.ok_button, 1)
+        outer.addLayout(bottom)
         self.card_button.clicked.connect(self.make_card)
+        self.add_button.clicked.connect(self.add_people)
         self.ok_button.clicked.connect(self.finish)
         self.reset()
 
-    def show_message(self, message: str, detail: str = "", offer_card: bool = False) -> None:
+    def show_message(self, message: str, detail: str = "", offer_card: bool = False,
+                     offer_more: bool = False) -> None:
         self.message.setText(message)
         self.detail.setText(detail)
         self.qr.clear()
         self.qr.hide()
         self.card_button.setVisible(offer_card)
+        self.add_button.setVisible(offer_more)
 
     def show_card(self, token: str, printed: bool) -> None:
         size = max(200, min(self.height() // 2, 420))
@@ -327,8 +337,8 @@ class DoneScreen(Screen):
         self.card_button.hide()
         self.detail.setText(
             self.tr("Your card is printing — scan it next time.") if printed else
-            self.tr("Take a photo of this code with your phone, or ask staff to print it. "
-                    "Show it to the scanner next time."))
+            self.tr("Take a photo of this code with your phone, and show it to the scanner "
+                    "next time."))
 
     def reset(self) -> None:
         self.show_message("")
