@@ -590,13 +590,8 @@ def test_staff_pin_lockout(rig: Rig) -> None:
     assert "●" not in rig.find("pinDots", QLabel).text()
 
 
-def test_referral_logged_from_staff_mode(rig: Rig) -> None:
-    ids, _ = _family(rig.engine, ("Pat", "Jones", 1970), card=False)
-    _hub_staff_and_partners(rig.engine)
-    rig.tap(rig.kiosk.welcome.staff_button)
-    _enter_pin(rig, "2468")
-    rig.wait_for(rig.kiosk.staff)
-    rig.touches.count = 0
+def _refer_pat(rig: Rig) -> None:
+    """Staff mode: the referral page, with Pat found and chosen."""
     rig.tap(rig.find("staffNav_referral"))
     rig.qtbot.waitUntil(lambda: rig.shown("partner1"))
     rig.tap(rig.find("referralSearch", QLineEdit))
@@ -604,6 +599,16 @@ def test_referral_logged_from_staff_mode(rig: Rig) -> None:
     results = rig.find("referralResults", QListWidget)
     rig.qtbot.waitUntil(lambda: results.count() == 1)
     rig.tap_row(results, 0)
+
+
+def test_referral_logged_from_staff_mode(rig: Rig) -> None:
+    ids, _ = _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    _hub_staff_and_partners(rig.engine)
+    rig.tap(rig.kiosk.welcome.staff_button)
+    _enter_pin(rig, "2468")
+    rig.wait_for(rig.kiosk.staff)
+    rig.touches.count = 0
+    _refer_pat(rig)
     rig.tap(rig.find("partner1"))  # Housing (partners are listed by name)
     rig.tap(rig.find("referralReason", QLineEdit))
     rig.type("Damp")
@@ -855,13 +860,7 @@ def test_every_staff_control_has_an_accessible_name_and_touch_size(rig: Rig) -> 
     rig.qtbot.waitUntil(lambda: hand.count() == 1 and rig.shown("handSession0"))
     rig.tap_row(hand, 0)
     _assert_touchable(rig, "Sign someone in")
-    rig.tap(rig.find("staffNav_referral"))
-    rig.qtbot.waitUntil(lambda: rig.shown("partner1"))
-    rig.tap(rig.find("referralSearch", QLineEdit))
-    rig.type("Pat")
-    results = rig.find("referralResults", QListWidget)
-    rig.qtbot.waitUntil(lambda: results.count() == 1)
-    rig.tap_row(results, 0)
+    _refer_pat(rig)
     rig.tap(rig.find("partner0"))
     _assert_touchable(rig, "Log a referral")
     rig.tap(rig.find("staffNav_card"))
