@@ -31,17 +31,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="return to Welcome after this long without a touch (default 30)")
     p.add_argument("--size", metavar="WxH", help="window size with --windowed, e.g. 1280x800")
     p.add_argument("--no-camera", action="store_true", help="do not read cards with a camera")
+    p.add_argument("--print-to", metavar="FOLDER", type=Path,
+                   help="print cards as PDF files into FOLDER instead of on the system's "
+                        "default printer (trying a kiosk out without a printer)")
     return p.parse_args(argv)
 
 
 def create(app, database: Database | str, *, site: str | None, windowed: bool,
            idle_seconds: int = 30, outbox: Path | None = None, readers: list | None = None,
-           camera: bool = False, window=None, config=None):
+           camera: bool = False, window=None, config=None, printer=None):
     """Build the kiosk on ``database`` (or its URL): window, store, card readers,
     controller.
 
     ``window`` / ``config``: a window already on show (with its Welcome screen) and the
-    site's settings already read, from the staged start-up of :func:`main`.
+    site's settings already read, from the staged start-up of :func:`main`. ``printer``:
+    where cards are printed (default: the system's default printer).
     """
     from kiosk.app import Kiosk, KioskWindow, load_config, replay
     from kiosk.scanner import CameraScanner, WedgeScanner
@@ -68,7 +72,7 @@ def create(app, database: Database | str, *, site: str | None, windowed: bool,
         readers = [WedgeScanner(app)]
         if camera and CameraScanner.available():
             readers.append(CameraScanner(window))
-    kiosk = Kiosk(app, window, store, readers, config)
+    kiosk = Kiosk(app, window, store, readers, config, printer)
     made.append(kiosk)
     window.complete()
     if built:
@@ -240,7 +244,7 @@ class Startup:
         self.kiosk = create(self.app, self.database, site=self.args.site,
                             windowed=self.args.windowed, idle_seconds=self.args.idle,
                             camera=not self.args.no_camera, readers=self._readers(),
-                            window=self.window, config=config)
+                            window=self.window, config=config, printer=self._printer())
         queued, self.queued = self.queued, []
         for token in queued:  # shown while the kiosk was starting
             self.kiosk.on_token(token)
@@ -272,6 +276,15 @@ class Startup:
         if not self.args.no_camera and CameraScanner.available():
             readers.append(CameraScanner(self.window))
         return readers
+
+    def _printer(self):
+        """``--print-to FOLDER``: cards as PDF files there; else the system's printer,
+        looked up when a card is first printed."""
+        if self.args.print_to is None:
+            return None
+        from kiosk.printing import PdfFolder
+
+        return PdfFolder(self.args.print_to)
 
     def quit(self) -> None:
         if self.kiosk is not None:

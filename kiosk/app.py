@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -58,6 +58,9 @@ from schema.text import (
     clean_postcode,
     clean_surname,
 )
+
+if TYPE_CHECKING:
+    from kiosk.printing import CardPrinter
 
 log = logging.getLogger(__name__)
 
@@ -250,9 +253,11 @@ class Kiosk(QObject):
     touched = Signal()  # counts taps on controls, for the journey tests
 
     def __init__(self, app: QApplication, window: KioskWindow, store: Store,
-                 readers: list[CardReader], config: KioskConfig) -> None:
+                 readers: list[CardReader], config: KioskConfig,
+                 printer: CardPrinter | None = None) -> None:
         super().__init__()
         self.app = app
+        self._card_printer = printer  # None: the system's, looked up when first needed
         self.w = window
         self.store = store
         self.cfg = config
@@ -740,10 +745,17 @@ class Kiosk(QObject):
         self.call(lambda s: cards.issue_card(s, person_id=person, actor=self.cfg.actor),
                   self._card_made, self.failed)
 
-    def _card_made(self, card: Any) -> None:
-        from kiosk.printing import print_card
+    def printer(self) -> CardPrinter:
+        """Where cards are printed (QtPrintSupport is loaded only when one is made)."""
+        if self._card_printer is None:
+            from kiosk.printing import SystemPrinter
 
-        printed = print_card(card.token, self.visit.first_name, self.cfg.room_name)
+            self._card_printer = SystemPrinter()
+        return self._card_printer
+
+    def _card_made(self, card: Any) -> None:
+        printed = self.printer().print_card(card.token, self.visit.first_name,
+                                            self.cfg.room_name)
         self.visit.has_card = True
         self.done.show_card(card.token, printed)
         self.done_timer.start(30_000)
@@ -1005,10 +1017,8 @@ class Kiosk(QObject):
         staff_id = self.visit.staff_id
 
         def issued(card: Any) -> None:
-            from kiosk.printing import printer_available
-
             self.visit.card_token = card.token
-            can_print = printer_available()
+            can_print = self.printer().available()
             self.staff.show_card(card.token, can_print)
             self.say(self.tr("New card issued. Any old card no longer works.") if can_print
                      else self.tr("New card issued. Any old card no longer works. No printer "
@@ -1019,9 +1029,8 @@ class Kiosk(QObject):
                   issued, self.failed)
 
     def staff_print_card(self) -> None:
-        from kiosk.printing import print_card
-
-        if self.visit.card_token and print_card(self.visit.card_token, "", self.cfg.room_name):
+        token = self.visit.card_token
+        if token and self.printer().print_card(token, "", self.cfg.room_name):
             self.say(self.tr("Sent to the printer."), "ok")
         else:
             self.say(self.tr("No printer is set up on this kiosk."))

@@ -157,11 +157,12 @@ def _three_sessions_on(tmp_path: Path) -> Engine:
         tmp_path, [("Coffee morning", False), ("Housing surgery", False), ("Youth club", False)])
 
 
-def _build(qtbot, engine: Engine, tmp_path: Path, idle: int = 30) -> Rig:
+def _build(qtbot, engine: Engine, tmp_path: Path, idle: int = 30,
+           printer: object = None) -> Rig:
     fake = FakeScanner()
     app = QApplication.instance()
     k = create(app, kiosk_database(engine), site=None, windowed=True, idle_seconds=idle,
-               outbox=tmp_path / "outbox.jsonl", readers=[fake])
+               outbox=tmp_path / "outbox.jsonl", readers=[fake], printer=printer)
     k.cfg.done_seconds = 60
     qtbot.addWidget(k.w)
     k.w.resize(1280, 800)

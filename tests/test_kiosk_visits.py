@@ -8,14 +8,24 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QLocale
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPushButton
 from sqlalchemy import text
 
 from kiosk.app import DEFAULT_NOTICE
+from kiosk.printing import PdfFolder
+from kiosk.scanner import decode_qr
 from schema.clock import LONDON, now_utc
 from schema.db import run_in_transaction
 from tests import test_kiosk, test_kiosk_messages
-from tests.test_kiosk import Rig, _build, _database_with, _family
+from tests.test_kiosk import (
+    Rig,
+    _build,
+    _database_with,
+    _enter_pin,
+    _family,
+    _hub_staff_and_partners,
+)
 from tests.test_kiosk_messages import _to_whos_here
 
 # A kiosk at 1280×800 with one session on now, on a fresh database (tests/test_kiosk.py).
@@ -235,3 +245,54 @@ def test_someone_who_lives_alone_can_add_a_new_baby_after_signing_in(rig: Rig) -
     assert rig.find("doneDetail", QLabel).text() == "Noah is signed in."
     assert rig.sql("SELECT group_concat(p.first_name, ',') FROM attendance a "
                    "JOIN person p ON p.id = a.person_id") == "Pat,Noah"
+
+
+def _printed_token(pdf: Path) -> str | None:
+    """The QR code on the first page of a printed card, read back by zxing-cpp."""
+    document = QPdfDocument()
+    assert document.load(str(pdf)) == QPdfDocument.Error.None_
+    size = document.pagePointSize(0).toSize() * 3  # ~216 dpi
+    return decode_qr(document.render(0, size))
+
+
+def test_a_new_card_comes_out_of_the_printer(qtbot, tmp_path: Path) -> None:
+    """Sam has no card; on Done he taps "Make me a card". Later staff print him a new one."""
+    engine = _database_with(tmp_path, [("Coffee morning", False)])
+    printer = PdfFolder(tmp_path / "printed")
+    r = _build(qtbot, engine, tmp_path, printer=printer)
+    try:
+        _family(engine, ("Sam", "Wilson", 1988), card=False)
+        r.tap(r.kiosk.welcome.sign_in_button)
+        r.type("Sam")
+        r.enter()
+        r.type("1988")
+        r.qtbot.waitUntil(lambda: r.shown("result0"))
+        r.tap(r.find("result0"))
+        r.wait_for(r.kiosk.done)
+        r.tap(r.find("makeCardButton"))
+        r.qtbot.waitUntil(lambda: r.find("doneDetail", QLabel).text()
+                          == "Your card is printing — scan it next time.")
+        token = r.sql("SELECT token FROM card WHERE revoked_at IS NULL")
+        assert len(printer.printed) == 1
+        assert _printed_token(printer.printed[0]) == token
+        # He loses it; staff issue him a new one and print it.
+        _hub_staff_and_partners(engine)
+        r.tap(r.find("doneButton"))
+        r.tap(r.kiosk.welcome.staff_button)
+        _enter_pin(r, "2468")
+        r.wait_for(r.kiosk.staff)
+        r.tap(r.find("staffNav_card"))
+        r.tap(r.find("cardSearch", QLineEdit))
+        r.type("Sam")
+        results = r.find("cardResults", QListWidget)
+        r.qtbot.waitUntil(lambda: results.count() == 1)
+        r.tap_row(results, 0)
+        r.tap(r.find("issueCard"))
+        r.qtbot.waitUntil(lambda: r.find("printCard").isEnabled())
+        r.tap(r.find("printCard"))
+        assert r.kiosk.w.toast.text() == "Sent to the printer."
+        new = r.sql("SELECT token FROM card WHERE revoked_at IS NULL")
+        assert new != token and len(printer.printed) == 2
+        assert _printed_token(printer.printed[1]) == new
+    finally:
+        r.kiosk.shutdown()

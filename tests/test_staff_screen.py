@@ -256,8 +256,8 @@ def test_the_room_count_says_person_or_people(qtbot) -> None:
 
 
 def test_print_waits_for_a_card_and_leaving_says_what_closing_does(rig: Rig) -> None:
-    from kiosk.printing import printer_available
-
+    """(With a printer, Print prints: tests/test_kiosk_visits.py.)"""
+    printer_available = rig.kiosk.printer().available
     _family(rig.engine, ("Pat", "Jones", 1970), card=False)
     _staff_mode(rig)
     rig.tap(rig.find("staffNav_card"))
