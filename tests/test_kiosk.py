@@ -97,6 +97,14 @@ class Rig:
         self.qtbot.mouseClick(rows.viewport(), Qt.MouseButton.LeftButton,
                               pos=rows.visualItemRect(rows.item(row)).center())
 
+    def pick(self, field: str, results: str, typed: str) -> None:
+        """Staff mode's person search: tap ``field``, type, and tap the one match."""
+        self.tap(self.find(field, QLineEdit))
+        self.type(typed)
+        rows = self.find(results, QListWidget)
+        self.qtbot.waitUntil(lambda: rows.count() == 1)
+        self.tap_row(rows, 0)
+
     def wait_for(self, screen: QWidget, timeout: int = 5000) -> None:
         self.qtbot.waitUntil(lambda: self.kiosk.current() is screen, timeout=timeout)
 
@@ -595,11 +603,7 @@ def _refer_pat(rig: Rig) -> None:
     """Staff mode: the referral page, with Pat found and chosen."""
     rig.tap(rig.find("staffNav_referral"))
     rig.qtbot.waitUntil(lambda: rig.shown("partner1"))
-    rig.tap(rig.find("referralSearch", QLineEdit))
-    rig.type("Pat")
-    results = rig.find("referralResults", QListWidget)
-    rig.qtbot.waitUntil(lambda: results.count() == 1)
-    rig.tap_row(results, 0)
+    rig.pick("referralSearch", "referralResults", "Pat")
 
 
 def test_referral_logged_from_staff_mode(rig: Rig) -> None:
@@ -865,11 +869,7 @@ def test_every_staff_control_has_an_accessible_name_and_touch_size(rig: Rig) -> 
     rig.tap(rig.find("partner0"))
     _assert_touchable(rig, "Log a referral")
     rig.tap(rig.find("staffNav_card"))
-    rig.tap(rig.find("cardSearch", QLineEdit))
-    rig.type("Pat")
-    cards = rig.find("cardResults", QListWidget)
-    rig.qtbot.waitUntil(lambda: cards.count() == 1)
-    rig.tap_row(cards, 0)
+    rig.pick("cardSearch", "cardResults", "Pat")
     rig.tap(rig.find("issueCard"))
     rig.qtbot.waitUntil(lambda: not rig.find("staffCardQr", QLabel).pixmap().isNull())
     _assert_touchable(rig, "Issue a card")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QLocale
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 from sqlalchemy import text
 
 from kiosk.app import DEFAULT_NOTICE
@@ -282,11 +282,7 @@ def test_a_new_card_comes_out_of_the_printer(qtbot, tmp_path: Path) -> None:
         _enter_pin(r, "2468")
         r.wait_for(r.kiosk.staff)
         r.tap(r.find("staffNav_card"))
-        r.tap(r.find("cardSearch", QLineEdit))
-        r.type("Sam")
-        results = r.find("cardResults", QListWidget)
-        r.qtbot.waitUntil(lambda: results.count() == 1)
-        r.tap_row(results, 0)
+        r.pick("cardSearch", "cardResults", "Sam")
         r.tap(r.find("issueCard"))
         r.qtbot.waitUntil(lambda: r.find("printCard").isEnabled())
         r.tap(r.find("printCard"))
