@@ -83,6 +83,58 @@ def _expected_tables() -> set[str]:
     return set(SQLModel.metadata.tables) | {"alembic_version"}
 
 
+def _known_revisions() -> list[str]:
+    """Every revision of this version of Dropin, newest first."""
+    from alembic.script import ScriptDirectory
+
+    from schema.migrate import alembic_config
+
+    return [r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()]
+
+
+_TABLES_AT: dict[str, set[str]] = {}
+
+
+def _tables_at(revision: str) -> set[str]:
+    """The tables a database at ``revision`` has: a backup taken before an upgrade is
+    restored, then brought up to date (see :func:`restore`)."""
+    if revision == _head_revision():
+        return _expected_tables()
+    if revision not in _TABLES_AT:
+        from schema.db import make_engine
+        from schema.migrate import upgrade
+
+        with tempfile.TemporaryDirectory() as folder:
+            engine = make_engine(f"sqlite:///{Path(folder) / 'at.sqlite3'}")
+            try:
+                upgrade(engine, revision)
+                with engine.connect() as conn:
+                    _TABLES_AT[revision] = {r[0] for r in conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                engine.dispose()
+    return _TABLES_AT[revision]
+
+
+def _other_version(path: Path, found: str) -> Refused:
+    return Refused(f"{path} is from another version of Dropin (schema {found}; this one "
+                   f"knows {', '.join(reversed(_known_revisions()))})",
+                   code="backup.other_version")
+
+
+def _bring_up_to_date(url: URL) -> None:
+    """After restoring a backup from before an upgrade: the upgrade, again."""
+    from schema.db import make_engine
+    from schema.migrate import is_current, upgrade
+
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        if not is_current(engine):
+            upgrade(engine)
+    finally:
+        engine.dispose()
+
+
 def _url(engine_or_url: Engine | URL | str) -> URL:
     if isinstance(engine_or_url, Engine):
         return engine_or_url.url
@@ -159,16 +211,13 @@ def check_sqlite_file(path: Path) -> str:
                       code="backup.not_sqlite") from None
     finally:
         conn.close()
-    head = _head_revision()
-    if revisions != [head]:
-        found = ", ".join(revisions) or "none"
-        raise Refused(f"{path} is from another version of Dropin (schema {found}; "
-                      f"this one needs {head})", code="backup.other_version")
-    missing = _expected_tables() - tables
+    if len(revisions) != 1 or revisions[0] not in _known_revisions():
+        raise _other_version(path, ", ".join(revisions) or "none")
+    missing = _tables_at(revisions[0]) - tables
     if missing:
         raise Refused(f"{path} is not a complete Dropin database (missing: "
                       f"{', '.join(sorted(missing))})", code="backup.incomplete")
-    return head
+    return str(revisions[0])
 
 
 def _sqlite_backup(engine: Engine, target: Path) -> BackupInfo:
@@ -308,6 +357,17 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else "no message"
 
 
+def _dump_revision(path: Path) -> str:
+    """The schema revision a pg_dump file holds (its alembic_version row)."""
+    version = _run([str(pg_tool("pg_restore")), "--data-only", "--table=alembic_version",
+                    "--file=-", str(path)])
+    rows = version.stdout.split("FROM stdin;", 1)[-1].split("\\.")[0]
+    found = re.findall(r"^(\w+)$", rows, re.MULTILINE)
+    if len(found) != 1 or found[0] not in _known_revisions():
+        raise _other_version(path, ", ".join(found) or "none")
+    return str(found[0])
+
+
 def check_pg_dump(path: Path) -> list[str]:
     """The table names in a pg_dump custom-format file, after checking it is a Dropin dump;
     :class:`Refused` (one line) otherwise."""
@@ -322,7 +382,7 @@ def check_pg_dump(path: Path) -> list[str]:
     if "alembic_version" not in tables:
         raise Refused(f"{path} is not a Dropin backup (no schema version in it)",
                       code="backup.not_dropin")
-    missing = _expected_tables() - tables
+    missing = _tables_at(_dump_revision(path)) - tables
     if missing:
         raise Refused(f"{path} is not a complete Dropin backup or is from another version "
                       f"(missing: {', '.join(sorted(missing))})", code="backup.incomplete")
@@ -354,12 +414,28 @@ def _pg_backup(engine: Engine, target: Path) -> BackupInfo:
 
 def _pg_restore(url: URL, path: Path) -> None:
     check_pg_dump(path)
+    revision = _dump_revision(path)
     args, env = _pg_args_env(url)
     done = _run([str(pg_tool("pg_restore")), "--clean", "--if-exists", "--no-owner",
                  "--single-transaction", "--exit-on-error", *args, str(path)], env)
     if done.returncode != 0:
         raise Refused(f"pg_restore failed, nothing was changed: {_first_line(done.stderr)}",
                       code="restore.pg_restore_failed")
+    # Tables made by a later revision are not in the dump, and pg_restore leaves them:
+    # their rows are from after the backup. They go; the upgrade makes them again.
+    later = _expected_tables() - _tables_at(revision)
+    if later:
+        from sqlalchemy import text
+
+        from schema.db import make_engine
+
+        engine = make_engine(url.render_as_string(hide_password=False))
+        try:
+            with engine.begin() as conn:
+                for table in sorted(later):
+                    conn.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
+        finally:
+            engine.dispose()
 
 
 # --- the public functions ------------------------------------------------------------------
@@ -384,7 +460,8 @@ def restore(engine_or_url: Engine | URL | str, path: Path | str) -> Path | None:
     """Replace the database with the backup at ``path``, after checking the file.
 
     Refuses (``Refused``; the live database untouched) a file that is missing, damaged,
-    not a Dropin database or from another version of Dropin. Returns the copy of the
+    not a Dropin database or from a version of Dropin this one does not know. A backup
+    from before an upgrade is restored and then upgraded. Returns the copy of the
     previous SQLite database kept next to it (None for PostgreSQL, or if it could not
     be read)."""
     if isinstance(engine_or_url, Engine):
@@ -394,9 +471,12 @@ def restore(engine_or_url: Engine | URL | str, path: Path | str) -> Path | None:
     if url.get_backend_name() == "sqlite":
         if source.resolve() == _sqlite_path(url).resolve():
             raise Refused("that is the live database itself", code="restore.live_database")
-        return _sqlite_restore(url, source)
+        kept = _sqlite_restore(url, source)
+        _bring_up_to_date(url)
+        return kept
     if url.get_backend_name() == "postgresql":
         _pg_restore(url, source)
+        _bring_up_to_date(url)
         return None
     raise Refused(f"cannot restore into a {url.get_backend_name()} database",
                   code="restore.unsupported")

@@ -38,14 +38,14 @@ def script_head() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the database at ``engine`` to the newest revision."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database at ``engine`` to the newest revision (or to ``revision``)."""
     from alembic import command
 
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
 
 
 def _revision(db: Db) -> str | None:

@@ -26,7 +26,7 @@ from bench.storm import check_storm, confirmed_now, prepare, run_storm, start_st
 from schema.backup import backup, check_sqlite_file, restore, rotate
 from schema.db import make_engine, run_in_transaction
 from schema.errors import Refused
-from schema.migrate import upgrade
+from schema.migrate import is_current, upgrade
 from schema.people import NewPerson, register_household
 from schema.signin import sign_in
 
@@ -280,3 +280,47 @@ def test_postgresql_backup_and_restore_round_trip(postgres_server: object,
     _sign_in_new(fresh_engine, setup["sessions"][0], "New")  # sequences restored too
     fresh_engine.dispose()
     engine.dispose()
+
+
+def _backup_from_before_the_upgrade(url: str, path: Path) -> None:
+    """A database at revision 0001 (before kiosk_receipt) with Amira in it, backed up."""
+    old = make_engine(url)
+    upgrade(old, "0001")
+    run_in_transaction(old, lambda s: register_household(
+        s, members=[NewPerson("Amira", "K", 1990)], actor="test"))
+    info = backup(old, path)
+    assert info.revision == "0001"
+    old.dispose()
+
+
+def _restored_and_upgraded(url: str) -> None:
+    restored = make_engine(url)
+    try:
+        assert is_current(restored)
+        with restored.connect() as conn:
+            assert conn.execute(text("SELECT first_name FROM person")).scalar() == "Amira"
+            assert conn.execute(text("SELECT COUNT(*) FROM kiosk_receipt")).scalar() == 0
+    finally:
+        restored.dispose()
+
+
+def test_a_backup_from_before_an_upgrade_is_restored_and_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    _backup_from_before_the_upgrade(f"sqlite:///{tmp_path / 'old-live.sqlite3'}", path)
+    live = make_engine(f"sqlite:///{tmp_path / 'live.sqlite3'}")
+    upgrade(live)
+    restore(live, path)
+    _restored_and_upgraded(f"sqlite:///{tmp_path / 'live.sqlite3'}")
+
+
+def test_a_postgresql_dump_from_before_an_upgrade_is_restored_and_upgraded(
+        postgres_server: object, tmp_path: Path) -> None:
+    dump = tmp_path / "old.dump"
+    _backup_from_before_the_upgrade(
+        postgres_server.create_database(), dump)  # type: ignore[attr-defined]
+    live = postgres_server.create_database()  # type: ignore[attr-defined]
+    upgrade_engine = make_engine(live)
+    upgrade(upgrade_engine)
+    upgrade_engine.dispose()
+    restore(live, dump)
+    _restored_and_upgraded(live)

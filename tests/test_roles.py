@@ -77,6 +77,44 @@ def test_kiosk_role_does_kiosk_work_and_reads_no_referrals(postgres_server) -> N
     owner.dispose()
 
 
+def test_a_kiosk_role_made_before_an_upgrade_can_use_its_new_tables(postgres_server) -> None:
+    """A kiosk role made at revision 0001 keeps registering newcomers after the upgrade
+    that brought kiosk_receipt (the migration grants it as kiosk-role would)."""
+    from kiosk.app import replay
+    from schema.timetable import add_one_off, get_or_create_service
+
+    url = postgres_server.create_database()
+    owner = make_engine(url)
+    upgrade(owner, "0001")
+    with owner.begin() as conn:  # the role as dropin-admin kiosk-role made it then
+        for statement in kiosk_role_statements("old_kiosk", "a long test password"):
+            if "kiosk_receipt" not in statement:
+                conn.execute(text(statement))
+    upgrade(owner)
+    at = dt.datetime(2026, 5, 12, 10, tzinfo=dt.UTC)
+
+    def setup(s):
+        site = get_or_create_site(s, "Burns Flats", "burns-flats")
+        service = get_or_create_service(s, "Coffee morning")
+        session = add_one_off(s, site_id=site.id, service_id=service.id, on=at.date(),
+                              start=dt.time(0), end=dt.time(23, 59), actor="test")
+        return site.id, session.id
+
+    site_id, session_id = run_in_transaction(owner, setup)
+    database = Database(url.replace(f"//{postgres_server.superuser}@", "//old_kiosk@"))
+    try:
+        made = database.transaction(replay("kiosk", site_id)("register", {
+            "members": [{"first_name": "Amira", "last_name": "K", "birth_year": 1990}],
+            "postcode": None, "consent_version": "1", "session_id": session_id,
+            "at": at.isoformat(), "entry": "d" * 32}))
+    finally:
+        database.close()
+    assert made is not None
+    with owner.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM kiosk_receipt")).scalar() == 1
+    owner.dispose()
+
+
 def test_kiosk_role_refuses_weak_input() -> None:
     with pytest.raises(Refused):
         kiosk_role_statements("Robert'; DROP", "a long enough password")
