@@ -41,6 +41,7 @@ from kiosk.screens.visitor import (
     WhoScreen,
 )
 from kiosk.store import Store, Unavailable, Work
+from kiosk.widgets import forget
 from kiosk.window import KioskWindow, ScreenStack  # noqa: F401  (their old home)
 from schema import cards, feedback, referrals, signin, staff
 from schema import residents as people
@@ -119,6 +120,8 @@ def load_config(s: Db | Any, *, site_slug: str | None, idle_seconds: int = 30) -
 def _when(value: str | None) -> dt.datetime:
     return dt.datetime.fromisoformat(value) if value else now_utc()
 
+
+MAX_NEW_MEMBERS = 15  # a household registered at the kiosk; staff add any more
 
 # What would be done twice if sent twice (a new household, a head-count): such a sign-in
 # carries an id of its own from the start, and lands with a receipt of it (KioskReceipt).
@@ -211,7 +214,8 @@ class Visit:
     staff_role: str = ""
     card_token: str = ""
     search_seq: int = 0
-    names: dict[int, str] = field(default_factory=dict)  # the household's, as shown
+    session_id: int | None = None  # the session this visit signed people in to
+    busy: bool = False  # a tap that sends the visit on is waiting for its answer
     number: int = field(default_factory=lambda: next(_VISITS), compare=False)  # which one
 
 
@@ -279,9 +283,9 @@ class Kiosk(QObject):
         self.feedback = w.add(FeedbackScreen(feedback.TOPICS))
         self.pin = w.add(PinScreen())
         self.staff = w.add(StaffScreen())
-        # Under its system service (systemd sets INVOCATION_ID), a closed kiosk is started
-        # again at once: the leave page says so.
-        self.staff.set_restarts("INVOCATION_ID" in os.environ)
+        # Under its system service (deploy/dropin-kiosk.service says so), a closed kiosk is
+        # started again at once: the leave page says so.
+        self.staff.set_restarts(os.environ.get("DROPIN_KIOSK_RESTARTS") == "1")
         assert isinstance(self.welcome, WelcomeScreen)
         self.welcome.add_pointers()
         self.welcome.set_room(config.room_name)
@@ -334,7 +338,7 @@ class Kiosk(QObject):
         who.add_member.connect(self.add_member_here)
         who.confirm.connect(self.who_confirmed)
         what.back.connect(self.reset)
-        what.chosen.connect(self.session_chosen)
+        what.chosen.connect(self.session_tapped)
         done.finish.connect(self.reset)
         done.make_card.connect(self.make_card)
         done.add_people.connect(self.add_people)
@@ -391,6 +395,7 @@ class Kiosk(QObject):
         self.w.toast.show_message(text, kind=kind)
 
     def failed(self, exc: Exception) -> None:
+        self.visit.busy = False  # (the visitor may try again)
         if isinstance(exc, DropinError):  # in the kiosk's words, translated (never the core's)
             self.say(messages.explain(exc), "error")
         elif isinstance(exc, Unavailable):
@@ -464,6 +469,7 @@ class Kiosk(QObject):
 
     def finish(self, message: str, detail: str = "", offer_card: bool = False,
                offer_more: bool = False) -> None:
+        self.visit.busy = False
         self.done.show_message(message, detail, offer_card, offer_more)
         # The visitor is waiting for this screen: it is painted now, in the same pass as
         # the answer, not at the next turn of the event loop. Nothing can be touched or
@@ -527,6 +533,15 @@ class Kiosk(QObject):
         if self._slow_for == self.visit.number:  # (not for a visitor who has gone since)
             self.say(self.tr("One moment…"))
 
+    def _begin(self) -> bool:
+        """A tap that sends the visit on (Sign in, a session, Yes, Make me a card, Send):
+        False while the last such tap is waiting for its answer, so that a double tap
+        does it once. The answer (Done, a message, the next screen) ends the wait."""
+        if self.visit.busy:
+            return False
+        self.visit.busy = True
+        return True
+
     def call(self, work: Work, on_done: Callable[[Any], None],
              on_error: Callable[[Exception], None] | None = None) -> None:
         """A database operation for the visit on now. Its answer, or its failure, is shown
@@ -553,6 +568,7 @@ class Kiosk(QObject):
         v = self.visit
         # On the shared screen a name is its first word, however much of it was stored.
         v.person_id, v.first_name = result.person_id, first_word(result.first_name)
+        v.session_id = result.session_id
         if result.outcome == "choose":
             v.then = "scan"
             self.ask_session(result.sessions)
@@ -571,9 +587,9 @@ class Kiosk(QObject):
     def welcomed(self, count: int, people: list[int] | None = None) -> None:
         v = self.visit
         if people and v.person_id is not None and v.person_id not in people:
-            # The visitor signed others in, not herself: she is thanked, they are named.
-            names = [v.names.get(p, "") for p in people]
-            detail = (self.tr("%s is signed in.") % names[0] if len(names) == 1 and names[0]
+            # The visitor signed others in, not herself: she is thanked, and they counted
+            # (a child's name is not put on the shared screen).
+            detail = (self.tr("1 person is signed in.") if len(people) == 1
                       else self.tr("%d people are signed in.") % len(people))
             self.finish(self.tr("Thank you, %s") % v.first_name if v.first_name
                         else self.tr("Thank you!"), detail, offer_card=not v.has_card,
@@ -601,6 +617,8 @@ class Kiosk(QObject):
                   self.failed)
 
     def picked(self, person_id: int) -> None:
+        if not self._begin():
+            return
         self.call(lambda s: people.person_card_brief(s, person_id),
                   lambda found: self._household(found, alone_signs_in=True))
 
@@ -608,7 +626,7 @@ class Kiosk(QObject):
         """Done: "Someone with you?" The household on Who's here, the visitor already in,
         to sign in the rest (after a personal card) or add someone new (a baby)."""
         person = self.visit.person_id
-        if person is None:
+        if person is None or not self._begin():
             return
         self.done_timer.stop()
         self.call(lambda s: people.person_card_brief(s, person),
@@ -621,10 +639,10 @@ class Kiosk(QObject):
         v = self.visit
         v.person_id, v.household_id = person.id, person.household_id
         v.first_name, v.has_card = first_word(person.first_name), has_card
-        v.names = {m.id: first_word(m.first_name) for m in members}
         if alone_signs_in and len(members) == 1:
             self.people_chosen([person.id])
             return
+        v.busy = False  # (Who's here waits for the visitor)
         self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
                                 {person.id})
         self.go(self.who)
@@ -633,6 +651,8 @@ class Kiosk(QObject):
         """Who's here: Sign in. Someone typed into "Add someone" but not added was meant to
         come too: they are added (or the visitor is told what to put right) and signed in
         with the rest."""
+        if not self._begin():
+            return
         if self.who.new_name.text().strip() or self.who.new_year.text().strip():
             self.add_member_here(self.who.new_name.text(), self.who.new_year.text(),
                                  and_sign_in=True)
@@ -643,6 +663,7 @@ class Kiosk(QObject):
         household = self.visit.household_id
         checked = self._member(self.who.new_name, first, self.who.new_year, year)
         if checked is None:
+            self.visit.busy = False  # (told what to put right)
             return
         member = NewPerson(checked[0], birth_year=checked[1])
         selected = {p for p, b in self.who.toggles.items() if b.isChecked()}
@@ -654,7 +675,6 @@ class Kiosk(QObject):
 
         def show(result: tuple[int, list[Any]]) -> None:
             new_id, members = result
-            self.visit.names = {m.id: first_word(m.first_name) for m in members}
             if and_sign_in:
                 self.people_chosen([m.id for m in members if m.id in selected | {new_id}])
                 return
@@ -664,9 +684,13 @@ class Kiosk(QObject):
         self.call(add, show, self.failed)
 
     def people_chosen(self, person_ids: list[int]) -> None:
-        self.visit.people = list(person_ids)
-        self.visit.then = "people"
-        self.with_session()
+        v = self.visit
+        v.people = list(person_ids)
+        v.then = "people"
+        if v.session_id is not None:  # more people for the session this visit is in
+            self.session_chosen(v.session_id)
+        else:
+            self.with_session()
 
     # --- which session --------------------------------------------------------------
 
@@ -695,15 +719,21 @@ class Kiosk(QObject):
         self.call(lambda s: sessions_on_now(s, site_id=site), got, unavailable)
 
     def ask_session(self, on: list[SessionOn]) -> None:
+        self.visit.busy = False
         self.visit.sessions = on
         self.what.show_sessions([(x.session_id, x.service,
                                   f"{x.start:%H:%M}–{x.end:%H:%M}" if x.kind != "general"
                                   else self.tr("all day")) for x in on])
         self.go(self.what)
 
+    def session_tapped(self, session_id: int) -> None:
+        if self._begin():
+            self.session_chosen(session_id)
+
     def session_chosen(self, session_id: int) -> None:
         v = self.visit
         sid = session_id or None
+        v.session_id = sid
         at = now_utc().isoformat()
         if v.then == "scan":
             self._scan(sid)
@@ -740,8 +770,9 @@ class Kiosk(QObject):
 
     def make_card(self) -> None:
         person = self.visit.person_id
-        if person is None:
+        if person is None or not self._begin():
             return
+        self.done_timer.stop()  # (Done stays until the card is shown: _card_made)
         self.call(lambda s: cards.issue_card(s, person_id=person, actor=self.cfg.actor),
                   self._card_made, self.failed)
 
@@ -757,6 +788,7 @@ class Kiosk(QObject):
         printed = self.printer().print_card(card.token, self.visit.first_name,
                                             self.cfg.room_name)
         self.visit.has_card = True
+        self.visit.busy = False
         self.done.show_card(card.token, printed)
         self.done_timer.start(30_000)
 
@@ -827,6 +859,12 @@ class Kiosk(QObject):
             n.show_members([m["first_name"] for m in self.visit.new_members])
             n.show_step(1)
         elif n.step == 1:
+            typed = n.member_name.text().strip() or n.member_year.text().strip()
+            if typed and len(self.visit.new_members) >= MAX_NEW_MEMBERS:
+                # As big as the kiosk takes a household: on to the privacy step.
+                self.say(self.tr("That's a big household! Please ask staff to add the rest."))
+                forget(n.member_name)
+                forget(n.member_year)
             if n.member_name.text().strip() or n.member_year.text().strip():
                 # Typed in but not added: they were meant to be in the household too.
                 before = len(self.visit.new_members)
@@ -842,7 +880,7 @@ class Kiosk(QObject):
             return
         member = {"first_name": checked[0], "last_name": self.visit.new_you.get("last_name", ""),
                   "birth_year": checked[1]}
-        if len(self.visit.new_members) >= 15:
+        if len(self.visit.new_members) >= MAX_NEW_MEMBERS:
             self.say(self.tr("That's a big household! Please ask staff to add the rest."))
             return
         self.visit.new_members.append(member)
@@ -855,11 +893,15 @@ class Kiosk(QObject):
         self.new.show_members([m["first_name"] for m in self.visit.new_members])
 
     def new_agree(self) -> None:
+        if not self._begin():
+            return
         self.visit.then = "register"
         self.visit.first_name = self.visit.new_you["first_name"]
         self.with_session()
 
     def count_me(self, headcount: int) -> None:
+        if not self._begin():
+            return
         self.visit.headcount = headcount
         self.visit.then = "count"
         self.with_session()
@@ -869,6 +911,8 @@ class Kiosk(QObject):
     def send_feedback(self, topic: str, message: str, name: str) -> None:
         if not topic:
             self.say(self.tr("Please choose a topic first."))
+            return
+        if not self._begin():
             return
         site = self.cfg.site_id
         self.call(
@@ -982,11 +1026,12 @@ class Kiosk(QObject):
                 "staff_id": self.visit.staff_id, "at": now_utc().isoformat()}
         self.store.call_or_keep(
             "sign_in", args,
-            lambda added: self.say(self.tr("Signed in.") if added else
-                                   self.tr("Already signed in to that session."), "ok"),
-            lambda: self.say(self.tr("Saved — it will be recorded when the system is back."),
-                             "ok"),
-            self.failed)
+            self._for_visit(lambda added: self.say(
+                self.tr("Signed in.") if added else self.tr("Already signed in to that session."),
+                "ok")),
+            self._for_visit(lambda: self.say(
+                self.tr("Saved — it will be recorded when the system is back."), "ok")),
+            self._for_visit(self.failed))
 
     def staff_log_referral(self, person_id: int, partner_id: int, reason: str, note: str,
                            follow_days: int) -> None:

@@ -27,14 +27,20 @@ class CardPrinter:
         raise NotImplementedError
 
     def print_card(self, token: str, name: str, room: str) -> bool:
-        """One card, at its real size on an A4 page; False when there is no printer."""
+        """One card, at its real size on an A4 page; False when it could not be printed
+        (no printer, or the printer or folder refused it)."""
         if not self.available():
             return False
-        printer = self._printer()
+        try:
+            printer = self._printer()
+        except OSError:
+            return False
         printer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
                                           QPageLayout.Orientation.Portrait,
                                           QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
-        painter = QPainter(printer)
+        painter = QPainter()
+        if not painter.begin(printer):
+            return False
         try:
             dpmm = printer.resolution() / 25.4
             paint_card(painter, QRectF(0, 0, CARD_MM[0] * dpmm, CARD_MM[1] * dpmm), token, name,

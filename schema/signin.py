@@ -40,6 +40,7 @@ class SignInResult:
     signed_out: list[int] = field(default_factory=list)
     sessions: list[SessionOn] = field(default_factory=list)  # when outcome == "choose"
     has_card: bool = True
+    session_id: int | None = None  # the session signed in to (outcome "in")
 
     @property
     def others(self) -> int:
@@ -297,10 +298,11 @@ def scan(
         result.signed_out = _sign_out_rows(db, open_rows, site_id=site_id, actor=actor,
                                            staff_id=None, at=at)
         return result
-    # Signed out a moment ago: the same card again is the same goodbye, not a return.
+    # Everyone on the card signed out a moment ago: the same card again is the same
+    # goodbye, not a return (a household card after one of them left is a sign-in).
     left = [r for r in today
             if r.signed_out_at is not None and at - r.signed_out_at < RESCAN_GRACE]
-    if left:
+    if left and {r.person_id for r in left} >= set(ids):
         result.outcome = "already_out"
         result.signed_out = sorted({r.person_id for r in left if r.person_id})
         return result
@@ -332,6 +334,7 @@ def scan(
     result.signed_in = _sign_in(db, person_ids=ids, session_id=session_id, row=row,
                                 method="card", actor=actor, staff_id=None, at=at,
                                 households=households, today=today, site_id=site_id) or ids
+    result.session_id = session_id
     return result
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from kiosk.app import DEFAULT_NOTICE
 from kiosk.printing import PdfFolder
 from kiosk.scanner import decode_qr
+from schema.cards import issue_card
 from schema.clock import LONDON, now_utc
 from schema.db import run_in_transaction
 from tests import test_kiosk, test_kiosk_messages
@@ -25,6 +26,7 @@ from tests.test_kiosk import (
     _enter_pin,
     _family,
     _hub_staff_and_partners,
+    _three_sessions_on,
 )
 from tests.test_kiosk_messages import _to_whos_here
 
@@ -195,7 +197,7 @@ def test_done_thanks_someone_who_signed_in_only_another_member(rig: Rig) -> None
     rig.tap(rig.find("whoNextButton"))
     rig.wait_for(rig.kiosk.done)
     assert rig.find("doneMessage", QLabel).text() == "Thank you, Lauren"
-    assert rig.find("doneDetail", QLabel).text() == "Gordon is signed in."
+    assert rig.find("doneDetail", QLabel).text() == "1 person is signed in."
 
 
 def test_the_default_privacy_notice_is_in_the_kiosks_language(shouting: None,
@@ -210,7 +212,8 @@ def test_the_default_privacy_notice_is_in_the_kiosks_language(shouting: None,
 
 
 def test_after_her_own_card_a_mother_signs_in_her_children(rig: Rig) -> None:
-    """Lauren scans her personal card, then taps "Someone with you?" for Ella."""
+    """Lauren scans her personal card, then taps "Someone with you?" for Ella. Done
+    counts Ella, and does not name a child on the shared screen."""
     _ids, token = _family(rig.engine, ("Lauren", "Hill", 1990), ("Ella", "Hill", 2018))
     rig.scanner.show(token)
     rig.wait_for(rig.kiosk.done)
@@ -223,7 +226,7 @@ def test_after_her_own_card_a_mother_signs_in_her_children(rig: Rig) -> None:
     rig.tap(rig.find("whoNextButton"))
     rig.wait_for(rig.kiosk.done)
     assert rig.find("doneMessage", QLabel).text() == "Thank you, Lauren"
-    assert rig.find("doneDetail", QLabel).text() == "Ella is signed in."
+    assert rig.find("doneDetail", QLabel).text() == "1 person is signed in."
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 2
 
 
@@ -242,7 +245,7 @@ def test_someone_who_lives_alone_can_add_a_new_baby_after_signing_in(rig: Rig) -
     rig.qtbot.waitUntil(lambda: len(rig.kiosk.who.toggles) == 2)
     rig.tap(rig.find("whoNextButton"))
     rig.wait_for(rig.kiosk.done)
-    assert rig.find("doneDetail", QLabel).text() == "Noah is signed in."
+    assert rig.find("doneDetail", QLabel).text() == "1 person is signed in."
     assert rig.sql("SELECT group_concat(p.first_name, ',') FROM attendance a "
                    "JOIN person p ON p.id = a.person_id") == "Pat,Noah"
 
@@ -292,3 +295,115 @@ def test_a_new_card_comes_out_of_the_printer(qtbot, tmp_path: Path) -> None:
         assert _printed_token(printer.printed[1]) == new
     finally:
         r.kiosk.shutdown()
+
+
+def test_someone_with_you_goes_to_the_session_already_chosen(qtbot, tmp_path: Path) -> None:
+    """Three sessions on: Lauren chooses the Youth club for herself, then adds Ella; Ella
+    goes to the same session, and Lauren is not signed in to a second one."""
+    engine = _three_sessions_on(tmp_path)
+    r = _build(qtbot, engine, tmp_path)
+    try:
+        _ids, token = _family(engine, ("Lauren", "Hill", 1990), ("Ella", "Hill", 2018))
+        r.scanner.show(token)
+        r.wait_for(r.kiosk.what)
+        youth = next(b for b in r.kiosk.what.findChildren(QPushButton)
+                     if b.accessibleName() == "Youth club")
+        r.tap(youth)
+        r.wait_for(r.kiosk.done)
+        r.tap(r.find("addPeopleButton"))
+        r.wait_for(r.kiosk.who)
+        member = {b.text(): b for b in r.kiosk.who.toggles.values()}
+        r.tap(member["Ella"])
+        r.tap(r.find("whoNextButton"))
+        r.wait_for(r.kiosk.done)
+        assert r.sql("SELECT group_concat(p.first_name || ':' || v.name, ',') FROM attendance a "
+                     "JOIN person p ON p.id = a.person_id JOIN service v "
+                     "ON v.id = a.service_id") == "Lauren:Youth club,Ella:Youth club"
+    finally:
+        r.kiosk.shutdown()
+
+
+def test_a_double_tap_on_sign_in_adds_the_new_baby_once(rig: Rig) -> None:
+    """Lauren types her baby's name and age and taps Sign in twice, quickly."""
+    _to_whos_here(rig)
+    rig.tap(rig.find("newMemberName", QLineEdit))
+    rig.type("Noah")
+    rig.enter()
+    rig.type("0")
+    sign_in = rig.find("whoNextButton")
+    rig.tap(sign_in)
+    rig.tap(sign_in)  # before the first tap's answer
+    rig.wait_for(rig.kiosk.done)
+    rig.qtbot.waitUntil(rig.kiosk.store.idle)
+    assert rig.sql("SELECT COUNT(*) FROM person WHERE first_name = 'Noah'") == 1
+    assert rig.find("doneDetail", QLabel).text() == "You and 1 other are signed in."
+
+
+def test_a_double_tap_on_yes_registers_one_household(rig: Rig) -> None:
+    """Amira taps "Yes, save my details" twice, quickly."""
+    _about_amira(rig)
+    rig.tap(rig.find("familyNextButton"))
+    agree = rig.find("agreeButton")
+    rig.tap(agree)
+    rig.tap(agree)
+    rig.wait_for(rig.kiosk.done)
+    rig.qtbot.waitUntil(rig.kiosk.store.idle)
+    assert rig.sql("SELECT COUNT(*) FROM household") == 1
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
+
+
+def test_a_household_card_after_one_of_them_left_signs_the_rest_in(rig: Rig) -> None:
+    """Dad leaves with his own card; a minute later Mum scans the household card."""
+    dad, mum = _family(rig.engine, ("Dev", "Shah", 1980), ("Priya", "Shah", 1982))[0]
+    household = rig.sql("SELECT household_id FROM person WHERE id = :p", p=dad)
+    dads = run_in_transaction(rig.engine, lambda s: issue_card(
+        s, person_id=dad, actor="test").token)
+    family = run_in_transaction(rig.engine, lambda s: issue_card(
+        s, household_id=household, actor="test").token)
+    rig.scanner.show(dads)
+    rig.wait_for(rig.kiosk.done)
+    _an_hour_ago(rig)
+    rig.scanner.show(dads)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Dev")
+    rig.scanner.show(family)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text().startswith("Welcome"))
+    assert rig.sql("SELECT COUNT(*) FROM attendance WHERE signed_out_at IS NULL "
+                   "AND person_id = :p", p=mum) == 1
+
+
+def test_making_a_card_holds_done_until_the_card_is_shown(rig: Rig) -> None:
+    """Sam (no card) taps "Make me a card": Done does not time out under him."""
+    _family(rig.engine, ("Sam", "Wilson", 1988), card=False)
+    rig.tap(rig.kiosk.welcome.sign_in_button)
+    rig.type("Sam")
+    rig.enter()
+    rig.type("1988")
+    rig.qtbot.waitUntil(lambda: rig.shown("result0"))
+    rig.tap(rig.find("result0"))
+    rig.wait_for(rig.kiosk.done)
+    rig.tap(rig.find("makeCardButton"))
+    assert not rig.kiosk.done_timer.isActive()  # until the card is on screen
+    rig.qtbot.waitUntil(lambda: not rig.find("cardQr", QLabel).pixmap().isNull())
+    assert rig.kiosk.done_timer.isActive()
+
+
+def test_a_sixteenth_member_typed_in_does_not_hold_the_visitor_up(rig: Rig) -> None:
+    """Amira adds fifteen people, types a sixteenth, and taps Next."""
+    _about_amira(rig)
+    for i in range(15):
+        rig.type(f"Kid{'abcdefghijklmnop'[i]}")
+        rig.enter()
+        rig.type("5")
+        rig.enter()
+    rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 15)
+    rig.type("Zara")
+    rig.tap(rig.find("familyNextButton"))
+    assert rig.find("privacyNotice", QLabel).isVisible()
+    assert rig.kiosk.w.toast.text() == ("That's a big household! Please ask staff to add "
+                                        "the rest.")
+
+
+def test_a_card_that_cannot_be_printed_is_shown_instead(tmp_path: Path) -> None:
+    """A print folder that cannot be made: no card "printing", and no error."""
+    (tmp_path / "a-file").write_text("")
+    assert PdfFolder(tmp_path / "a-file" / "cards").print_card("DRP-X", "Sam", "Room") is False
