@@ -250,6 +250,19 @@ def test_someone_who_lives_alone_can_add_a_new_baby_after_signing_in(rig: Rig) -
                    "JOIN person p ON p.id = a.person_id") == "Pat,Noah"
 
 
+def _sam_without_a_card_asks_for_one(r: Rig) -> None:
+    """Sam, who has no card, finds himself, is signed in and taps "Make me a card"."""
+    _family(r.engine, ("Sam", "Wilson", 1988), card=False)
+    r.tap(r.kiosk.welcome.sign_in_button)
+    r.type("Sam")
+    r.enter()
+    r.type("1988")
+    r.qtbot.waitUntil(lambda: r.shown("result0"))
+    r.tap(r.find("result0"))
+    r.wait_for(r.kiosk.done)
+    r.tap(r.find("makeCardButton"))
+
+
 def _printed_token(pdf: Path) -> str | None:
     """The QR code on the first page of a printed card, read back by zxing-cpp."""
     document = QPdfDocument()
@@ -264,15 +277,7 @@ def test_a_new_card_comes_out_of_the_printer(qtbot, tmp_path: Path) -> None:
     printer = PdfFolder(tmp_path / "printed")
     r = _build(qtbot, engine, tmp_path, printer=printer)
     try:
-        _family(engine, ("Sam", "Wilson", 1988), card=False)
-        r.tap(r.kiosk.welcome.sign_in_button)
-        r.type("Sam")
-        r.enter()
-        r.type("1988")
-        r.qtbot.waitUntil(lambda: r.shown("result0"))
-        r.tap(r.find("result0"))
-        r.wait_for(r.kiosk.done)
-        r.tap(r.find("makeCardButton"))
+        _sam_without_a_card_asks_for_one(r)
         r.qtbot.waitUntil(lambda: r.find("doneDetail", QLabel).text()
                           == "Your card is printing — scan it next time.")
         token = r.sql("SELECT token FROM card WHERE revoked_at IS NULL")
@@ -373,15 +378,7 @@ def test_a_household_card_after_one_of_them_left_signs_the_rest_in(rig: Rig) -> 
 
 def test_making_a_card_holds_done_until_the_card_is_shown(rig: Rig) -> None:
     """Sam (no card) taps "Make me a card": Done does not time out under him."""
-    _family(rig.engine, ("Sam", "Wilson", 1988), card=False)
-    rig.tap(rig.kiosk.welcome.sign_in_button)
-    rig.type("Sam")
-    rig.enter()
-    rig.type("1988")
-    rig.qtbot.waitUntil(lambda: rig.shown("result0"))
-    rig.tap(rig.find("result0"))
-    rig.wait_for(rig.kiosk.done)
-    rig.tap(rig.find("makeCardButton"))
+    _sam_without_a_card_asks_for_one(rig)
     assert not rig.kiosk.done_timer.isActive()  # until the card is on screen
     rig.qtbot.waitUntil(lambda: not rig.find("cardQr", QLabel).pixmap().isNull())
     assert rig.kiosk.done_timer.isActive()
