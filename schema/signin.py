@@ -58,7 +58,7 @@ _CARD_LOOKUP = (
 )
 _PEOPLE = ("SELECT id, household_id, merged_into_id, anonymised_at FROM person "
            "WHERE id IN (:ids)")
-_ATTENDANCE_COLUMNS = "id, person_id, session_id, signed_in_at, signed_out_at"
+_ATTENDANCE_COLUMNS = "id, person_id, session_id, signed_in_at, signed_out_at, changed_at"
 # Everyone's attendances today at the site, open or not: answers both "already in?" and
 # "signed out of this session earlier, back again?" in one read.
 _TODAY_AT_SITE = (f"SELECT {_ATTENDANCE_COLUMNS} FROM attendance WHERE person_id IN (:ids) "
@@ -66,6 +66,11 @@ _TODAY_AT_SITE = (f"SELECT {_ATTENDANCE_COLUMNS} FROM attendance WHERE person_id
 _IN_SESSION = (f"SELECT {_ATTENDANCE_COLUMNS} FROM attendance WHERE person_id IN (:ids) "
                "AND session_id = :session_id")
 _SET_SIGNED_OUT = "UPDATE attendance SET signed_out_at = :out_at WHERE id IN (:ids)"
+# The visitor's own sign-out, or a return the same day: changed_at says when (the grace of
+# a second scan is measured from it; a sign-out by staff leaves it alone).
+_VISITOR_SIGNED_OUT = ("UPDATE attendance SET signed_out_at = :out_at, changed_at = :out_at "
+                       "WHERE id IN (:ids)")
+_BACK_IN = "UPDATE attendance SET signed_out_at = NULL, changed_at = :at WHERE id IN (:ids)"
 _WHO_IS_HERE = (
     "SELECT attendance.id, attendance.person_id, attendance.signed_in_at, "
     "attendance.headcount, person.first_name, person.last_name, service.name "
@@ -85,6 +90,16 @@ class _Row:
     session_id: int
     signed_in_at: dt.datetime
     signed_out_at: dt.datetime | None
+    changed_at: dt.datetime | None  # the latest sign-in, return or own sign-out
+
+    def last_in(self) -> dt.datetime:
+        """When the person came in, or back in, most recently."""
+        return max(self.signed_in_at, self.changed_at or self.signed_in_at)
+
+    def left_by_themselves(self) -> bool:
+        """Signed out by their own scan (not by staff from the fire register)."""
+        return (self.signed_out_at is not None and self.changed_at is not None
+                and self.changed_at >= self.signed_out_at)
 
 
 @dataclass(frozen=True)
@@ -99,8 +114,8 @@ class _New:
 
 
 def _rows(db: Db, sql: str, params: dict[str, Any]) -> list[_Row]:
-    return [_Row(r[0], r[1], r[2], Db.moment(r[3]), Db.moment(r[4]))  # type: ignore[arg-type]
-            for r in db.rows(sql, params)]
+    return [_Row(r[0], r[1], r[2], Db.moment(r[3]),  # type: ignore[arg-type]
+                 Db.moment(r[4]), Db.moment(r[5])) for r in db.rows(sql, params)]
 
 
 def _session_row(db: Db, session_id: int) -> SessionRow:
@@ -154,12 +169,12 @@ def _sign_in(
         db.insert("attendance", {
             "session_id": session_id, "person_id": person_id, "household_id": new.household_id,
             "site_id": row.site_id, "service_id": row.service_id, "local_date": row.on_date,
-            "signed_in_at": at, "signed_out_at": None, "headcount": 1, "method": method,
-            "staff_id": staff_id})
+            "signed_in_at": at, "signed_out_at": None, "changed_at": at, "headcount": 1,
+            "method": method, "staff_id": staff_id})
         note_attendance(db, new)
         added.append(person_id)
     if reopen:
-        db.run(_SET_SIGNED_OUT, {"ids": reopen, "out_at": None})
+        db.run(_BACK_IN, {"ids": reopen, "at": at})
     if added:
         record(db, actor=actor, staff_id=staff_id, action="attendance.sign_in",
                entity="session", entity_id=session_id, people=added, method=method)
@@ -215,7 +230,8 @@ def sign_in_anonymous(
 def _sign_out_rows(db: Db, rows: list[_Row], *, site_id: int, actor: str,
                    staff_id: int | None, at: dt.datetime) -> list[int]:
     if rows:
-        db.run(_SET_SIGNED_OUT, {"ids": [r.id for r in rows], "out_at": at})
+        db.run(_SET_SIGNED_OUT if staff_id is not None else _VISITOR_SIGNED_OUT,
+               {"ids": [r.id for r in rows], "out_at": at})
     out = sorted({r.person_id for r in rows if r.person_id is not None})
     if out:
         record(db, actor=actor, staff_id=staff_id, action="attendance.sign_out",
@@ -289,7 +305,7 @@ def scan(
     today = _rows(db, _TODAY_AT_SITE, {"ids": ids, "site_id": site_id, "on": today_on})
     open_rows = [r for r in today if r.signed_out_at is None]
     if open_rows:
-        latest = max(r.signed_in_at for r in open_rows)
+        latest = max(r.last_in() for r in open_rows)
         if at - latest < RESCAN_GRACE:
             result.outcome = "already"
             result.signed_in = sorted({r.person_id for r in open_rows if r.person_id})
@@ -300,8 +316,8 @@ def scan(
         return result
     # Everyone on the card signed out a moment ago: the same card again is the same
     # goodbye, not a return (a household card after one of them left is a sign-in).
-    left = [r for r in today
-            if r.signed_out_at is not None and at - r.signed_out_at < RESCAN_GRACE]
+    left = [r for r in today if r.left_by_themselves()
+            and at - r.signed_out_at < RESCAN_GRACE]  # type: ignore[operator]
     if left and {r.person_id for r in left} >= set(ids):
         result.outcome = "already_out"
         result.signed_out = sorted({r.person_id for r in left if r.person_id})

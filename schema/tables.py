@@ -170,6 +170,9 @@ class Attendance(SQLModel, table=True):
     local_date: dt.date
     signed_in_at: dt.datetime
     signed_out_at: dt.datetime | None = None
+    # The latest sign-in, return the same day, or sign-out by the visitor's own scan: a
+    # second scan within a few minutes of it is the same one (schema.signin.RESCAN_GRACE).
+    changed_at: dt.datetime | None = None
     headcount: int = 1
     method: str = Field(default="card", max_length=20)  # card, search, staff, import, anonymous
     staff_id: int | None = Field(default=None, foreign_key="staff_user.id")

@@ -214,6 +214,13 @@ def _family(engine: Engine, *members: tuple[str, str, int], card: bool = True) -
     return run_in_transaction(engine, work)
 
 
+def _an_hour_ago(r: Rig) -> None:
+    """Everyone in the room came in an hour ago (a scan now is a goodbye)."""
+    then = (now_utc() - dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    run_in_transaction(r.engine, lambda s: s.execute(
+        text("UPDATE attendance SET signed_in_at = :t, changed_at = :t"), {"t": then}))
+
+
 def test_card_sign_in_with_one_session_needs_no_touch(rig: Rig) -> None:
     ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
     rig.touches.count = 0
@@ -484,10 +491,7 @@ def test_second_scan_later_signs_out(rig: Rig) -> None:
     rig.scanner.show(token)  # a double beep: still just signed in
     rig.wait_for(rig.kiosk.done)
     assert rig.find("doneDetail", QLabel).text() == "You're already signed in today."
-    # An hour later...
-    run_in_transaction(rig.engine, lambda s: s.execute(text(
-        "UPDATE attendance SET signed_in_at = :t"), {"t": (now_utc() - dt.timedelta(hours=1))
-                                                      .strftime("%Y-%m-%d %H:%M:%S.%f")}))
+    _an_hour_ago(rig)
     rig.scanner.show(token)
     rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Sam")
     assert rig.sql("SELECT COUNT(*) FROM attendance WHERE signed_out_at IS NOT NULL") == 1

@@ -10,17 +10,17 @@ from pathlib import Path
 from PySide6.QtCore import QLocale
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
-from sqlalchemy import text
 
 from kiosk.app import DEFAULT_NOTICE
 from kiosk.printing import PdfFolder
 from kiosk.scanner import decode_qr
 from schema.cards import issue_card
-from schema.clock import LONDON, now_utc
+from schema.clock import LONDON
 from schema.db import run_in_transaction
 from tests import test_kiosk, test_kiosk_messages
 from tests.test_kiosk import (
     Rig,
+    _an_hour_ago,
     _build,
     _database_with,
     _enter_pin,
@@ -33,13 +33,6 @@ from tests.test_kiosk_messages import _to_whos_here
 # A kiosk at 1280×800 with one session on now, on a fresh database (tests/test_kiosk.py).
 engine_one, rig = test_kiosk.engine_one, test_kiosk.rig
 shouting = test_kiosk_messages.shouting  # every sentence of the kiosk in capitals
-
-
-def _an_hour_ago(r: Rig) -> None:
-    """Everyone in the room signed in an hour ago (a scan now is a goodbye)."""
-    then = (now_utc() - dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
-    run_in_transaction(r.engine, lambda s: s.execute(
-        text("UPDATE attendance SET signed_in_at = :t"), {"t": then}))
 
 
 def test_a_double_beep_as_you_leave_is_still_goodbye(rig: Rig) -> None:

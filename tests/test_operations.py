@@ -19,7 +19,7 @@ from schema.errors import LockedOut, NotFound, Refused
 from schema.feedback import leave_feedback, update_feedback
 from schema.people import NewPerson, find_me, register_household, update_person
 from schema.referrals import get_or_create_partner, log_referral, update_referral
-from schema.signin import scan, who_is_here
+from schema.signin import scan, sign_out, who_is_here
 from schema.staff import FAIL_DELAY_S, MAX_FAILURES, check_pin, create_staff
 from schema.tables import AuditEvent, Card, Consent, Feedback, Person, Referral
 from schema.timetable import GENERAL, add_closure, add_slot, sessions_on_now
@@ -66,6 +66,19 @@ def test_card_issue_revoke_and_scan(engine) -> None:
     assert (r.outcome, r.signed_in) == ("in", [sam])
     with read_session(engine) as s:
         assert [x.label for x in who_is_here(s, site_id=site, at=at)] == ["Sam Test"]
+    # The scanner beeps twice as he comes back: still in (the grace runs from his return,
+    # not from the morning).
+    r = w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR,
+                            at=at + dt.timedelta(hours=3, seconds=30)))
+    assert r.outcome == "already"
+    # Staff sign him out from the fire register by mistake; his scan a minute later
+    # signs him straight back in (the grace is for his own goodbye, not theirs).
+    jo = w.tx(lambda s: create_staff(s, name="Jo", role="staff", pin="2468", actor=ACTOR).id)
+    w.tx(lambda s: sign_out(s, person_ids=[sam], site_id=site, actor=ACTOR, staff_id=jo,
+                            at=at + dt.timedelta(hours=4)))
+    r = w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR,
+                            at=at + dt.timedelta(hours=4, minutes=1)))
+    assert (r.outcome, r.signed_in) == ("in", [sam])
     w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR,
                         at=at + dt.timedelta(hours=5)))
 
