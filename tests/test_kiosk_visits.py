@@ -29,6 +29,7 @@ from tests.test_kiosk import (
     _three_sessions_on,
 )
 from tests.test_kiosk_messages import _to_whos_here
+from tests.test_kiosk_touch import _to_family_step
 
 # A kiosk at 1280×800 with one session on now, on a fresh database (tests/test_kiosk.py).
 engine_one, rig = test_kiosk.engine_one, test_kiosk.rig
@@ -131,20 +132,9 @@ def test_a_card_that_does_not_scan_gets_an_answer(rig: Rig) -> None:
     assert rig.kiosk.current() is rig.kiosk.welcome
 
 
-def _about_amira(r: Rig) -> None:
-    """I'm new: Amira K, 34, to the household step."""
-    r.tap(r.kiosk.welcome.new_button)
-    r.type("Amira")
-    r.enter()
-    r.type("K")
-    r.enter()
-    r.type("34")
-    r.tap(r.find("newNextButton"))
-
-
 def test_a_child_typed_in_but_not_added_comes_too(rig: Rig) -> None:
     """Amira types her daughter's name and age, then taps Next without tapping Add."""
-    _about_amira(rig)
+    _to_family_step(rig, ())  # I'm new: Amira K, 34, at the household step
     rig.type("Leila")
     rig.enter()
     rig.type("6")
@@ -158,7 +148,7 @@ def test_a_child_typed_in_but_not_added_comes_too(rig: Rig) -> None:
 
 def test_a_child_typed_in_with_no_age_stops_at_the_household_step(rig: Rig) -> None:
     """Amira types her daughter's name, forgets the age and taps Next."""
-    _about_amira(rig)
+    _to_family_step(rig, ())  # I'm new: Amira K, 34, at the household step
     rig.type("Leila")
     rig.tap(rig.find("familyNextButton"))
     rig.qtbot.waitUntil(lambda: rig.kiosk.w.toast.isVisible())
@@ -197,7 +187,7 @@ def test_the_default_privacy_notice_is_in_the_kiosks_language(shouting: None,
                                                              rig: Rig) -> None:
     """No notice of the hub's own: Amira reads the kiosk's, in the kiosk's language (here
     a translation made with lupdate and lrelease that puts every sentence in capitals)."""
-    _about_amira(rig)
+    _to_family_step(rig, ())  # I'm new: Amira K, 34, at the household step
     rig.tap(rig.find("familyNextButton"))
     notice = rig.find("privacyNotice", QLabel)
     assert notice.isVisible()
@@ -339,7 +329,7 @@ def test_a_double_tap_on_sign_in_adds_the_new_baby_once(rig: Rig) -> None:
 
 def test_a_double_tap_on_yes_registers_one_household(rig: Rig) -> None:
     """Amira taps "Yes, save my details" twice, quickly."""
-    _about_amira(rig)
+    _to_family_step(rig, ())  # I'm new: Amira K, 34, at the household step
     rig.tap(rig.find("familyNextButton"))
     agree = rig.find("agreeButton")
     rig.tap(agree)
@@ -379,7 +369,7 @@ def test_making_a_card_holds_done_until_the_card_is_shown(rig: Rig) -> None:
 
 def test_a_sixteenth_member_typed_in_does_not_hold_the_visitor_up(rig: Rig) -> None:
     """Amira adds fifteen people, types a sixteenth, and taps Next."""
-    _about_amira(rig)
+    _to_family_step(rig, ())  # I'm new: Amira K, 34, at the household step
     for i in range(15):
         rig.type(f"Kid{'abcdefghijklmnop'[i]}")
         rig.enter()
