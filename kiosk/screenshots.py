@@ -167,6 +167,10 @@ def _shoot_all(app, engine, tmp: Path, tokens: tuple[str, str], out: Path, width
     shot("staff-room", lambda: (tap("pin_3"), tap("pin_4"), tap("pin_ok")), 1500)
     shot("staff-referral", lambda: (k.staff.show_page("referral"),
                                     k.staff.ref_picker.field.setText(first[0])), 1200)
+    shot("staff-referral-partner",
+         lambda: k.staff.ref_picker.list.itemClicked.emit(k.staff.ref_picker.list.item(0)))
+    shot("staff-referral-reason", lambda: (k.staff.partner_group.buttons()[0].click(),
+                                           k.staff.reason.setText("Damp in the bedroom")))
     shot("staff-hand-sign-in", lambda: (k.staff.show_page("signin"),
                                         k.staff.hand_picker.field.setText(first[0])), 1200)
     shot("staff-card", lambda: (k.staff.show_page("card"),

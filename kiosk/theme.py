@@ -20,6 +20,7 @@ def sizes(height: int) -> dict[str, int]:
         "title": round(44 * k),
         "huge": round(56 * k),
         "target": max(64, round(72 * k)),
+        "compact": max(52, round(56 * k)),  # + padding and border: at least 64 px
         "tile": max(64, round(110 * k)),
         "huge_target": round(150 * k),
     }

@@ -604,10 +604,10 @@ def test_staff_pin_lockout(rig: Rig) -> None:
 
 
 def _refer_pat(rig: Rig) -> None:
-    """Staff mode: the referral page, with Pat found and chosen."""
+    """Staff mode: the referral page, with Pat found and chosen; the partners on show."""
     rig.tap(rig.find("staffNav_referral"))
-    rig.qtbot.waitUntil(lambda: rig.shown("partner1"))
     rig.pick("referralSearch", "referralResults", "Pat")
+    rig.qtbot.waitUntil(lambda: rig.shown("partner1"))
 
 
 def test_referral_logged_from_staff_mode(rig: Rig) -> None:
@@ -617,13 +617,13 @@ def test_referral_logged_from_staff_mode(rig: Rig) -> None:
     _enter_pin(rig, "2468")
     rig.wait_for(rig.kiosk.staff)
     rig.touches.count = 0
-    _refer_pat(rig)
-    rig.tap(rig.find("partner1"))  # Housing (partners are listed by name)
-    rig.tap(rig.find("referralReason", QLineEdit))
-    rig.type("Damp")
+    _refer_pat(rig)  # 1. the person
+    rig.tap(rig.find("partner1"))  # 2. the partner: Housing (partners are listed by name)
+    assert QApplication.focusWidget() is rig.find("referralReason", QLineEdit)
+    rig.type("Damp")  # 3. the reason (4. the note is optional)
     rig.tap(rig.find("saveReferral"))
     rig.qtbot.waitUntil(lambda: "Referral saved" in rig.kiosk.w.toast.text())
-    assert rig.touches.count <= 14
+    assert rig.touches.count <= 13
     with read_session(rig.engine) as s:
         row = s.execute(text("SELECT r.person_id, p.name, r.reason, r.status, r.follow_up_on, "
                              "r.made_by_id FROM referral r JOIN referral_partner p "

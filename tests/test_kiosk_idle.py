@@ -553,15 +553,15 @@ def staff_sign_in_by_hand(st: Station) -> QWidget:
 def staff_referral(st: Station) -> QWidget:
     st.household((FIRST, LAST, YEAR))
     _staff_mode(st, "referral")
-    st.qtbot.waitUntil(lambda: st.shows("partner1"))
     st.type("Zephyr")
     st.tap_row("referralResults")
+    st.qtbot.waitUntil(lambda: st.shows("partner1"))
     st.tap("partner1")
     st.type_into("referralReason", REASON)
     st.enter()  # on to the note
     st.type(NOTE)
     st.tap("followUp14")
-    assert FIRST in st.find("referralChosen", QLabel).text()
+    assert FIRST in st.find("referralPerson", QPushButton).text()
     return st.kiosk.staff
 
 

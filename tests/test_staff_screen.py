@@ -99,78 +99,151 @@ def _staff_text(rig: Rig) -> str:
     return "\n".join(out)
 
 
-def test_referral_page_fits_with_and_without_the_keyboard(sized: Rig) -> None:
+def _touch_sized(rig: Rig) -> None:
+    """Every button and text field on show in staff mode is at least 64 px tall."""
+    for w in rig.kiosk.staff.findChildren(QWidget):
+        if isinstance(w, QPushButton | QLineEdit) and w.isVisible():
+            assert w.height() >= 64, (w.objectName(), w.height())
+
+
+def _settle(rig: Rig, *, keyboard: bool) -> None:
+    rig.qtbot.waitUntil(lambda: rig.kiosk.w.keyboard.isVisible() is keyboard)
+    rig.qtbot.wait(50)  # the page scrolls to the field on the next turn of the event loop
+
+
+def test_referral_steps_each_fit_with_and_without_the_keyboard(sized: Rig) -> None:
+    """Person, then partner, then reason and note (the issue's order), each step in sight:
+    the typing steps above the keyboard, the partners with the whole page."""
     rig = sized
     _family(rig.engine, ("Pat", "Jones", 1970), card=False)
     _staff_mode(rig)
     rig.tap(rig.find("staffNav_referral"))
-    rig.qtbot.waitUntil(lambda: rig.shown(f"partner{len(PARTNERS) - 1}"))
-    _pick(rig, "referralResults", "Pat")  # the list takes the focus: the keyboard goes
-    rig.qtbot.waitUntil(lambda: not rig.kiosk.w.keyboard.isVisible())
-    rig.qtbot.wait(50)
-    _assert_in_sight(rig, "exitStaffButton", "referralSearch", "referralReason",
-                     "referralNote", "followUp0", "followUp7", "followUp14", "saveReferral",
+    # 1. The person: the search has the focus and the keyboard is up.
+    assert QApplication.focusWidget() is rig.find("referralSearch", QLineEdit)
+    _settle(rig, keyboard=True)
+    assert "1." in rig.find("referralChosen", QLabel).text()
+    _assert_in_sight(rig, "referralChosen", "referralSearch", "exitStaffButton")
+    assert not rig.shown("referralReason", QLineEdit) and not rig.shown("partner0")
+    _pick(rig, "referralResults", "Pat")
+    # 2. The partner: nothing to type, so the keyboard goes and every partner is in sight.
+    _settle(rig, keyboard=False)
+    assert "2." in rig.find("referralChosen", QLabel).text()
+    assert rig.find("referralPerson", QPushButton).text() == "‹ Pat Jones (1970)"
+    _assert_in_sight(rig, "referralPerson", "exitStaffButton",
                      *(f"staffNav_{key}" for key in StaffScreen.PAGES),
                      *(f"partner{i}" for i in range(len(PARTNERS))))
-    for b in rig.kiosk.staff.findChildren(QPushButton):
-        if b.isVisible():
-            assert b.height() >= 64, (b.objectName(), b.height())
-    for e in rig.kiosk.staff.findChildren(QLineEdit):
-        if e.isVisible():
-            assert e.height() >= 64, (e.objectName(), e.height())
-    # With the keyboard up, the field being typed in and Save stay in sight.
-    rig.tap(rig.find("referralReason", QLineEdit))
-    rig.qtbot.waitUntil(rig.kiosk.w.keyboard.isVisible)
-    rig.qtbot.wait(50)  # the page scrolls to the field on the next turn of the event loop
-    _assert_in_sight(rig, "referralReason", "saveReferral")
+    assert not rig.shown("referralReason", QLineEdit) and not rig.shown("referralPartner")
+    _touch_sized(rig)
+    rig.tap(rig.find("partner5"))  # Housing (partners are listed by name)
+    # 3. The reason has the focus; it, the note, the follow-up and Save are above the
+    # keyboard, with the person and the partner chosen.
+    assert QApplication.focusWidget() is rig.find("referralReason", QLineEdit)
+    _settle(rig, keyboard=True)
+    assert not rig.shown("referralChosen", QLabel)  # the fields say "3." and "4."
+    assert rig.find("referralReason", QLineEdit).placeholderText().startswith("3.")
+    assert rig.find("referralNote", QLineEdit).placeholderText().startswith("4.")
+    assert rig.find("referralPartner", QPushButton).text() == "‹ To: Housing"
+    _assert_in_sight(rig, "referralPerson", "referralPartner", "referralReason",
+                     "referralNote", "followUp0", "followUp7", "followUp14", "saveReferral")
+    _touch_sized(rig)
     rig.type("Damp")
     rig.enter()
     assert QApplication.focusWidget() is rig.find("referralNote", QLineEdit)
-    rig.qtbot.wait(50)
-    assert rig.kiosk.w.keyboard.isVisible()
+    _settle(rig, keyboard=True)
     _assert_in_sight(rig, "referralNote", "saveReferral")
 
 
-def test_a_long_list_of_partners_scrolls_instead_of_pushing_save_away(rig: Rig) -> None:
+def test_a_long_list_of_partners_scrolls_within_the_page(rig: Rig) -> None:
     run_in_transaction(rig.engine, lambda s: [
         get_or_create_partner(s, f"Partner number {i:02d} of the borough") for i in range(14)])
+    _family(rig.engine, ("Pat", "Jones", 1970), card=False)
     _staff_mode(rig)
     rig.tap(rig.find("staffNav_referral"))
+    _pick(rig, "referralResults", "Pat")
     rig.qtbot.waitUntil(lambda: rig.shown(f"partner{len(PARTNERS) + 13}"))
-    rig.find("referralSearch", QLineEdit).clearFocus()
-    rig.qtbot.waitUntil(lambda: not rig.kiosk.w.keyboard.isVisible())
-    rig.qtbot.wait(50)
-    _assert_in_sight(rig, "saveReferral", "referralNote", "followUp14", "partner0",
-                     "staffNav_leave")
+    _settle(rig, keyboard=False)
+    _assert_in_sight(rig, "partner0", "referralPerson", "staffNav_leave")
     area = rig.find("partnerArea", QWidget)
     assert _in_sight(rig, area), _where(rig, area)
     assert area.width() >= rig.find("partner0").width() * 3  # three to a row, not wider
+    last = rig.find(f"partner{len(PARTNERS) + 13}", QWidget)
+    assert not _in_sight(rig, last)  # 21 partners: the last rows scroll by finger
 
 
-def test_enter_goes_from_reason_to_note_and_saves(rig: Rig) -> None:
+def test_referral_in_the_issues_order_with_enter_and_changes_of_mind(rig: Rig) -> None:
+    """Pick Pat, Food bank, type the reason, Enter, the note; then go back and choose
+    Sam and Housing instead: the step buttons go back, nothing typed is lost, Enter on
+    the note saves."""
     ids, _ = _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    sam, _ = _family(rig.engine, ("Sam", "Wilson", 1988), card=False)
     _staff_mode(rig)
     rig.tap(rig.find("staffNav_referral"))
-    rig.qtbot.waitUntil(lambda: rig.shown("partner0"))
     _pick(rig, "referralResults", "Pat")
-    rig.tap(rig.find("referralReason", QLineEdit))
+    rig.tap(rig.find("partner4"))  # Food bank
     rig.type("Damp")
     rig.enter()
     note = rig.find("referralNote", QLineEdit)
     assert QApplication.focusWidget() is note
     rig.type("Mould in the bedroom")
-    rig.enter()  # no partner chosen yet: the kiosk says so, and the keyboard goes
-    rig.qtbot.waitUntil(lambda: "Choose who the referral is to" in rig.kiosk.w.toast.text())
-    assert not rig.kiosk.w.keyboard.isVisible()
-    assert rig.sql("SELECT COUNT(*) FROM referral") == 0
-    rig.tap(rig.find("partner5"))  # Housing (partners are listed by name)
+    # A change of partner: back to the partners, then straight back to the reason.
+    rig.tap(rig.find("referralPartner"))
+    assert rig.shown("partner0") and not rig.shown("referralReason", QLineEdit)
+    assert rig.kiosk.staff.partner_group.checkedButton() is rig.find("partner4")
+    rig.tap(rig.find("partner5"))  # Housing
+    assert rig.find("referralPartner", QPushButton).text() == "‹ To: Housing"
+    # A change of person: the search comes back; the partner is kept.
+    rig.tap(rig.find("referralPerson"))
+    search = rig.find("referralSearch", QLineEdit)
+    assert QApplication.focusWidget() is search
+    for _ in "Pat":
+        rig.backspace()
+    rig.type("Sam")
+    results = rig.find("referralResults", QListWidget)
+    rig.qtbot.waitUntil(lambda: results.count() == 1 and "Sam" in results.item(0).text())
+    rig.tap_row(results, 0)
+    assert QApplication.focusWidget() is rig.find("referralReason", QLineEdit)
+    assert rig.find("referralReason", QLineEdit).text() == "Damp"
     rig.tap(note)
     rig.enter()
     rig.qtbot.waitUntil(lambda: "Referral saved" in rig.kiosk.w.toast.text())
     with read_session(rig.engine) as s:
         row = s.execute(text("SELECT r.person_id, p.name, r.reason, r.note FROM referral r "
                              "JOIN referral_partner p ON p.id = r.partner_id")).one()
-    assert tuple(row) == (ids[0], "Housing", "Damp", "Mould in the bedroom")
+    assert tuple(row) == (sam[0], "Housing", "Damp", "Mould in the bedroom")
+    assert ids[0] != sam[0]
+    # Ready for the next one: nobody, no partner, empty fields, the search up.
+    assert QApplication.focusWidget() is search and search.text() == ""
+    assert not rig.shown("referralPerson") and not rig.shown("referralPartner")
+    assert rig.find("referralReason", QLineEdit).text() == ""
+    assert rig.kiosk.staff.partner_group.checkedButton() is None
+
+
+def test_save_with_no_reason_says_so_and_saves_nothing(rig: Rig) -> None:
+    _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    _staff_mode(rig)
+    rig.tap(rig.find("staffNav_referral"))
+    _pick(rig, "referralResults", "Pat")
+    rig.tap(rig.find("partner0"))
+    rig.tap(rig.find("saveReferral"))
+    rig.qtbot.waitUntil(lambda: rig.kiosk.w.toast.isVisible())
+    rig.qtbot.wait(200)
+    assert rig.sql("SELECT COUNT(*) FROM referral") == 0
+    assert rig.shown("referralReason", QLineEdit)  # still on the step, to put it right
+
+
+def test_no_partners_yet_says_who_adds_them(rig: Rig) -> None:
+    _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    run_in_transaction(rig.engine, lambda s: create_staff(
+        s, name="Jo", role="staff", pin="2468", actor=ACTOR))
+    rig.tap(rig.kiosk.welcome.staff_button)
+    rig.wait_for(rig.kiosk.pin)
+    _enter_pin(rig, "2468")
+    rig.wait_for(rig.kiosk.staff)
+    rig.tap(rig.find("staffNav_referral"))
+    _pick(rig, "referralResults", "Pat")
+    rig.qtbot.waitUntil(lambda: rig.shown("noPartners", QLabel))
+    assert "admin window" in rig.find("noPartners", QLabel).text()
+    assert not rig.shown("partnerArea", QWidget)
 
 
 def test_card_page_shows_the_qr_beside_the_buttons(sized: Rig) -> None:
@@ -227,7 +300,8 @@ def test_leaving_staff_mode_forgets_sessions_room_count_and_follow_up(rig: Rig) 
     rig.tap(rig.find("staffNav_signin"))
     rig.qtbot.waitUntil(lambda: "Police beat surgery" in _staff_text(rig))
     rig.tap(rig.find("staffNav_referral"))
-    rig.qtbot.waitUntil(lambda: rig.shown("partner0"))
+    _pick(rig, "referralResults", "Sam")
+    rig.tap(rig.find("partner0"))
     rig.tap(rig.find("followUp14"))
     rig.tap(rig.find("exitStaffButton"))
     rig.wait_for(rig.kiosk.welcome)

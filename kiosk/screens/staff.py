@@ -24,7 +24,8 @@ from kiosk.screens.visitor import Screen, _clear_layout, _line
 from kiosk.widgets import button, forget, kinetic, label, qr_pixmap, slot
 
 PARTNER_COLUMNS = 3
-PARTNER_ROWS = 3  # on show at once; more scroll by finger
+PARTNER_ROWS = 5  # on show at once; more scroll by finger
+REF_WHO, REF_TO, REF_WHY = range(3)  # the referral page's steps
 FOLLOW_UP_DAYS = 7  # a referral's follow-up unless staff choose otherwise
 CARD_QR = 260  # px: the staff card page keeps this square free beside its buttons
 # The theme's highlighted line (Welcome's "On now"): a prompt shown when a tap needs a step
@@ -273,49 +274,33 @@ class StaffScreen(Screen):
         self.pages.addWidget(hand)
         self.hand_person: int | None = None
 
-        # Log a referral. Reason, note and Save sit at the top, beside the person search,
-        # so that all of them stay above the on-screen keyboard; the partners, three to a
-        # row across the page, below (they scroll by finger should there be many).
+        # Log a referral, in the issue's order: the person, then the partner, then the
+        # reason and a note. One step at a time, so that each fits above the on-screen
+        # keyboard (the partners need the whole page; the fields need the keyboard). Once
+        # chosen, the person and the partner stay on show as buttons that go back to them.
         ref = QWidget()
         rv = QVBoxLayout(ref)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.setSpacing(8)
-        self.ref_chosen = label(self.tr("1. Choose the person"), "referralChosen", role="muted")
+        self.ref_chosen = label("", "referralChosen", role="muted")
+        crumbs = QHBoxLayout()
+        crumbs.setSpacing(8)
+        self.ref_person_button = button("", "referralPerson", role="choice")
+        self.ref_partner_button = button("", "referralPartner", role="choice")
+        for b in (self.ref_person_button, self.ref_partner_button):
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            b.setProperty("compact", True)  # (theme.qss)
+            crumbs.addWidget(b, 1)
+        self.ref_steps = QStackedWidget()
+        self.ref_steps.setObjectName("referralSteps")
+        # 1. the person
         self.ref_picker = PersonPicker("referral")
-        self.reason = _line("referralReason", self.tr("2. Reason"),
-                            self.tr("Reason for the referral"))
-        self.reason.setMaxLength(200)
-        self.note = _line("referralNote", self.tr("3. Note (optional)"),
-                          self.tr("Note, optional"))
-        self.note.setMaxLength(4000)
-        self.save_referral = button(self.tr("Save referral"), "saveReferral", role="primary")
-        self.save_referral.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
-        reason_row = QHBoxLayout()
-        reason_row.setSpacing(8)
-        reason_row.addWidget(self.reason, 1, Qt.AlignmentFlag.AlignTop)  # level with the search
-        reason_row.addWidget(self.save_referral)
-        follow = QHBoxLayout()
-        follow.setSpacing(8)
-        self.follow_group = QButtonGroup(self)
-        for days, text in ((0, self.tr("No follow-up")), (7, self.tr("1 week")),
-                           (14, self.tr("2 weeks"))):
-            b = button(text, f"followUp{days}", role="choice",
-                       accessible=self.tr("Follow up: %s") % text)
-            b.setCheckable(True)
-            b.setMinimumHeight(64)
-            self.follow_group.addButton(b, days)
-            follow.addWidget(b)
-        self._default_follow_up()
-        fields = QVBoxLayout()
-        fields.setSpacing(8)
-        fields.addLayout(reason_row)
-        fields.addWidget(self.note)
-        fields.addLayout(follow)
-        fields.addStretch(1)
-        top = QHBoxLayout()
-        top.setSpacing(16)
-        top.addWidget(self.ref_picker, 2)
-        top.addLayout(fields, 3)
+        self.ref_steps.addWidget(self.ref_picker)
+        # 2. the partner, three to a row across the page (more scroll by finger)
+        to = QWidget()
+        tv = QVBoxLayout(to)
+        tv.setContentsMargins(0, 0, 0, 0)
+        tv.setSpacing(8)
         self.partner_grid = QGridLayout()
         self.partner_grid.setSpacing(8)
         self.partner_grid.setContentsMargins(0, 0, 0, 0)
@@ -324,12 +309,56 @@ class StaffScreen(Screen):
         self.partner_group = QButtonGroup(self)
         self.partner_area = _Rows(self.partner_grid, PARTNER_COLUMNS, PARTNER_ROWS)
         self.partner_area.setObjectName("partnerArea")
+        self.no_partners = label(
+            self.tr("There are no partner organisations to refer to yet. A manager adds "
+                    "them in the admin window, on the Referrals page."), "noPartners")
+        self.no_partners.hide()
+        tv.addWidget(self.partner_area)
+        tv.addWidget(self.no_partners)
+        tv.addStretch(1)
+        self.ref_steps.addWidget(to)
+        # 3. the reason and 4. a note; the follow-up and Save on one row. With the chosen
+        # person and partner above, in place of the prompt, the whole step stays above the
+        # keyboard at 1280 x 800.
+        why = QWidget()
+        wv = QVBoxLayout(why)
+        wv.setContentsMargins(0, 0, 0, 0)
+        wv.setSpacing(8)
+        self.reason = _line("referralReason", self.tr("3. Reason"),
+                            self.tr("Reason for the referral"))
+        self.reason.setMaxLength(200)
+        self.note = _line("referralNote", self.tr("4. Note (optional)"),
+                          self.tr("Note, optional"))
+        self.note.setMaxLength(4000)
+        self.save_referral = button(self.tr("Save referral"), "saveReferral", role="primary")
+        follow = QHBoxLayout()
+        follow.setSpacing(8)
+        self.follow_group = QButtonGroup(self)
+        for days, text in ((0, self.tr("No follow-up")), (7, self.tr("1 week")),
+                           (14, self.tr("2 weeks"))):
+            b = button(text, f"followUp{days}", role="choice",
+                       accessible=self.tr("Follow up: %s") % text)
+            b.setCheckable(True)
+            b.setProperty("compact", True)
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            self.follow_group.addButton(b, days)
+            follow.addWidget(b, 2)
+        follow.addWidget(self.save_referral, 3)
+        self.save_referral.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.save_referral.setProperty("compact", True)
+        self._default_follow_up()
+        wv.addWidget(self.reason)
+        wv.addWidget(self.note)
+        wv.addLayout(follow)
+        wv.addStretch(1)
+        self.ref_steps.addWidget(why)
         rv.addWidget(self.ref_chosen)
-        rv.addLayout(top, 1)
-        rv.addWidget(label(self.tr("4. Refer to"), "partnerTitle", role="muted"))
-        rv.addWidget(self.partner_area)
+        rv.addLayout(crumbs)
+        rv.addWidget(self.ref_steps, 1)
         self.pages.addWidget(ref)
         self.ref_person: int | None = None
+        self.ref_partner: int | None = None
+        self._ref_step(REF_WHO)
 
         # Issue a card: the person search above; the buttons with the QR beside them.
         card = QWidget()
@@ -383,6 +412,9 @@ class StaffScreen(Screen):
         self.ref_picker.picked.connect(self._ref_pick)
         self.card_picker.picked.connect(self._card_pick)
         self.save_referral.clicked.connect(self._save_referral)
+        self.partner_group.idClicked.connect(self._partner_chosen)
+        self.ref_person_button.clicked.connect(slot(self._ref_step, REF_WHO))
+        self.ref_partner_button.clicked.connect(slot(self._ref_step, REF_TO))
         self.reason.returnPressed.connect(self.note.setFocus)
         self.note.returnPressed.connect(self._note_entered)
         self.issue_button.clicked.connect(slot(self._issue))
@@ -404,8 +436,10 @@ class StaffScreen(Screen):
         self.hand_sign_in.emit(self.hand_person, session_id)
 
     def first_field(self) -> QWidget | None:
-        return {"signin": self.hand_picker.field, "referral": self.ref_picker.field,
-                "card": self.card_picker.field}.get(self.page)
+        if self.page == "referral":
+            step = self.ref_steps.currentIndex()
+            return {REF_WHO: self.ref_picker.field, REF_WHY: self.reason}.get(step)
+        return {"signin": self.hand_picker.field, "card": self.card_picker.field}.get(self.page)
 
     def show_page(self, key: str, *, load: bool = True) -> None:
         self.page = key
@@ -451,7 +485,41 @@ class StaffScreen(Screen):
 
     def _ref_pick(self, person_id: int, text: str) -> None:
         self.ref_person = person_id
-        self.ref_chosen.setText(self.tr("Referring: %s") % text)
+        # "‹" as on the other Back buttons: a tap goes back to this step
+        self.ref_person_button.setText("‹ " + _fold(text.split(" · ")[0], 30))  # name (year)
+        self.ref_person_button.setAccessibleName(self.tr("Referring %s. Tap to choose someone "
+                                                         "else.") % text)
+        self._ref_step(REF_TO if self.ref_partner is None else REF_WHY)
+
+    def _partner_chosen(self, partner_id: int) -> None:
+        chosen = self.partner_group.button(partner_id)
+        name = chosen.accessibleName()
+        self.ref_partner = partner_id
+        self.ref_partner_button.setText("‹ " + self.tr("To: %s") % name)
+        self.ref_partner_button.setAccessibleName(
+            self.tr("Referring to %s. Tap to choose another partner.") % name)
+        self._ref_step(REF_WHY)
+
+    def _ref_step(self, step: int) -> None:
+        """Show one step of the referral page, with the prompt that goes with it; the
+        step that wants typing takes the focus (and so the keyboard)."""
+        self.ref_steps.setCurrentIndex(step)
+        self.ref_chosen.setText((
+            self.tr("1. Who is being referred? Search, then tap their name."),
+            self.tr("2. Who are you referring them to?"), "")[step])
+        self.ref_chosen.setVisible(step != REF_WHY)  # the fields are numbered themselves
+        self.ref_person_button.setVisible(self.ref_person is not None and step != REF_WHO)
+        self.ref_partner_button.setVisible(self.ref_partner is not None and step == REF_WHY)
+        if not self.ref_steps.isVisible():
+            return  # (a reset while visitors use the kiosk: no focus, no keyboard)
+        if step == REF_WHO:
+            self.ref_picker.field.setFocus()
+        elif step == REF_WHY:
+            self.reason.setFocus()
+        else:  # nothing to type: the keyboard goes and the partners have the page
+            focused = self.focusWidget()
+            if focused is not None:
+                focused.clearFocus()
 
     def show_partners(self, partners: list[tuple[int, str]]) -> None:
         _clear_layout(self.partner_grid)
@@ -460,14 +528,18 @@ class StaffScreen(Screen):
         for i, (partner_id, name) in enumerate(partners):
             b = button(_fold(name), f"partner{i}", role="choice", accessible=name)
             b.setCheckable(True)
+            b.setChecked(partner_id == self.ref_partner)
             b.setMinimumHeight(64)
             # a third of the row whatever the name: a long one never widens the page
             b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self.partner_group.addButton(b, partner_id)
             self.partner_grid.addWidget(b, i // PARTNER_COLUMNS, i % PARTNER_COLUMNS)
+        self.no_partners.setVisible(not partners)
+        self.partner_area.setVisible(bool(partners))
 
     def _save_referral(self) -> None:
-        self.log_referral.emit(self.ref_person or 0, self.partner_group.checkedId(),
+        self.log_referral.emit(self.ref_person or 0,
+                               -1 if self.ref_partner is None else self.ref_partner,
                                self.reason.text(), self.note.text(),
                                max(0, self.follow_group.checkedId()))
 
@@ -481,9 +553,10 @@ class StaffScreen(Screen):
         self.follow_group.button(FOLLOW_UP_DAYS).setChecked(True)
 
     def clear_referral(self) -> None:
-        self.ref_person = None
+        """Ready for the next referral: nobody chosen, no partner, empty fields, the
+        search (and, when the page is on show, the keyboard) up."""
+        self.ref_person = self.ref_partner = None
         self.ref_picker.reset()
-        self.ref_chosen.setText(self.tr("1. Choose the person"))
         forget(self.reason)
         forget(self.note)
         self._default_follow_up()
@@ -492,6 +565,10 @@ class StaffScreen(Screen):
             self.partner_group.setExclusive(False)
             checked.setChecked(False)
             self.partner_group.setExclusive(True)
+        for b in (self.ref_person_button, self.ref_partner_button):
+            b.setText("")
+            b.setAccessibleName("")
+        self._ref_step(REF_WHO)
 
     def _card_pick(self, person_id: int, text: str) -> None:
         self.card_person = person_id
