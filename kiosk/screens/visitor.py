@@ -137,9 +137,10 @@ class IdentifyScreen(Screen):
             self.results.addWidget(b, i // self.COLUMNS, i % self.COLUMNS)
             self._matches.append((b, text))
         if searched and not matches:
-            self.results.addWidget(label(self.tr("No match yet. Check the spelling, or tap "
-                                                 "Back and choose “I'm new”."),
-                                         "noMatch", role="muted"), 0, 0, 1, self.COLUMNS)
+            none = label(self.tr("No match yet. Check the spelling, or tap Back and choose "
+                                 "“I'm new”."), "noMatch", role="muted")
+            self.results.addWidget(none, 0, 0, 1, self.COLUMNS)
+            none.show()  # now, with the answer (else on the next turn of the event loop)
         if self._matches:
             # Laid out now (a widget only takes a place in a layout once shown): their
             # names are fitted to the widths they are given.
