@@ -801,6 +801,7 @@ class ReferralsPage(Page):
             self.status.addItem(st.value, st.value)
         self.partner = QComboBox()
         self.partner.setObjectName("referralPartnerFilter")
+        self.partner.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.start = QDateEdit(QDate.currentDate().addMonths(-6))
         self.start.setObjectName("referralFrom")
         self.end = QDateEdit(QDate.currentDate())
@@ -830,10 +831,16 @@ class ReferralsPage(Page):
         lay.addLayout(edit)
         partners = QHBoxLayout()
         self.partner_name = line("newPartnerName", "New partner organisation")
+        self.partner_name.setMinimumWidth(280)
         self.add_partner = push("Add partner", "addPartner")
+        # The partner chosen in the filter above comes off the kiosk's list (it closed, or
+        # takes no more referrals) or goes back on; its referrals stay.
+        self.partner_active = push("Take off the kiosk's list", "partnerActive")
+        self.partner_active.setEnabled(False)
         partners.addWidget(self.partner_name)
         partners.addWidget(self.add_partner)
         partners.addStretch(1)
+        partners.addWidget(self.partner_active)
         lay.addLayout(partners)
         for w in (self.status, self.partner):
             w.currentIndexChanged.connect(self.reload)
@@ -841,25 +848,55 @@ class ReferralsPage(Page):
             d.dateChanged.connect(self.reload)
         self.update.clicked.connect(self.save)
         self.add_partner.clicked.connect(self.new_partner)
+        self.partner.currentIndexChanged.connect(self._partner_chosen)
+        self.partner_active.clicked.connect(self.toggle_partner)
+        self._active: dict[int, bool] = {}
 
     def refresh(self) -> None:
-        def work(s: Session) -> list[tuple[int, str]]:
-            return [(p.id, p.name) for p in s.exec(  # type: ignore[misc]
+        def work(s: Session) -> list[tuple[int, str, bool]]:
+            return [(p.id, p.name, p.active) for p in s.exec(  # type: ignore[misc]
                 select(ReferralPartner).order_by(col(ReferralPartner.name)))]
 
-        def show(partners: list[tuple[int, str]]) -> None:
+        def show(partners: list[tuple[int, str, bool]]) -> None:
             current = self.partner.currentData()
             self.partner.blockSignals(True)
             self.partner.clear()
             self.partner.addItem("Any partner", None)
-            for pid, name in partners:
-                self.partner.addItem(name, pid)
+            for pid, name, active in partners:
+                self.partner.addItem(name if active else f"{name} (off the list)", pid)
+            self._active = {pid: active for pid, _name, active in partners}
             if current is not None:
                 self.partner.setCurrentIndex(max(0, self.partner.findData(current)))
             self.partner.blockSignals(False)
+            self._partner_chosen()
             self.reload()
 
         self.admin.run(work, show)
+
+    def _partner_chosen(self) -> None:
+        pid = self.partner.currentData()
+        self.partner_active.setEnabled(pid is not None)
+        self.partner_active.setText("Put back on the kiosk's list"
+                                    if pid is not None and not self._active.get(pid, True)
+                                    else "Take off the kiosk's list")
+
+    def toggle_partner(self) -> None:
+        pid = self.partner.currentData()
+        if pid is None:
+            self.admin.say("Choose a partner in the Partner list first.")
+            return
+        active = not self._active.get(pid, True)
+        name = self.partner.currentText().removesuffix(" (off the list)")
+
+        def work(s: Session) -> bool:
+            return referrals.set_partner_active(s, partner_id=pid, active=active,
+                                                actor=self.admin.actor,
+                                                staff_id=self.admin.staff_id).active
+
+        self.admin.run(work, lambda now: (self.refresh(), self.admin.say(
+            f"{name} is back on the kiosk's list." if now else
+            f"{name} is off the kiosk's list: staff can no longer refer to it. "
+            "Its referrals are kept.", "ok")))
 
     def reload(self) -> None:
         status, partner = self.status.currentData(), self.partner.currentData()

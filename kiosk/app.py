@@ -1052,10 +1052,16 @@ class Kiosk(QObject):
                                           staff_id=staff_id).id
 
         def saved(_rid: int) -> None:
+            self.staff.saving(False)
             self.say(self.tr("Referral saved."), "ok")
             self.staff.clear_referral()
 
-        self.call(log_it, saved, self.failed)
+        def not_saved(exc: Exception) -> None:
+            self.staff.saving(False)  # (what was typed is kept, to put right or try again)
+            self.failed(exc)
+
+        self.staff.saving(True)
+        self.call(log_it, saved, not_saved)
 
     def staff_issue_card(self, person_id: int) -> None:
         self._shown.add(self.staff)

@@ -51,6 +51,8 @@ GONE = Said(QT_TRANSLATE_NOOP(
     "Messages", "Sorry, we can't find those details any more. Please ask a member of staff."))
 CANT_USE = Said(QT_TRANSLATE_NOOP(
     "Messages", "Something typed there can't be used. Please type it again."))
+PARTNER_GONE = Said(QT_TRANSLATE_NOOP(
+    "Messages", "That partner is no longer on the list. Please choose another."))
 YEAR_OR_AGE = Said(QT_TRANSLATE_NOOP(
     "Messages", "Please type the year born, like 1988, or an age, like 34, in numbers."))
 
@@ -125,8 +127,8 @@ MESSAGES: dict[str, Said] = {
     # staff mode
     "pin.locked": Said(QT_TRANSLATE_NOOP(
         "Messages", "Too many wrong PINs. The PIN pad is locked until %1."), ("until",)),
-    "partner.not_found": Said(QT_TRANSLATE_NOOP(
-        "Messages", "That partner is no longer on the list. Please choose another.")),
+    "partner.not_found": PARTNER_GONE,
+    "partner.inactive": PARTNER_GONE,
     "referral.follow_up_past": Said(QT_TRANSLATE_NOOP(
         "Messages", "The follow-up date is in the past. Please choose another.")),
     "referral.reason.required": Said(QT_TRANSLATE_NOOP(

@@ -598,7 +598,7 @@ def _write(s: Session, rows: list[_Row], result: ImportResult, actor: str, name:
                 column = "referred_to"
                 log_referral(s, person_id=person_id, partner_id=w.partner(row.referred_to),
                              reason=row.referral_reason, site_id=site_id, service_id=service_id,
-                             actor=actor, at=at)
+                             actor=actor, at=at, past=True)
                 result.referrals += 1
         except DropinError as exc:
             raise ImportProblem([(row.line, column, str(exc))]) from exc

@@ -89,6 +89,21 @@ def get_or_create_partner(s: Any, name: str, kind: str = "") -> PartnerRow:
     return _partner(db.row(_PARTNER + " WHERE name = :name", {"name": name}))  # type: ignore[arg-type]
 
 
+def set_partner_active(s: Any, *, partner_id: int, active: bool, actor: str,
+                       staff_id: int | None = None) -> PartnerRow:
+    """Take a partner off the list of those referred to (it closed, or stopped taking
+    referrals), or put it back. Its past referrals stay as they are."""
+    db = Db.of(s)
+    found = db.row(_PARTNER + " WHERE id = :id", {"id": partner_id})
+    if found is None:
+        raise NotFound("that partner is not on record", code="partner.not_found")
+    db.run("UPDATE referral_partner SET active = :active WHERE id = :id",
+           {"active": active, "id": partner_id})
+    record(db, actor=actor, staff_id=staff_id, action="partner.active",
+           entity="referral_partner", entity_id=partner_id, active=active)
+    return replace(_partner(found), active=active)
+
+
 def active_partners(s: Any) -> list[tuple[int, str]]:
     """The active referral partners, (id, name), in name order."""
     return [(r[0], r[1]) for r in Db.of(s).rows(
@@ -109,8 +124,12 @@ def log_referral(
     actor: str,
     staff_id: int | None = None,
     at: dt.datetime | None = None,
+    past: bool = False,
 ) -> ReferralRow:
-    """Record that staff referred this person to a partner. Counts as support."""
+    """Record that staff referred this person to a partner. Counts as support.
+
+    A partner taken off the list takes no new referrals; ``past`` records one made before
+    (an import of old records), to whichever partner it went to."""
     db = Db.of(s)
     at = at or now_utc()
     household_id = db.value("SELECT household_id FROM person WHERE id = :id"
@@ -118,8 +137,12 @@ def log_referral(
                             {"id": person_id})
     if household_id is None:
         raise NotFound("that person is not on record", code="person.not_found")
-    if db.value("SELECT 1 FROM referral_partner WHERE id = :id", {"id": partner_id}) is None:
+    active = db.value("SELECT active FROM referral_partner WHERE id = :id", {"id": partner_id})
+    if active is None:
         raise NotFound("that partner is not on record", code="partner.not_found")
+    if not active and not past:
+        raise Refused("that partner is no longer taking referrals (a manager took it off the "
+                      "list)", code="partner.inactive")
     on = local_date(at)
     if follow_up_on is not None and follow_up_on < on:
         raise Refused("the follow-up date is in the past", code="referral.follow_up_past")

@@ -29,6 +29,7 @@ from schema.counting import Period, report
 from schema.db import make_engine, read_session
 from schema.demo import load_demo
 from schema.migrate import upgrade
+from schema.referrals import active_partners
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -274,6 +275,39 @@ def test_timetable_referrals_feedback_staff_settings_audit(
     qtbot.keyClicks(au.action, "setting")
     qtbot.waitUntil(lambda: au.model.rowCount() == 2)
     assert {r[3] for r in au.model.rows} == {"setting.change"}
+
+
+def test_a_partner_comes_off_the_kiosks_list_and_back(qtbot, admin: Admin,
+                                                      engine: Engine) -> None:
+    """A manager takes a partner that closed off the kiosk's list: staff can no longer
+    refer to it, its referrals stay; put back, it is on the list again."""
+    sign_in(qtbot, admin)
+    refs = admin.go(ReferralsPage)
+    qtbot.waitUntil(lambda: refs.partner.findText("Food bank") > 0)
+    assert not refs.partner_active.isEnabled()  # "Any partner": nothing to take off
+    with read_session(engine) as s:
+        pid, made = s.execute(text(
+            "SELECT p.id, COUNT(r.id) FROM referral_partner p LEFT JOIN referral r "
+            "ON r.partner_id = p.id WHERE p.name = 'Food bank' GROUP BY p.id")).one()
+    refs.partner.setCurrentIndex(refs.partner.findText("Food bank"))
+    assert refs.partner_active.text() == "Take off the kiosk's list"
+    qtbot.mouseClick(refs.partner_active, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "off the kiosk's list" in admin.w.message.text())
+    qtbot.waitUntil(lambda: refs.partner.currentText() == "Food bank (off the list)")
+    assert refs.partner_active.text() == "Put back on the kiosk's list"
+    with read_session(engine) as s:
+        assert s.execute(text("SELECT active FROM referral_partner WHERE id = :p"),
+                         {"p": pid}).scalar() in (False, 0)
+        assert s.execute(text("SELECT COUNT(*) FROM referral WHERE partner_id = :p"),
+                         {"p": pid}).scalar() == made
+        assert s.execute(text("SELECT COUNT(*) FROM audit_event WHERE action = "
+                              "'partner.active'")).scalar() == 1
+        assert "Food bank" not in [n for _i, n in active_partners(s)]
+    qtbot.mouseClick(refs.partner_active, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "back on the kiosk's list" in admin.w.message.text())
+    qtbot.waitUntil(lambda: refs.partner.currentText() == "Food bank")
+    with read_session(engine) as s:
+        assert "Food bank" in [n for _i, n in active_partners(s)]
 
 
 def test_reports_page_shows_the_core_figures(qtbot, admin: Admin, engine: Engine) -> None:

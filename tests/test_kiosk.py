@@ -56,6 +56,18 @@ class TouchCounter(QObject):
         return False
 
 
+def takes_touches(widget: QWidget) -> bool:
+    """A touch on ``widget`` reaches it: neither it nor a parent lets touches through
+    (staff mode's referral steps do for a moment after each change: a double tap's
+    second touch must not land on the next step)."""
+    w: QWidget | None = widget
+    while w is not None:
+        if w.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents):
+            return False
+        w = w.parentWidget()
+    return True
+
+
 @dataclass
 class Rig:
     kiosk: Kiosk
@@ -68,6 +80,7 @@ class Rig:
     # --- driving the kiosk like a person -----------------------------------------------
     def tap(self, widget: QWidget) -> None:
         assert widget.isVisible() and widget.isEnabled(), widget.objectName()
+        self.qtbot.waitUntil(lambda: takes_touches(widget))  # as a person would
         self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
     def find(self, name: str, kind: type = QPushButton) -> QWidget:
@@ -94,6 +107,7 @@ class Rig:
 
     def tap_row(self, rows: QListWidget, row: int) -> None:
         """Tap one line of a list (staff mode's people and the fire register)."""
+        self.qtbot.waitUntil(lambda: takes_touches(rows))
         self.qtbot.mouseClick(rows.viewport(), Qt.MouseButton.LeftButton,
                               pos=rows.visualItemRect(rows.item(row)).center())
 

@@ -46,7 +46,14 @@ from schema.db import make_engine, read_session, run_in_transaction
 from schema.migrate import upgrade
 from schema.referrals import get_or_create_partner
 from schema.staff import create_staff
-from tests.test_kiosk import ACTOR, _build, _family, _sessions_now, _three_sessions_on
+from tests.test_kiosk import (
+    ACTOR,
+    _build,
+    _family,
+    _sessions_now,
+    _three_sessions_on,
+    takes_touches,
+)
 
 W = TypeVar("W", bound=QWidget)
 
@@ -108,10 +115,12 @@ class Station:
     def tap(self, target: str | QWidget) -> None:
         widget = self.find(target, QWidget) if isinstance(target, str) else target
         assert widget.isVisible() and widget.isEnabled(), widget.objectName()
+        self.qtbot.waitUntil(lambda: takes_touches(widget))
         self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
     def tap_row(self, list_name: str, row: int = 0) -> None:
         rows = self.find(list_name, QListWidget)
+        self.qtbot.waitUntil(lambda: takes_touches(rows))
         self.qtbot.waitUntil(lambda: rows.count() > row)
         self.qtbot.mouseClick(rows.viewport(), Qt.MouseButton.LeftButton,
                               pos=rows.visualItemRect(rows.item(row)).center())

@@ -18,7 +18,12 @@ from schema.db import read_session, run_in_transaction
 from schema.errors import LockedOut, NotFound, Refused
 from schema.feedback import leave_feedback, update_feedback
 from schema.people import NewPerson, find_me, register_household, update_person
-from schema.referrals import get_or_create_partner, log_referral, update_referral
+from schema.referrals import (
+    get_or_create_partner,
+    log_referral,
+    set_partner_active,
+    update_referral,
+)
 from schema.signin import scan, sign_out, who_is_here
 from schema.staff import FAIL_DELAY_S, MAX_FAILURES, check_pin, create_staff
 from schema.tables import AuditEvent, Card, Consent, Feedback, Person, Referral
@@ -225,6 +230,27 @@ def test_referral_log_and_update(engine) -> None:
             "completed", "Repairs booked", 1)
     with pytest.raises(Refused):
         w.tx(lambda s: log_referral(s, person_id=pat, partner_id=1, reason="", actor=ACTOR))
+
+
+def test_a_partner_off_the_list_takes_no_new_referrals(engine) -> None:
+    w = World(engine)
+    (pat,) = w.household("Pat")
+    partner = w.tx(lambda s: get_or_create_partner(s, "Food bank").id)
+    w.tx(lambda s: set_partner_active(s, partner_id=partner, active=False, actor=ACTOR))
+    with pytest.raises(Refused) as refused:
+        w.tx(lambda s: log_referral(s, person_id=pat, partner_id=partner, reason="Food",
+                                    actor=ACTOR))
+    assert refused.value.code == "partner.inactive"
+    # An old record (an import) still goes to the partner it went to at the time.
+    w.tx(lambda s: log_referral(s, person_id=pat, partner_id=partner, reason="Food",
+                                actor=ACTOR, at=local(2025, 3, 1), past=True))
+    w.tx(lambda s: set_partner_active(s, partner_id=partner, active=True, actor=ACTOR))
+    w.tx(lambda s: log_referral(s, person_id=pat, partner_id=partner, reason="Food",
+                                actor=ACTOR))
+    with read_session(engine) as s:
+        assert s.execute(text("SELECT COUNT(*) FROM referral")).scalar() == 2
+    with pytest.raises(NotFound):
+        w.tx(lambda s: set_partner_active(s, partner_id=999, active=False, actor=ACTOR))
 
 
 def test_feedback_anonymous_unless_named(engine) -> None:

@@ -6,6 +6,8 @@ import os
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QRegion
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -18,12 +20,13 @@ from PySide6.QtWidgets import (
 from sqlalchemy import text
 
 from kiosk.screens.staff import StaffScreen
+from kiosk.screens.visitor import room_for_text
 from kiosk.theme import stylesheet
 from schema.db import read_session, run_in_transaction
-from schema.referrals import get_or_create_partner
+from schema.referrals import get_or_create_partner, set_partner_active
 from schema.staff import create_staff
 from tests import test_kiosk as journeys
-from tests.test_kiosk import ACTOR, Rig, _enter_pin, _family, _sessions_now
+from tests.test_kiosk import ACTOR, Rig, _enter_pin, _family, _sessions_now, takes_touches
 
 # The kiosk journeys' fixtures: a kiosk at 1280 x 800 on a fresh database, one session on.
 engine_one = journeys.engine_one
@@ -62,7 +65,9 @@ def _in_sight(rig: Rig, widget: QWidget) -> bool:
     window = rig.kiosk.w
     view = window.scroll.viewport()
     seen = QRect(view.mapTo(window, QPoint(0, 0)), view.size()) & window.rect()
-    return widget.isVisible() and seen.contains(
+    # ...nor clipped by an area of its own that is too small (Qt's visible region)
+    whole = (QRegion(widget.rect()) - widget.visibleRegion()).isEmpty()
+    return widget.isVisible() and whole and seen.contains(
         QRect(widget.mapTo(window, QPoint(0, 0)), widget.size()))
 
 
@@ -83,9 +88,8 @@ def _pick(rig: Rig, list_name: str, typed: str) -> None:
     """Type into the focused search field and tap the one match."""
     rig.type(typed)
     results = rig.find(list_name, QListWidget)
-    rig.qtbot.waitUntil(lambda: results.count() == 1)
-    rig.qtbot.mouseClick(results.viewport(), Qt.MouseButton.LeftButton,
-                         pos=results.visualItemRect(results.item(0)).center())
+    rig.qtbot.waitUntil(lambda: results.count() == 1 and typed in results.item(0).text())
+    rig.tap_row(results, 0)
 
 
 def _staff_text(rig: Rig) -> str:
@@ -197,10 +201,7 @@ def test_referral_in_the_issues_order_with_enter_and_changes_of_mind(rig: Rig) -
     assert QApplication.focusWidget() is search
     for _ in "Pat":
         rig.backspace()
-    rig.type("Sam")
-    results = rig.find("referralResults", QListWidget)
-    rig.qtbot.waitUntil(lambda: results.count() == 1 and "Sam" in results.item(0).text())
-    rig.tap_row(results, 0)
+    _pick(rig, "referralResults", "Sam")
     assert QApplication.focusWidget() is rig.find("referralReason", QLineEdit)
     assert rig.find("referralReason", QLineEdit).text() == "Damp"
     rig.tap(note)
@@ -216,6 +217,111 @@ def test_referral_in_the_issues_order_with_enter_and_changes_of_mind(rig: Rig) -
     assert not rig.shown("referralPerson") and not rig.shown("referralPartner")
     assert rig.find("referralReason", QLineEdit).text() == ""
     assert rig.kiosk.staff.partner_group.checkedButton() is None
+
+
+def _double_tap(rig: Rig, widget: QWidget, at: QPoint | None = None) -> None:
+    """Two touches 30 ms apart at one spot, through the window as a touchscreen gives
+    them: the second lands on whatever is there by then."""
+    where = widget.mapTo(rig.kiosk.w, at if at is not None else widget.rect().center())
+    handle = rig.kiosk.w.windowHandle()
+    for delay in (-1, 30):
+        QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         where, delay)
+
+
+def test_a_double_tap_does_one_step(rig: Rig) -> None:
+    """A double tap on the person, a partner or Save, or Enter on the note and then Save:
+    each does its one thing, and nothing on the next step is touched unseen."""
+    _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    _staff_mode(rig)
+    staff = rig.kiosk.staff
+    rig.tap(rig.find("staffNav_referral"))
+    rig.type("Pat")
+    results = rig.find("referralResults", QListWidget)
+    rig.qtbot.waitUntil(lambda: results.count() == 1)
+    rig.qtbot.waitUntil(lambda: len(staff.partner_group.buttons()) == len(PARTNERS))
+    _double_tap(rig, results.viewport(), results.visualItemRect(results.item(0)).center())
+    rig.qtbot.wait(100)
+    assert staff.ref_steps.currentIndex() == 1 and staff.ref_partner is None
+    last = rig.find(f"partner{len(PARTNERS) - 1}")  # the bottom row: over the follow-ups
+    rig.qtbot.waitUntil(lambda: takes_touches(last) and _in_sight(rig, last))
+    _double_tap(rig, last)
+    rig.qtbot.wait(100)
+    assert staff.ref_steps.currentIndex() == 2
+    assert staff.follow_group.checkedId() == 7  # as it was
+    rig.type("Damp")
+    save = rig.find("saveReferral")
+    rig.qtbot.waitUntil(lambda: takes_touches(save))
+    _double_tap(rig, save)
+    rig.qtbot.waitUntil(lambda: "Referral saved" in rig.kiosk.w.toast.text())
+    rig.qtbot.wait(300)
+    assert rig.sql("SELECT COUNT(*) FROM referral") == 1
+    # The next one: Enter on the note saves, and a tap on Save straight after does not.
+    _pick(rig, "referralResults", "Pat")
+    rig.tap(rig.find("partner0"))
+    rig.type("Rent")
+    rig.enter()
+    rig.enter()
+    rig.qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    rig.qtbot.waitUntil(lambda: rig.sql("SELECT COUNT(*) FROM referral") == 2)
+    rig.qtbot.wait(300)
+    assert rig.sql("SELECT COUNT(*) FROM referral") == 2
+    assert save.isEnabled()
+
+
+def test_a_partner_taken_off_the_list_meanwhile(rig: Rig) -> None:
+    """Staff are typing the reason for a Food bank referral when a manager takes Food
+    bank off the list: Save says so and saves nothing; on the page's next load the
+    partners come back without it, and the reason typed is kept for another partner."""
+    _family(rig.engine, ("Pat", "Jones", 1970), card=False)
+    _staff_mode(rig)
+    rig.tap(rig.find("staffNav_referral"))
+    _pick(rig, "referralResults", "Pat")
+    rig.tap(rig.find("partner4"))  # Food bank
+    rig.type("Damp")
+    food_bank = rig.kiosk.staff.ref_partner
+    run_in_transaction(rig.engine, lambda s: set_partner_active(
+        s, partner_id=food_bank, active=False, actor=ACTOR))
+    rig.tap(rig.find("saveReferral"))
+    rig.qtbot.waitUntil(lambda: "no longer on the list" in rig.kiosk.w.toast.text())
+    assert rig.sql("SELECT COUNT(*) FROM referral") == 0
+    rig.tap(rig.find("staffNav_room"))
+    rig.tap(rig.find("staffNav_referral"))
+    rig.qtbot.waitUntil(lambda: rig.shown("partner0") and not rig.shown("referralPartner"))
+    names = [b.accessibleName() for b in rig.kiosk.staff.partner_group.buttons()]
+    assert "Food bank" not in names and len(names) == len(PARTNERS) - 1
+    rig.tap(rig.find("partner4"))  # Housing, now fifth
+    assert rig.find("referralReason", QLineEdit).text() == "Damp"
+    rig.tap(rig.find("saveReferral"))
+    rig.qtbot.waitUntil(lambda: "Referral saved" in rig.kiosk.w.toast.text())
+    assert rig.sql("SELECT p.name FROM referral r JOIN referral_partner p "
+                   "ON p.id = r.partner_id") == "Housing"
+
+
+def test_long_names_are_shortened_on_their_buttons(sized: Rig) -> None:
+    rig = sized
+    long_partner = "The Borough Housing Options, Homelessness Prevention and " * 3
+    run_in_transaction(rig.engine, lambda s: get_or_create_partner(s, long_partner))
+    _family(rig.engine, ("Maximiliana-Josephine", "Featherstonehaugh-Cholmondeley-Smythe",
+                         1970), card=False)
+    _staff_mode(rig)
+    rig.tap(rig.find("staffNav_referral"))
+    _pick(rig, "referralResults", "Maximiliana")
+    tile = next(b for b in rig.kiosk.staff.partner_group.buttons()
+                if b.accessibleName() == long_partner.strip())
+    rig.tap(tile)
+    rig.qtbot.wait(50)
+    for b in (tile, rig.find("referralPerson", QPushButton),
+              rig.find("referralPartner", QPushButton)):
+        room = room_for_text(b)
+        for line in b.text().split("\n"):
+            assert b.fontMetrics().horizontalAdvance(line) <= room, (b.objectName(), line)
+        assert b.text().endswith("…"), b.text()
+    crumb = rig.find("referralPartner", QPushButton)
+    assert crumb.text().startswith("‹ To: The Borough")
+    assert long_partner.strip() in crumb.accessibleName()
+    assert "Featherstonehaugh-Cholmondeley-Smythe" in rig.find(
+        "referralPerson", QPushButton).accessibleName()
 
 
 def test_save_with_no_reason_says_so_and_saves_nothing(rig: Rig) -> None:

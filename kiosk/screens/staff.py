@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QFrame,
     QGridLayout,
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.screens.visitor import Screen, _clear_layout, _line
+from kiosk.screens.visitor import Screen, _clear_layout, _line, room_for_text
 from kiosk.widgets import button, forget, kinetic, label, qr_pixmap, slot
 
 PARTNER_COLUMNS = 3
@@ -50,6 +51,29 @@ def _prompt(lab: QLabel, text: str, *, alert: bool = False) -> None:
     if lab.property("role") != role:
         lab.setProperty("role", role)
         lab.setStyleSheet("")  # styles it afresh: a re-polish alone keeps the old padding
+
+
+class _Elider(QObject):
+    """Keeps a button's text within its width, whatever the width: each line that is too
+    long is cut short with "…" (a partner's or a person's name can be 200 characters).
+    The whole text stays in the button's accessible name."""
+
+    def set_text(self, b: QPushButton, text: str) -> None:
+        b.setProperty("fullText", text)
+        b.removeEventFilter(self)  # (once per button)
+        b.installEventFilter(self)
+        self._fit(b)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QPushButton):
+            self._fit(watched)
+        return False
+
+    @staticmethod
+    def _fit(b: QPushButton) -> None:
+        room, metrics = room_for_text(b), b.fontMetrics()
+        b.setText("\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, room)
+                            for line in str(b.property("fullText") or "").split("\n")))
 
 
 class _Rows(QScrollArea):
@@ -358,6 +382,7 @@ class StaffScreen(Screen):
         self.pages.addWidget(ref)
         self.ref_person: int | None = None
         self.ref_partner: int | None = None
+        self._elider = _Elider(self)
         self._ref_step(REF_WHO)
 
         # Issue a card: the person search above; the buttons with the QR beside them.
@@ -485,25 +510,30 @@ class StaffScreen(Screen):
 
     def _ref_pick(self, person_id: int, text: str) -> None:
         self.ref_person = person_id
-        # "‹" as on the other Back buttons: a tap goes back to this step
-        self.ref_person_button.setText("‹ " + _fold(text.split(" · ")[0], 30))  # name (year)
+        # "‹" as on the other Back buttons: a tap goes back to this step. The whole line,
+        # address too: two Pat Joneses born the same year are told apart by it.
+        self._elider.set_text(self.ref_person_button, "‹ " + text)
         self.ref_person_button.setAccessibleName(self.tr("Referring %s. Tap to choose someone "
                                                          "else.") % text)
         self._ref_step(REF_TO if self.ref_partner is None else REF_WHY)
 
     def _partner_chosen(self, partner_id: int) -> None:
-        chosen = self.partner_group.button(partner_id)
-        name = chosen.accessibleName()
         self.ref_partner = partner_id
-        self.ref_partner_button.setText("‹ " + self.tr("To: %s") % name)
+        self._show_partner(self.partner_group.button(partner_id).accessibleName())
+        self._ref_step(REF_WHY)
+
+    def _show_partner(self, name: str) -> None:
+        self._elider.set_text(self.ref_partner_button, "‹ " + self.tr("To: %s") % name)
         self.ref_partner_button.setAccessibleName(
             self.tr("Referring to %s. Tap to choose another partner.") % name)
-        self._ref_step(REF_WHY)
 
     def _ref_step(self, step: int) -> None:
         """Show one step of the referral page, with the prompt that goes with it; the
         step that wants typing takes the focus (and so the keyboard)."""
         self.ref_steps.setCurrentIndex(step)
+        # The partners' area learns its height from a layout request, and none comes when
+        # its page is brought to the front: without this it could keep a row's height.
+        self.partner_area.updateGeometry()
         self.ref_chosen.setText((
             self.tr("1. Who is being referred? Search, then tap their name."),
             self.tr("2. Who are you referring them to?"), "")[step])
@@ -512,6 +542,13 @@ class StaffScreen(Screen):
         self.ref_partner_button.setVisible(self.ref_partner is not None and step == REF_WHY)
         if not self.ref_steps.isVisible():
             return  # (a reset while visitors use the kiosk: no focus, no keyboard)
+        # The step changes on the finger's release: the second touch of a double tap
+        # (or a bouncing finger) would land on whatever the new step has there. The new
+        # step lets touches through to it once a double tap is over.
+        page = self.ref_steps.currentWidget()
+        page.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        QTimer.singleShot(QApplication.doubleClickInterval(), page, lambda: page.setAttribute(
+            Qt.WidgetAttribute.WA_TransparentForMouseEvents, False))
         if step == REF_WHO:
             self.ref_picker.field.setFocus()
         elif step == REF_WHY:
@@ -526,18 +563,31 @@ class StaffScreen(Screen):
         for b in self.partner_group.buttons():
             self.partner_group.removeButton(b)
         for i, (partner_id, name) in enumerate(partners):
-            b = button(_fold(name), f"partner{i}", role="choice", accessible=name)
+            b = button("", f"partner{i}", role="choice", accessible=name)
             b.setCheckable(True)
             b.setChecked(partner_id == self.ref_partner)
             b.setMinimumHeight(64)
             # a third of the row whatever the name: a long one never widens the page
             b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            self._elider.set_text(b, _fold(name))
             self.partner_group.addButton(b, partner_id)
             self.partner_grid.addWidget(b, i // PARTNER_COLUMNS, i % PARTNER_COLUMNS)
         self.no_partners.setVisible(not partners)
         self.partner_area.setVisible(bool(partners))
+        # The partner chosen may have been renamed, or taken off the list, since.
+        names = dict(partners)
+        if self.ref_partner in names:
+            self._show_partner(names[self.ref_partner])
+        elif self.ref_partner is not None:
+            self.ref_partner = None
+            self.ref_partner_button.setText("")
+            self.ref_partner_button.setAccessibleName("")
+            if self.ref_steps.currentIndex() == REF_WHY:
+                self._ref_step(REF_TO)
 
     def _save_referral(self) -> None:
+        if not self.save_referral.isEnabled():
+            return  # the last Save is still on its way (a double tap, Enter then Save)
         self.log_referral.emit(self.ref_person or 0,
                                -1 if self.ref_partner is None else self.ref_partner,
                                self.reason.text(), self.note.text(),
@@ -548,6 +598,10 @@ class StaffScreen(Screen):
         # (the toast says what) is in sight.
         self.note.clearFocus()
         self._save_referral()
+
+    def saving(self, busy: bool) -> None:
+        """While a referral is being saved, Save (and Enter on the note) waits."""
+        self.save_referral.setEnabled(not busy)
 
     def _default_follow_up(self) -> None:
         self.follow_group.button(FOLLOW_UP_DAYS).setChecked(True)
@@ -600,6 +654,7 @@ class StaffScreen(Screen):
         for picker in (self.hand_picker, self.ref_picker, self.card_picker):
             picker.reset()
         self.clear_referral()
+        self.saving(False)
         self.card_qr.clear()
         self.print_button.setEnabled(False)
         _prompt(self.card_chosen, self.tr("Choose the person the card is for."))

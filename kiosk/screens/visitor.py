@@ -52,13 +52,19 @@ def _clear_layout(layout: QGridLayout | QVBoxLayout | QHBoxLayout) -> None:
             widget.deleteLater()
 
 
-def _fit(b: QPushButton, text: str) -> None:
-    """Show a match ("Sam W. (1988)") on ``b`` whole if it fits, else with the first name
-    shortened: the initial and the year stay, they tell two Sams apart."""
+def room_for_text(b: QPushButton) -> int:
+    """How wide a line of text ``b`` can show, in pixels: its width less the style sheet's
+    padding and border."""
     b.ensurePolished()  # (the style sheet's font and padding)
     option = QStyleOptionButton()
     option.initFrom(b)
-    room = b.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, b).width()
+    return b.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, b).width()
+
+
+def _fit(b: QPushButton, text: str) -> None:
+    """Show a match ("Sam W. (1988)") on ``b`` whole if it fits, else with the first name
+    shortened: the initial and the year stay, they tell two Sams apart."""
+    room = room_for_text(b)
     metrics = b.fontMetrics()
     if metrics.horizontalAdvance(text) > room:
         name, space, rest = text.partition(" ")
