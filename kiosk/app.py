@@ -470,7 +470,7 @@ class Kiosk(QObject):
     def finish(self, message: str, detail: str = "", offer_card: bool = False,
                offer_more: bool = False) -> None:
         self.visit.busy = False
-        self.done.show_message(message, detail, offer_card, offer_more)
+        self.done.show_message(message, detail, offer_card, offer_more, self.visit.first_name)
         # The visitor is waiting for this screen: it is painted now, in the same pass as
         # the answer, not at the next turn of the event loop. Nothing can be touched or
         # scanned before this returns, so the readers' filters step aside meanwhile.

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 from kiosk.app import DEFAULT_NOTICE
 from kiosk.printing import PdfFolder
 from kiosk.scanner import decode_qr
+from kiosk.screens.visitor import room_for_text
 from schema.cards import issue_card
 from schema.clock import LONDON
 from schema.db import run_in_transaction
@@ -201,6 +202,8 @@ def test_after_her_own_card_a_mother_signs_in_her_children(rig: Rig) -> None:
     rig.scanner.show(token)
     rig.wait_for(rig.kiosk.done)
     assert rig.find("doneDetail", QLabel).text() == "You're signed in."
+    # Asked by name: the next person in the queue does not take it for their way in.
+    assert rig.find("addPeopleButton").text() == "Someone with you, Lauren? Sign them in"
     rig.tap(rig.find("addPeopleButton"))
     rig.wait_for(rig.kiosk.who)
     member = {b.text(): b for b in rig.kiosk.who.toggles.values()}
@@ -211,6 +214,16 @@ def test_after_her_own_card_a_mother_signs_in_her_children(rig: Rig) -> None:
     assert rig.find("doneMessage", QLabel).text() == "Thank you, Lauren"
     assert rig.find("doneDetail", QLabel).text() == "1 person is signed in."
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 2
+
+
+def test_someone_with_you_leaves_out_a_name_too_long_for_its_button(rig: Rig) -> None:
+    _ids, token = _family(rig.engine, ("Wolfeschlegelsteinhausenbergerdorff", "Hill", 1990))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    more = rig.find("addPeopleButton")
+    assert more.text() == "Someone with you? Sign them in"
+    assert more.fontMetrics().horizontalAdvance(more.text()) <= room_for_text(more)
+    assert abs(more.width() * 2 - rig.find("doneButton").width() * 3) <= 5  # 3/5 and 2/5
 
 
 def test_someone_who_lives_alone_can_add_a_new_baby_after_signing_in(rig: Rig) -> None:

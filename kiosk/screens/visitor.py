@@ -282,6 +282,9 @@ class WhatForScreen(Screen):
         self.show_sessions([])
 
 
+MORE_SHARE = 3  # fifths of Done's bottom row for "Someone with you?"; "Done" has the rest
+
+
 class DoneScreen(Screen):
     """Welcome / goodbye, a card for anyone without one, and a way to sign in the rest of
     the household (after a personal card, or for a new baby)."""
@@ -317,11 +320,13 @@ class DoneScreen(Screen):
         outer.addLayout(self.card_row)
         outer.addStretch(1)
         bottom = QHBoxLayout()
-        bottom.setSpacing(16)
+        bottom.setSpacing(16)  # (_room)
         self.add_button = button(self.tr("Someone with you? Sign them in"), "addPeopleButton")
         self.ok_button = button(self.tr("Done"), "doneButton")
-        bottom.addWidget(self.add_button, 1)
-        bottom.addWidget(self.ok_button, 1)
+        # Three fifths of the row and two, whatever the text (a name is in the first)
+        for b, share in ((self.add_button, MORE_SHARE), (self.ok_button, 5 - MORE_SHARE)):
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            bottom.addWidget(b, share)
         outer.addLayout(bottom)
         self.card_button.clicked.connect(self.make_card)
         self.add_button.clicked.connect(self.add_people)
@@ -329,13 +334,32 @@ class DoneScreen(Screen):
         self.reset()
 
     def show_message(self, message: str, detail: str = "", offer_card: bool = False,
-                     offer_more: bool = False) -> None:
+                     offer_more: bool = False, name: str = "") -> None:
+        """``offer_more``: "Someone with you?", asked of ``name`` by name, so that the next
+        person in the queue, should they step up before this screen has gone, does not
+        take it for their own way in (it opens this visitor's household)."""
         self.message.setText(message)
         self.detail.setText(detail)
         self.qr.clear()
         self.qr.hide()
         self.card_button.setVisible(offer_card)
+        if offer_more:
+            text = self.tr("Someone with you? Sign them in")
+            named = self.tr("Someone with you, %s? Sign them in") % name
+            if name and self.add_button.fontMetrics().horizontalAdvance(named) <= self._room():
+                text = named  # (a long name that does not fit is left out)
+            if self.add_button.text() != text:
+                self.add_button.setText(text)
+                self.add_button.setAccessibleName(text)
         self.add_button.setVisible(offer_more)
+
+    def _room(self) -> int:
+        """The room for text on "Someone with you?". Worked out from the stack's width: a
+        page is laid out only once shown, and Done may not have been yet."""
+        page = self.parentWidget() or self
+        margins, b = self.layout().contentsMargins(), self.add_button
+        row = page.width() - margins.left() - margins.right() - 16  # (the spacing)
+        return row * MORE_SHARE // 5 - (b.width() - room_for_text(b))  # less padding, border
 
     def show_card(self, token: str, printed: bool) -> None:
         size = max(200, min(self.height() // 2, 420))
@@ -348,6 +372,7 @@ class DoneScreen(Screen):
                     "next time."))
 
     def reset(self) -> None:
+        self.show_message("", offer_more=True)  # (the question without the last one's name)
         self.show_message("")
         self.qr.setPixmap(QPixmap())
 
