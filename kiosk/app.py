@@ -216,6 +216,7 @@ class Visit:
     search_seq: int = 0
     session_id: int | None = None  # the session this visit signed people in to
     busy: bool = False  # a tap that sends the visit on is waiting for its answer
+    signed_in: bool = False  # Who's here was opened from Done: Back goes back there
     number: int = field(default_factory=lambda: next(_VISITS), compare=False)  # which one
 
 
@@ -334,7 +335,7 @@ class Kiosk(QObject):
         idf.back.connect(self.reset)
         idf.search.connect(self.find_me)
         idf.picked.connect(self.picked)
-        who.back.connect(lambda: self.go(idf))
+        who.back.connect(self.who_back)
         who.add_member.connect(self.add_member_here)
         who.confirm.connect(self.who_confirmed)
         what.back.connect(self.reset)
@@ -607,7 +608,10 @@ class Kiosk(QObject):
     def find_me(self, first: str, hint: str) -> None:
         self.visit.search_seq += 1
         seq = self.visit.search_seq
-        searched = len(first.strip()) >= people.MIN_LETTERS and bool(hint.strip())
+        clue = hint.strip()
+        # A year half typed ("19", "198") is not a search yet: no "No match" while typing it.
+        typing_a_year = clue.isascii() and clue.isdigit() and len(clue) < 4
+        searched = len(first.strip()) >= people.MIN_LETTERS and bool(clue) and not typing_a_year
 
         def show(matches: list[people.Match]) -> None:
             if seq == self.visit.search_seq and self.current() is self.identify:
@@ -643,9 +647,19 @@ class Kiosk(QObject):
             self.people_chosen([person.id])
             return
         v.busy = False  # (Who's here waits for the visitor)
+        v.signed_in = not alone_signs_in
         self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
                                 {person.id})
         self.go(self.who)
+
+    def who_back(self) -> None:
+        """Back from Who's here: to Find me, or, for someone already signed in who opened
+        it from Done ("Someone with you?"), back to Done and its countdown."""
+        if self.visit.signed_in:
+            self.go(self.done)
+            self.done_timer.start(self.cfg.done_seconds * 1000)
+        else:
+            self.go(self.identify)
 
     def who_confirmed(self, person_ids: list[int]) -> None:
         """Who's here: Sign in. Someone typed into "Add someone" but not added was meant to
@@ -661,6 +675,8 @@ class Kiosk(QObject):
 
     def add_member_here(self, first: str, year: str, and_sign_in: bool = False) -> None:
         household = self.visit.household_id
+        if not and_sign_in and not self._begin():
+            return  # the last Add is still on its way (a double tap)
         checked = self._member(self.who.new_name, first, self.who.new_year, year)
         if checked is None:
             self.visit.busy = False  # (told what to put right)
@@ -678,6 +694,7 @@ class Kiosk(QObject):
             if and_sign_in:
                 self.people_chosen([m.id for m in members if m.id in selected | {new_id}])
                 return
+            self.visit.busy = False
             self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
                                     selected | {new_id})
 
@@ -741,9 +758,10 @@ class Kiosk(QObject):
             self.keep("sign_in", {"person_ids": v.people, "session_id": sid,
                                   "method": "search", "at": at}, self._signed_in)
         elif v.then == "register":
-            args = {"members": [v.new_you, *v.new_members], "postcode": v.new_you.pop(
-                "postcode", None), "consent_version": self.cfg.notice_version,
-                "session_id": sid, "at": at}
+            you = {k: value for k, value in v.new_you.items() if k != "postcode"}
+            # (read, not taken: a first try the core refuses comes back here with it)
+            args = {"members": [you, *v.new_members], "postcode": v.new_you.get("postcode"),
+                    "consent_version": self.cfg.notice_version, "session_id": sid, "at": at}
             self.keep("register", args, self._registered)
         elif v.then == "count":
             self.keep("anonymous", {"headcount": v.headcount, "session_id": sid, "at": at},

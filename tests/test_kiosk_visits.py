@@ -216,6 +216,42 @@ def test_after_her_own_card_a_mother_signs_in_her_children(rig: Rig) -> None:
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 2
 
 
+def test_back_from_someone_with_you_returns_to_done(rig: Rig) -> None:
+    """Lauren, signed in, opens "Someone with you?" and changes her mind: Back takes her
+    back to her Done, not to "find yourself", and Done then goes as usual."""
+    _ids, token = _family(rig.engine, ("Lauren", "Hill", 1990), ("Ella", "Hill", 2018))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    rig.tap(rig.find("addPeopleButton"))
+    rig.wait_for(rig.kiosk.who)
+    rig.tap(rig.find("whoBackButton"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneMessage", QLabel).text() == "Welcome, Lauren"
+    assert rig.kiosk.done_timer.isActive()
+    rig.tap(rig.find("doneButton"))
+    rig.wait_for(rig.kiosk.welcome)
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
+
+
+def test_a_double_tap_on_add_adds_the_baby_once(rig: Rig) -> None:
+    _ids, token = _family(rig.engine, ("Pat", "Jones", 1985))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    rig.tap(rig.find("addPeopleButton"))
+    rig.wait_for(rig.kiosk.who)
+    rig.tap(rig.find("newMemberName", QLineEdit))
+    rig.type("Noah")
+    rig.tap(rig.find("newMemberYear", QLineEdit))
+    rig.type("0")
+    add = rig.find("addMemberButton")
+    rig.tap(add)
+    rig.tap(add)
+    rig.qtbot.waitUntil(lambda: len(rig.kiosk.who.toggles) == 2)
+    rig.qtbot.wait(300)
+    assert rig.sql("SELECT COUNT(*) FROM person WHERE first_name = 'Noah'") == 1
+    assert len(rig.kiosk.who.toggles) == 2
+
+
 def test_someone_with_you_leaves_out_a_name_too_long_for_its_button(rig: Rig) -> None:
     _ids, token = _family(rig.engine, ("Wolfeschlegelsteinhausenbergerdorff", "Hill", 1990))
     rig.scanner.show(token)
@@ -400,3 +436,18 @@ def test_a_card_that_cannot_be_printed_is_shown_instead(tmp_path: Path) -> None:
     """A print folder that cannot be made: no card "printing", and no error."""
     (tmp_path / "a-file").write_text("")
     assert PdfFolder(tmp_path / "a-file" / "cards").print_card("DRP-X", "Sam", "Room") is False
+
+
+def test_a_second_try_at_registering_keeps_the_postcode(rig: Rig) -> None:
+    """The controller sends a registration twice (the first refused by the core, the
+    visitor taps Yes again): both carry the postcode she typed."""
+    sent: list[dict] = []
+    kiosk = rig.kiosk
+    kiosk.store.call_or_keep = lambda _kind, args, *_callbacks: sent.append(args)  # type: ignore[method-assign]
+    kiosk.visit.then = "register"
+    kiosk.visit.new_you = {"first_name": "Amira", "last_name": "K", "birth_year": 1990,
+                           "phone": None, "postcode": "M40 7AA"}
+    kiosk.session_chosen(1)
+    kiosk.session_chosen(1)
+    assert [a["postcode"] for a in sent] == ["M40 7AA", "M40 7AA"]
+    assert all("postcode" not in a["members"][0] for a in sent)
