@@ -217,6 +217,7 @@ class Visit:
     session_id: int | None = None  # the session this visit signed people in to
     busy: bool = False  # a tap that sends the visit on is waiting for its answer
     signed_in: bool = False  # Who's here was opened from Done: Back goes back there
+    kept_entry: str = ""  # a scan kept with no session, while the visitor chooses one
     number: int = field(default_factory=lambda: next(_VISITS), compare=False)  # which one
 
 
@@ -482,7 +483,17 @@ class Kiosk(QObject):
             self.w.repaint()
         self.done_timer.start(self.cfg.done_seconds * 1000 * (3 if offer_card else 1))
 
-    def kept(self) -> None:
+    def kept(self, kind: str = "", args: dict[str, Any] | None = None, entry: str = "") -> None:
+        """The database is away and the sign-in is in the outbox. A card scanned with no
+        session chosen would land, once the database is back, on the first session on:
+        with several on a little while ago, the visitor is asked which, and the entry is
+        kept again with her answer (should she walk away instead, the first one stands)."""
+        on = self.on_now_remembered() if kind == "scan" and args is not None \
+            and args.get("session_id") is None else []
+        if len(on) > 1:
+            self.visit.then, self.visit.kept_entry = "scan", entry
+            self.ask_session(on)
+            return
         self.finish(self.tr("Thank you!"),
                     self.tr("The system is slow right now, but your visit is saved on this "
                             "screen and will be recorded in a moment."))
@@ -527,7 +538,8 @@ class Kiosk(QObject):
             args = {**args, "entry": uuid.uuid4().hex}
         self._slow_for = self.visit.number
         self.slow_timer.start()
-        self.store.call_or_keep(kind, args, answer(on_done), answer(self.kept),
+        self.store.call_or_keep(kind, args, answer(on_done),
+                                answer(lambda entry: self.kept(kind, args, entry)),
                                 answer(self.failed))
 
     def _slow(self) -> None:
@@ -753,6 +765,9 @@ class Kiosk(QObject):
         v.session_id = sid
         at = now_utc().isoformat()
         if v.then == "scan":
+            if v.kept_entry:  # (kept without a session a moment ago: this one replaces it)
+                self.store.outbox.remove(v.kept_entry)
+                v.kept_entry = ""
             self._scan(sid)
         elif v.then == "people":
             self.keep("sign_in", {"person_ids": v.people, "session_id": sid,
@@ -1047,7 +1062,7 @@ class Kiosk(QObject):
             self._for_visit(lambda added: self.say(
                 self.tr("Signed in.") if added else self.tr("Already signed in to that session."),
                 "ok")),
-            self._for_visit(lambda: self.say(
+            self._for_visit(lambda _entry: self.say(
                 self.tr("Saved — it will be recorded when the system is back."), "ok")),
             self._for_visit(self.failed))
 

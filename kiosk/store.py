@@ -192,27 +192,28 @@ class Store(Runner):
         kind: str,
         args: dict[str, Any],
         on_done: Callable[[Any], None],
-        on_kept: Callable[[], None],
+        on_kept: Callable[[str], None],
         on_error: Callable[[Exception], None],
     ) -> None:
         """A sign-in: run it now; if the database is unavailable, keep it in the outbox
-        (on disk before ``on_kept`` tells the visitor it is done) and retry later.
+        (on disk before ``on_kept`` tells the visitor it is done; it is given the entry's
+        id) and retry later.
 
         While the database is known to be away (until the outbox next drains), a sign-in
         is kept at once: nobody waits on it again (``on_kept`` is still called from the
         event loop, never from within this call)."""
         if not self.available:
-            self.outbox.add(kind, **args)
+            entry = self.outbox.add(kind, **args)
             self._retry.start()
-            QTimer.singleShot(0, on_kept)
+            QTimer.singleShot(0, lambda: on_kept(entry))
             return
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, Unavailable):
-                self.outbox.add(kind, **args)
+                entry = self.outbox.add(kind, **args)
                 self._set_available(False)
                 self._retry.start()
-                on_kept()
+                on_kept(entry)
             else:
                 on_error(exc)
 

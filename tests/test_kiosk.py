@@ -265,6 +265,44 @@ def test_card_sign_in_with_three_sessions_needs_one_touch(qtbot, tmp_path: Path)
         r.kiosk.shutdown()
 
 
+def test_a_card_scanned_with_the_database_away_still_asks_what_for(
+        qtbot, tmp_path: Path) -> None:
+    """Three sessions on and the database away: Sam is asked which session, from what was
+    on a moment ago, and his visit lands there once it is back (not on the first one)."""
+    engine = _three_sessions_on(tmp_path)
+    r = _build(qtbot, engine, tmp_path)
+    try:
+        ids, token = _family(engine, ("Sam", "Wilson", 1988))
+        store = r.kiosk.store
+        r.qtbot.waitUntil(lambda: len(r.kiosk.on_now_remembered()) == 3)
+        store._retry.setInterval(200)
+        store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+        r.scanner.show(token)
+        r.wait_for(r.kiosk.what)
+        assert "Housing surgery" in r.find("session1").text()
+        r.tap(r.find("session1"))
+        r.wait_for(r.kiosk.done)
+        assert r.find("doneMessage", QLabel).text() == "Thank you!"
+        (kept,) = store.outbox.entries()  # the one with his answer, not the first one
+        assert kept["kind"] == "scan" and kept["args"]["session_id"] is not None
+        store.set_database(kiosk_database(engine))
+        r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+        assert r.sql("SELECT s.name FROM attendance a JOIN service s ON s.id = a.service_id "
+                     "WHERE a.person_id = :p", p=ids[0]) == "Housing surgery"
+        # Asked again and walking away instead: the visit still lands (on the first one).
+        _ids2, token2 = _family(engine, ("Kai", "Brown", 1990))
+        store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+        r.scanner.show(token2)
+        r.wait_for(r.kiosk.what)
+        r.kiosk.reset()  # the idle reset
+        assert len(store.outbox) == 1
+        store.set_database(kiosk_database(engine))
+        r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+        assert r.sql("SELECT COUNT(*) FROM attendance") == 2
+    finally:
+        r.kiosk.shutdown()
+
+
 def test_a_card_with_nothing_timetabled_signs_in_to_general_drop_in(
         qtbot, tmp_path: Path) -> None:
     """A visitor scans their card when no session is on: they are in, at General drop-in."""
