@@ -195,7 +195,7 @@ class CameraScanner(CardReader):
         self.sink.videoFrameChanged.connect(self._frame)
         self._every = every_ms / 1000
         self._last = 0.0
-        self._last_token = ("", 0.0)
+        self._last_seen = ("", 0.0)  # the last code read, and when it was last in view
         self.camera.start()
 
     @staticmethod
@@ -206,18 +206,25 @@ class CameraScanner(CardReader):
             return False
         return bool(QMediaDevices.videoInputs())
 
+    # A code is read again only once it has been out of view this long: a card held up
+    # (while its owner goes on to Who's here, say) is one scan, not one every few seconds.
+    AWAY_S = 3.0
+
     def _frame(self, frame) -> None:
         now = time.monotonic()
         if now - self._last < self._every:
             return
         self._last = now
-        token = decode_qr(frame.toImage())
-        if token and looks_like_token(token):
-            # The same card held in front of the camera is one scan, not many.
-            if token == self._last_token[0] and now - self._last_token[1] < 5:
-                return
-            self._last_token = (token, now)
-            self.token_read.emit(token)
+        text = decode_qr(frame.toImage())
+        if not text or not text.startswith(PREFIX):
+            return  # nothing, or some other QR code (a poster, a parcel): not a card
+        seen, self._last_seen = self._last_seen, (text, now)
+        if text == seen[0] and now - seen[1] < self.AWAY_S:
+            return  # still in view
+        if looks_like_token(text):
+            self.token_read.emit(text)
+        else:  # the card's prefix, then not a token: a damaged or copied code
+            self.misread.emit()
 
     def stop(self) -> None:
         self.camera.stop()

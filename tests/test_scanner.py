@@ -12,6 +12,7 @@ from kiosk.scanner import WedgeScanner, decode_qr
 from kiosk.store import Outbox
 from kiosk.widgets import qr_pixmap
 from schema.cards import new_token
+from schema.tokens import PREFIX
 
 
 def test_wedge_scanner_catches_a_burst_whatever_has_focus(qtbot) -> None:
@@ -132,3 +133,49 @@ def test_the_idle_countdown_restarts_on_input_the_wedge_scanner_sees(qtbot) -> N
     finally:
         app.removeEventFilter(scanner)
         idle.timer.stop()
+
+
+def _camera_frame(text: str) -> QImage:
+    """A 1280 x 720 camera picture with a card's QR code held up in it."""
+    frame = QImage(1280, 720, QImage.Format.Format_RGB32)
+    frame.fill(QColor("#8a8f94"))
+    painter = QPainter(frame)
+    painter.drawImage(420, 180, qr_pixmap(text, 300).toImage())
+    painter.end()
+    return frame
+
+
+def test_the_camera_reads_a_card_once_while_it_is_held_up(qtbot, monkeypatch) -> None:
+    """Frames fed to the camera reader's video sink, as a camera gives them: a card held
+    up for ten seconds is one scan; taken away and shown again, it is another. A code with
+    the card's prefix that is not a card is a misread; any other QR code is ignored."""
+    from PySide6.QtMultimedia import QVideoFrame
+
+    import kiosk.scanner as scanner
+
+    clock = [1000.0]
+    monkeypatch.setattr(scanner.time, "monotonic", lambda: clock[0])
+    camera = scanner.CameraScanner(every_ms=0)
+    read: list[str] = []
+    misread: list[bool] = []
+    camera.token_read.connect(read.append)
+    camera.misread.connect(lambda: misread.append(True))
+    token = new_token()
+    card, empty = _camera_frame(token), QImage(1280, 720, QImage.Format.Format_RGB32)
+    empty.fill(QColor("#8a8f94"))
+    try:
+        for _ in range(21):  # ten seconds in view, a frame every half second
+            camera.sink.setVideoFrame(QVideoFrame(card))
+            clock[0] += 0.5
+        assert read == [token]
+        for _ in range(8):  # four seconds with nothing in view
+            camera.sink.setVideoFrame(QVideoFrame(empty))
+            clock[0] += 0.5
+        camera.sink.setVideoFrame(QVideoFrame(card))  # shown again: a second scan
+        assert read == [token, token]
+        camera.sink.setVideoFrame(QVideoFrame(_camera_frame("https://example.org/menu")))
+        assert read == [token, token] and misread == []
+        camera.sink.setVideoFrame(QVideoFrame(_camera_frame(PREFIX + "TORN")))
+        assert misread == [True]
+    finally:
+        camera.stop()
