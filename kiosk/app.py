@@ -350,7 +350,7 @@ class Kiosk(QObject):
         nw.add_member.connect(self.new_add_member)
         nw.remove_member.connect(self.new_remove_member)
         nw.agree.connect(self.new_agree)
-        nw.count_me.connect(lambda: self.go(self.count))
+        nw.count_me.connect(self.start_count)
         self.count.back.connect(self.reset)
         self.count.confirm.connect(self.count_me)
         self.feedback.back.connect(self.reset)
@@ -931,6 +931,12 @@ class Kiosk(QObject):
         self.visit.then = "register"
         self.visit.first_name = self.visit.new_you["first_name"]
         self.with_session()
+
+    def start_count(self) -> None:
+        """Just count me: how many, starting from the visitor and whoever she had already
+        added on I'm new (declining the notice after typing her family in)."""
+        self.count.start_at(1 + len(self.visit.new_members))
+        self.go(self.count)
 
     def count_me(self, headcount: int) -> None:
         if not self._begin():

@@ -451,3 +451,23 @@ def test_a_second_try_at_registering_keeps_the_postcode(rig: Rig) -> None:
     kiosk.session_chosen(1)
     assert [a["postcode"] for a in sent] == ["M40 7AA", "M40 7AA"]
     assert all("postcode" not in a["members"][0] for a in sent)
+
+
+def test_declining_after_typing_the_family_counts_them_all(rig: Rig) -> None:
+    """Amira types in herself and two children, then declines the privacy notice: the
+    head-count starts at the three of them, not at "Just me"."""
+    _to_family_step(rig, (("Yusuf", "6"), ("Leila", "2")))
+    rig.tap(rig.find("familyNextButton"))
+    rig.tap(rig.find("declineButton"))
+    rig.wait_for(rig.kiosk.count)
+    assert rig.find("countValue", QLabel).text() == "Me + 2"
+    rig.tap(rig.find("countConfirm"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.sql("SELECT SUM(headcount) FROM attendance WHERE person_id IS NULL") == 3
+    assert rig.sql("SELECT COUNT(*) FROM person") == 0
+    rig.tap(rig.find("doneButton"))
+    rig.wait_for(rig.kiosk.welcome)
+    rig.tap(rig.kiosk.welcome.new_button)
+    rig.tap(rig.find("countMeButton"))  # the next visitor: just her
+    rig.wait_for(rig.kiosk.count)
+    assert rig.find("countValue", QLabel).text() == "Just me"

@@ -649,6 +649,9 @@ class CountMeScreen(Screen):
         self.value.setText(self.tr("Just me") if self.count == 1
                            else self.tr("Me + %d") % (self.count - 1))
 
+    def start_at(self, n: int) -> None:
+        self._set(n)
+
     def reset(self) -> None:
         self._set(1)
 
