@@ -168,6 +168,17 @@ class Runner(QObject):
         self.database.close()
 
 
+def _head_count(entry: dict[str, Any]) -> int:
+    """How many people a kept sign-in was for (0 for a head-count: it has no name to lose).
+
+    A kept sign-in the core refuses when it is sent (the card was revoked meanwhile, the
+    person merged into another record) was confirmed to the visitor on screen: it is
+    counted as that many people without names rather than lost."""
+    args = entry["args"]
+    return {"scan": 1, "sign_in": len(args.get("person_ids") or ()),
+            "register": len(args.get("members") or ())}.get(entry["kind"], 0)
+
+
 class Store(Runner):
     """The kiosk's runner: also keeps unsent sign-ins in the outbox and replays them."""
 
@@ -249,8 +260,13 @@ class Store(Runner):
             if isinstance(exc, Unavailable):
                 self._set_available(False)
                 self._retry.start()
-            else:  # refused for good (e.g. card revoked since): drop it, keep a log line
+            else:  # refused for good (a card revoked since, a person merged away)
                 log.error("outbox entry %s refused: %s", entry["kind"], exc)
+                counted = _head_count(entry)
+                if counted:  # confirmed on screen: the visit still counts, without a name
+                    self.outbox.add("anonymous", headcount=counted,
+                                    session_id=entry["args"].get("session_id"),
+                                    at=entry["args"].get("at"), entry=uuid.uuid4().hex)
                 self.outbox.remove(entry["id"])
                 if len(self.outbox):
                     self.drain()

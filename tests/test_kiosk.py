@@ -265,6 +265,27 @@ def test_card_sign_in_with_three_sessions_needs_one_touch(qtbot, tmp_path: Path)
         r.kiosk.shutdown()
 
 
+def test_a_kept_scan_refused_when_sent_is_still_counted(rig: Rig, tmp_path: Path) -> None:
+    """Sam's card is scanned while the database is away ("Thank you!"), and revoked in the
+    office before the kiosk can send it: his visit was confirmed on screen, so it is
+    counted, as one person without a name, not dropped."""
+    from schema.cards import card_for_person, revoke_card
+
+    ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
+    store = rig.kiosk.store
+    store._retry.setInterval(200)
+    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneMessage", QLabel).text() == "Thank you!"
+    run_in_transaction(rig.engine, lambda s: revoke_card(
+        s, card_id=card_for_person(s, ids[0]).id, actor=ACTOR))
+    store.set_database(kiosk_database(rig.engine))
+    rig.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id IS NOT NULL") == 0
+    assert rig.sql("SELECT SUM(headcount) FROM attendance WHERE person_id IS NULL") == 1
+
+
 def test_a_card_scanned_with_the_database_away_still_asks_what_for(
         qtbot, tmp_path: Path) -> None:
     """Three sessions on and the database away: Sam is asked which session, from what was
