@@ -483,13 +483,13 @@ class Kiosk(QObject):
             self.w.repaint()
         self.done_timer.start(self.cfg.done_seconds * 1000 * (3 if offer_card else 1))
 
-    def kept(self, kind: str = "", args: dict[str, Any] | None = None, entry: str = "") -> None:
+    def kept(self, kind: str, args: dict[str, Any], entry: str) -> None:
         """The database is away and the sign-in is in the outbox. A card scanned with no
         session chosen would land, once the database is back, on the first session on:
         with several on a little while ago, the visitor is asked which, and the entry is
         kept again with her answer (should she walk away instead, the first one stands)."""
-        on = self.on_now_remembered() if kind == "scan" and args is not None \
-            and args.get("session_id") is None else []
+        on = (self.on_now_remembered() if kind == "scan" and args.get("session_id") is None
+              else [])
         if len(on) > 1:
             self.visit.then, self.visit.kept_entry = "scan", entry
             self.ask_session(on)

@@ -53,6 +53,14 @@ def _prompt(lab: QLabel, text: str, *, alert: bool = False) -> None:
         lab.setStyleSheet("")  # styles it afresh: a re-polish alone keeps the old padding
 
 
+def _blank(b: QPushButton) -> None:
+    """A step button with nobody's name left on it, shown, read out, or kept for its next
+    fitting (_Elider)."""
+    b.setProperty("fullText", "")
+    b.setText("")
+    b.setAccessibleName("")
+
+
 class _Elider(QObject):
     """Keeps a button's text within its width, whatever the width: each line that is too
     long is cut short with "…" (a partner's or a person's name can be 200 characters).
@@ -580,8 +588,7 @@ class StaffScreen(Screen):
             self._show_partner(names[self.ref_partner])
         elif self.ref_partner is not None:
             self.ref_partner = None
-            self.ref_partner_button.setText("")
-            self.ref_partner_button.setAccessibleName("")
+            _blank(self.ref_partner_button)
             if self.ref_steps.currentIndex() == REF_WHY:
                 self._ref_step(REF_TO)
 
@@ -620,8 +627,7 @@ class StaffScreen(Screen):
             checked.setChecked(False)
             self.partner_group.setExclusive(True)
         for b in (self.ref_person_button, self.ref_partner_button):
-            b.setText("")
-            b.setAccessibleName("")
+            _blank(b)
         self._ref_step(REF_WHO)
 
     def _card_pick(self, person_id: int, text: str) -> None:

@@ -344,14 +344,18 @@ class DoneScreen(Screen):
         self.qr.hide()
         self.card_button.setVisible(offer_card)
         if offer_more:
-            text = self.tr("Someone with you? Sign them in")
-            named = self.tr("Someone with you, %s? Sign them in") % name
-            if name and self.add_button.fontMetrics().horizontalAdvance(named) <= self._room():
-                text = named  # (a long name that does not fit is left out)
-            if self.add_button.text() != text:
-                self.add_button.setText(text)
-                self.add_button.setAccessibleName(text)
+            self._ask_more(name)
         self.add_button.setVisible(offer_more)
+
+    def _ask_more(self, name: str) -> None:
+        """ "Someone with you?", with ``name`` in it where it fits (a long one is left out)."""
+        text = self.tr("Someone with you? Sign them in")
+        named = self.tr("Someone with you, %s? Sign them in") % name
+        if name and self.add_button.fontMetrics().horizontalAdvance(named) <= self._room():
+            text = named
+        if self.add_button.text() != text:
+            self.add_button.setText(text)
+            self.add_button.setAccessibleName(text)
 
     def _room(self) -> int:
         """The room for text on "Someone with you?". Worked out from the stack's width: a
@@ -372,8 +376,8 @@ class DoneScreen(Screen):
                     "next time."))
 
     def reset(self) -> None:
-        self.show_message("", offer_more=True)  # (the question without the last one's name)
         self.show_message("")
+        self._ask_more("")  # (the question without the last visitor's name)
         self.qr.setPixmap(QPixmap())
 
 
