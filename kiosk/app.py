@@ -766,8 +766,12 @@ class Kiosk(QObject):
         at = now_utc().isoformat()
         if v.then == "scan":
             if v.kept_entry:  # (kept without a session a moment ago: this one replaces it)
-                self.store.outbox.remove(v.kept_entry)
-                v.kept_entry = ""
+                entry, v.kept_entry = v.kept_entry, ""
+                if not self.store.withdraw(entry):
+                    # The database came back while she chose, and the kept scan is on its
+                    # way (to the first session on): sent again, it would sign her out.
+                    self.finish(self.tr("Thank you!"), self.tr("Your visit is saved."))
+                    return
             self._scan(sid)
         elif v.then == "people":
             self.keep("sign_in", {"person_ids": v.people, "session_id": sid,

@@ -40,6 +40,26 @@ class _Job:
     on_error: Callable[[Exception], None] | None
 
 
+class _Batch:
+    """Outbox entries sent together. Once one of them finds the database away, the rest
+    are not tried: each would only wait out a time-out of its own. (Touched only on the
+    worker thread.)"""
+
+    def __init__(self) -> None:
+        self.broken = False
+
+
+@dataclass
+class _Sent:
+    """An outbox entry's work, sent as part of a batch."""
+
+    batch: _Batch
+    work: Work
+
+    def __call__(self, db: Any) -> Any:
+        return self.work(db)
+
+
 class _Worker(QObject):
     finished = Signal(int, object)
     failed = Signal(int, object)
@@ -50,6 +70,10 @@ class _Worker(QObject):
 
     @Slot(int, object)
     def run(self, job_id: int, work: Work) -> None:
+        batch = work.batch if isinstance(work, _Sent) else None
+        if batch is not None and batch.broken:  # (not tried: it would only wait again)
+            self.failed.emit(job_id, Unavailable("the database was away for an earlier entry"))
+            return
         try:
             result = self.database.transaction(work)
         except DropinError as exc:
@@ -57,6 +81,8 @@ class _Worker(QObject):
         except Exception as exc:
             if _unavailable(exc):
                 log.warning("database unavailable: %s", exc)
+                if batch is not None:
+                    batch.broken = True
                 self.failed.emit(job_id, Unavailable(str(exc)))
             else:  # our bug: log it whole, but the kiosk keeps going
                 log.error("kiosk operation failed:\n%s", traceback.format_exc())
@@ -78,6 +104,16 @@ class Outbox:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        # A line torn by a power cut is ended, so that the next entry is not appended to it.
+        if path.exists() and path.stat().st_size:
+            with path.open("rb+") as fh:
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":
+                    fh.write(b"\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        # What the file holds, known without reading it (each sign-in asks).
+        self._ids = [str(e["id"]) for e in self.entries()]
 
     def entries(self) -> list[dict[str, Any]]:
         if not self.path.exists():
@@ -97,6 +133,7 @@ class Outbox:
             fh.write(json.dumps(entry, default=str) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+        self._ids.append(str(entry["id"]))
         return str(entry["id"])
 
     def remove(self, entry_id: str) -> None:
@@ -107,9 +144,14 @@ class Outbox:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
+        self._ids = [str(e["id"]) for e in keep]
+
+    def ids(self) -> list[str]:
+        """The entries' ids, oldest first."""
+        return list(self._ids)
 
     def __len__(self) -> int:
-        return len(self.entries())
+        return len(self._ids)
 
 
 class Runner(QObject):
@@ -210,10 +252,13 @@ class Store(Runner):
         (on disk before ``on_kept`` tells the visitor it is done; it is given the entry's
         id) and retry later.
 
-        While the database is known to be away (until the outbox next drains), a sign-in
-        is kept at once: nobody waits on it again (``on_kept`` is still called from the
-        event loop, never from within this call)."""
-        if not self.available:
+        Sign-ins land in the order they were made (a visitor's second scan signs her
+        out only after her first has landed). So a sign-in is kept at once, without
+        trying the database, while the database is known to be away (until the outbox
+        next drains) or while the outbox holds an entry not yet sent; it runs now only
+        behind every kept entry, on the same worker thread. ``on_kept`` is then still
+        called from the event loop, never from within this call."""
+        if not self.available or self.unsent():
             entry = self.outbox.add(kind, **args)
             self._retry.start()
             QTimer.singleShot(0, lambda: on_kept(entry))
@@ -234,29 +279,47 @@ class Store(Runner):
 
         self.call(self._replay(kind, args), done, failed)
 
+    def unsent(self) -> bool:
+        """Whether the outbox holds an entry that is not on its way to the database."""
+        return any(i not in self._draining for i in self.outbox.ids())
+
+    def withdraw(self, entry_id: str) -> bool:
+        """Take a kept entry back out of the outbox, to be replaced by a better one. False
+        when it is on its way to the database or has landed already (it stands as it is)."""
+        if entry_id in self._draining or entry_id not in self.outbox.ids():
+            return False
+        self.outbox.remove(entry_id)
+        return True
+
     @Slot()
     def drain(self) -> None:
-        """Replay what the outbox holds, oldest first."""
-        entries = [e for e in self.outbox.entries() if e["id"] not in self._draining]
-        if not entries:
-            if not len(self.outbox):
-                self._retry.stop()
+        """Send everything the outbox holds, oldest first, queued on the worker thread
+        together, so that nothing can come between them (a live sign-in queues behind).
+        If the database is still away, the first entry finds out and the rest are not
+        tried; the retry timer sends them all again later."""
+        if self._draining:  # (the batch on its way drains again when it is back)
             return
-        entry = entries[0]
-        self._draining.add(entry["id"])
+        entries = self.outbox.entries()
+        if not entries:
+            self._retry.stop()
+            return
+        batch = _Batch()
+        self._draining = {str(e["id"]) for e in entries}
+        for entry in entries:
+            # From the outbox nobody is there to choose a session: the first one on is taken.
+            work = self._replay(entry["kind"], {**entry["args"], "replay": True})
+            self.call(_Sent(batch, work), self._landed(entry), self._not_landed(entry))
 
+    def _landed(self, entry: dict[str, Any]) -> Callable[[Any], None]:
         def landed(_result: Any) -> None:
-            self._draining.discard(entry["id"])
             self.outbox.remove(entry["id"])
             self._set_available(True)
-            if len(self.outbox):
-                self.drain()
-            else:
-                self._retry.stop()
-                self.outbox_drained.emit()
+            self._sent(entry)
 
+        return landed
+
+    def _not_landed(self, entry: dict[str, Any]) -> Callable[[Exception], None]:
         def failed(exc: Exception) -> None:
-            self._draining.discard(entry["id"])
             if isinstance(exc, Unavailable):
                 self._set_available(False)
                 self._retry.start()
@@ -268,11 +331,21 @@ class Store(Runner):
                                     session_id=entry["args"].get("session_id"),
                                     at=entry["args"].get("at"), entry=uuid.uuid4().hex)
                 self.outbox.remove(entry["id"])
-                if len(self.outbox):
-                    self.drain()
+            self._sent(entry)
 
-        # From the outbox nobody is there to choose a session: the first one on is taken.
-        self.call(self._replay(entry["kind"], {**entry["args"], "replay": True}), landed, failed)
+        return failed
+
+    def _sent(self, entry: dict[str, Any]) -> None:
+        """One entry of the batch is back; once all are, the outbox drains again (what
+        was kept meanwhile) or is empty."""
+        self._draining.discard(str(entry["id"]))
+        if self._draining:
+            return
+        if not len(self.outbox):
+            self._retry.stop()
+            self.outbox_drained.emit()
+        elif self.available:
+            self.drain()
 
     def _set_available(self, ok: bool) -> None:
         if ok != self.available:

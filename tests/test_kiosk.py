@@ -324,6 +324,34 @@ def test_a_card_scanned_with_the_database_away_still_asks_what_for(
         r.kiosk.shutdown()
 
 
+def test_the_database_back_while_a_kept_scan_waits_for_its_session(
+        qtbot, tmp_path: Path) -> None:
+    """Sam's scan was kept, and he is choosing a session, when the database comes back and
+    the kept scan lands (on the first session on). His choice then does not send the scan
+    again, which would sign him straight out: his visit stands, and he is thanked."""
+    engine = _three_sessions_on(tmp_path)
+    r = _build(qtbot, engine, tmp_path)
+    try:
+        ids, token = _family(engine, ("Sam", "Wilson", 1988))
+        store = r.kiosk.store
+        r.qtbot.waitUntil(lambda: len(r.kiosk.on_now_remembered()) == 3)
+        store._retry.setInterval(100)
+        store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+        r.scanner.show(token)
+        r.wait_for(r.kiosk.what)
+        _kept_an_hour_ago(store)  # (so that a second scan would be a goodbye)
+        store.set_database(kiosk_database(engine))
+        r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+        r.tap(r.find("session1"))
+        r.wait_for(r.kiosk.done)
+        assert r.find("doneMessage", QLabel).text() == "Thank you!"
+        r.qtbot.wait(300)
+        assert r.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p", p=ids[0]) == 1
+        assert r.sql("SELECT COUNT(*) FROM attendance WHERE signed_out_at IS NULL") == 1
+    finally:
+        r.kiosk.shutdown()
+
+
 def test_a_card_with_nothing_timetabled_signs_in_to_general_drop_in(
         qtbot, tmp_path: Path) -> None:
     """A visitor scans their card when no session is on: they are in, at General drop-in."""
@@ -753,6 +781,135 @@ def test_database_away_mid_sign_in_keeps_it_in_the_outbox(rig: Rig, tmp_path: Pa
     assert again.outcome == "already"
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
     assert rig.sql("SELECT COUNT(*) FROM attendance WHERE signed_out_at IS NULL") == 1
+
+
+def _kept_an_hour_ago(store: Any) -> None:
+    """The kept sign-ins were made an hour ago (the database was away that long)."""
+    import json
+
+    then = (now_utc() - dt.timedelta(hours=1)).isoformat()
+    lines = [json.loads(x) for x in store.outbox.path.read_text().splitlines()]
+    store.outbox.path.write_text("".join(
+        json.dumps({**e, "args": {**e["args"], "at": then}}) + "\n" for e in lines))
+
+
+def _sent_slowly(store: Any, seconds: float) -> None:
+    """Each sign-in takes a while on the database thread (a busy server)."""
+    import time
+
+    replay = store._replay
+
+    def slow(kind: str, args: dict[str, Any]) -> Any:
+        work = replay(kind, args)
+
+        def slowly(db: Any) -> Any:
+            time.sleep(seconds)
+            return work(db)
+
+        return slowly
+
+    store._replay = slow
+
+
+def test_kept_sign_ins_land_before_one_made_while_they_are_sent(
+        rig: Rig, tmp_path: Path) -> None:
+    """Sam came in while the database was away. It is back, three kept visits are being
+    sent, and Sam, leaving, scans again: his arrival lands first, so his scan says
+    goodbye (sent after it, it would have signed him in, and his arrival then out)."""
+    _pat, pat = _family(rig.engine, ("Pat", "Jones", 1970))
+    _kai, kai = _family(rig.engine, ("Kai", "Brown", 1990))
+    sam_ids, sam = _family(rig.engine, ("Sam", "Wilson", 1988))
+    store = rig.kiosk.store
+    store._retry.setInterval(60_000)  # (sent when the test says)
+    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    for token in (pat, kai, sam):
+        rig.kiosk.reset()
+        rig.scanner.show(token)
+        rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    assert len(store.outbox) == 3
+    _kept_an_hour_ago(store)
+    _sent_slowly(store, 0.2)
+    store.set_database(kiosk_database(rig.engine))
+    store.drain()
+    rig.qtbot.waitUntil(lambda: len(store.outbox) == 2, timeout=3000)  # Pat's has landed
+    rig.kiosk.reset()
+    rig.scanner.show(sam)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Sam",
+                        timeout=5000)
+    assert len(store.outbox) == 0
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 3
+    assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p "
+                   "AND signed_out_at IS NOT NULL", p=sam_ids[0]) == 1
+
+
+def test_a_sign_in_waits_behind_kept_ones_not_yet_sent(rig: Rig, tmp_path: Path) -> None:
+    """The kiosk starts again with visits kept from before; a card scanned before they
+    are sent is kept behind them (not run ahead), and everything lands in order."""
+    _pat, pat = _family(rig.engine, ("Pat", "Jones", 1970))
+    sam_ids, sam = _family(rig.engine, ("Sam", "Wilson", 1988))
+    store = rig.kiosk.store
+    store._retry.setInterval(60_000)
+    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    rig.scanner.show(sam)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    _kept_an_hour_ago(store)
+    store.set_database(kiosk_database(rig.engine))
+    store._set_available(True)  # as at a start: the database is thought to be there
+    assert store.unsent()
+    rig.kiosk.reset()
+    rig.scanner.show(sam)  # leaving, before his arrival has been sent
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    assert len(store.outbox) == 2
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 0
+    rig.kiosk.reset()
+    store.drain()
+    rig.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p "
+                   "AND signed_out_at IS NOT NULL", p=sam_ids[0]) == 1
+    rig.scanner.show(pat)  # nothing kept now: straight in
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Welcome, Pat")
+
+
+class _Tried:
+    """A database that counts the transactions tried on it."""
+
+    def __init__(self, inner: Database) -> None:
+        self.inner, self.tries = inner, 0
+
+    def transaction(self, work: Any) -> Any:
+        self.tries += 1
+        return self.inner.transaction(work)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_kept_visits_sent_to_a_database_still_away_wait_out_one_failure(
+        rig: Rig, tmp_path: Path) -> None:
+    """The database is still away when the kept visits are sent: the first finds out, and
+    the others are not tried (each would wait out a time-out); all are kept, and all
+    land, in order, once it is back."""
+    tokens = [_family(rig.engine, (name, "Jones", 1970))[1] for name in ("Pat", "Kai", "Mo")]
+    store = rig.kiosk.store
+    store._retry.setInterval(60_000)
+    away = _Tried(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    store.set_database(away)  # type: ignore[arg-type]
+    for token in tokens:
+        rig.kiosk.reset()
+        rig.scanner.show(token)
+        rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    rig.qtbot.waitUntil(store.idle)
+    away.tries = 0
+    store.drain()
+    rig.qtbot.waitUntil(lambda: not store._draining, timeout=5000)
+    assert away.tries == 1 and len(store.outbox) == 3
+    store.set_database(kiosk_database(rig.engine))
+    store.drain()
+    rig.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    with read_session(rig.engine) as s:
+        names = s.execute(text("SELECT p.first_name FROM attendance a JOIN person p "
+                               "ON p.id = a.person_id ORDER BY a.id")).scalars().all()
+    assert names == ["Pat", "Kai", "Mo"]
 
 
 def test_a_locked_database_keeps_the_visitor_waiting_no_more_than_a_moment(

@@ -102,8 +102,11 @@ def test_outbox_survives_a_restart_and_skips_a_torn_line(tmp_path: Path) -> None
         fh.write('{"id": "torn", "kind": "sc')  # the power went mid-write
     again = Outbox(path)
     assert [e["kind"] for e in again.entries()] == ["scan", "anonymous"]
+    again.add("sign_in", person_ids=[7])  # not run into the torn line, so not lost
+    assert [e["kind"] for e in Outbox(path).entries()] == ["scan", "anonymous", "sign_in"]
     again.remove(first)
-    assert [e["kind"] for e in Outbox(path).entries()] == ["anonymous"]
+    assert [e["kind"] for e in Outbox(path).entries()] == ["anonymous", "sign_in"]
+    assert len(Outbox(path)) == len(again) == 2
 
 
 def test_the_idle_countdown_restarts_on_input_the_wedge_scanner_sees(qtbot) -> None:
