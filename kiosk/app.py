@@ -268,7 +268,9 @@ class Kiosk(QObject):
         self.store = store
         self.cfg = config
         self.visit = Visit()
-        self.languages: list[str] = ["English"]
+        # The language the kiosk speaks now (a visitor may choose another on Welcome; the
+        # next visitor finds it back in the first): by its own name, as on the button.
+        self.language = "English"
         # "On now" as last read, and when (monotonic): a card scan within a minute or so
         # uses it instead of reading the timetable again.
         self._on_now: tuple[float, list[SessionOn]] | None = None
@@ -297,7 +299,7 @@ class Kiosk(QObject):
         self.idle = IdleWatcher(app, config.idle_seconds, wedge)
         self.done_timer = QTimer(self)
         self.done_timer.setSingleShot(True)
-        self.done_timer.timeout.connect(self.reset)
+        self.done_timer.timeout.connect(self.end_visit)
         # A sign-in the database is slow to answer: the visitor is told it is in hand.
         self.slow_timer = QTimer(self)
         self.slow_timer.setSingleShot(True)
@@ -341,7 +343,7 @@ class Kiosk(QObject):
         who.confirm.connect(self.who_confirmed)
         what.back.connect(self.reset)
         what.chosen.connect(self.session_tapped)
-        done.finish.connect(self.reset)
+        done.finish.connect(self.end_visit)
         done.make_card.connect(self.make_card)
         done.add_people.connect(self.add_people)
         nw = self.new
@@ -427,11 +429,18 @@ class Kiosk(QObject):
         if refresh:
             self.refresh_on_now()
 
+    def end_visit(self) -> None:
+        """The visitor is done (Done's button or its time): Welcome, in the kiosk's first
+        language, for whoever is next."""
+        self.reset()
+        self.speak(self.first_language())
+
     def _on_idle(self) -> None:
         if self.current() is not self.welcome or self.w.toast.isVisible():
             self.reset()
         else:
             self.idle.set_seconds(self.cfg.idle_seconds)
+        self.speak(self.first_language())  # (nobody there: a language chosen and left)
 
     def _tick(self) -> None:
         self.welcome.tick(now_utc().astimezone(LONDON))
@@ -966,16 +975,35 @@ class Kiosk(QObject):
             self.failed)
 
     def choose_language(self) -> None:
-        from kiosk.i18n import available, install
+        """Welcome's Language button: the next language the kiosk has, in turn."""
+        from kiosk.i18n import available
 
         names = available()
-        current = self.languages[0]
-        nxt = names[(names.index(current) + 1) % len(names)] if current in names else names[0]
-        install(self.app, nxt)
-        self.languages = [nxt]
         if len(names) == 1:
             self.say(self.tr("This kiosk speaks English for now. Staff can help in other "
                              "languages."))
+            return
+        at = names.index(self.language) if self.language in names else -1
+        self.speak(names[(at + 1) % len(names)])
+
+    @staticmethod
+    def first_language() -> str:
+        from kiosk.i18n import available
+
+        return available()[0]
+
+    def speak(self, name: str) -> None:
+        """Put every screen in the language called ``name`` (its own name for itself). The
+        screens set their words again when Qt tells them (``Words``); the texts the kiosk
+        chose for them, such as its privacy notice, are set here."""
+        if name == self.language:
+            return
+        from kiosk.i18n import install
+
+        install(self.app, name)
+        self.language = name
+        self.welcome.set_language(name)
+        self.new.set_notice(self.cfg.notice_text or self.tr(DEFAULT_NOTICE))
 
     # --- staff mode --------------------------------------------------------------------
 

@@ -107,7 +107,7 @@ def _shoot_all(app, engine, tmp: Path, tokens: tuple[str, str], out: Path, width
     token, leaver = tokens
     fake = FakeScanner()
     k = create(app, engine.url.render_as_string(hide_password=False), site=None,
-               windowed=True, outbox=tmp / "outbox.jsonl", readers=[fake])
+               windowed=True, outbox=tmp / f"outbox-{width}.jsonl", readers=[fake])
     k.cfg.done_seconds = 60
     k.w.resize(width, height)
     k.w.setStyleSheet(stylesheet(height))
@@ -184,7 +184,9 @@ def _shoot_all(app, engine, tmp: Path, tokens: tuple[str, str], out: Path, width
 
     working = k.store.database
     k.store.set_database(Database(f"sqlite:///{tmp / 'gone' / 'x.sqlite3'}"))
-    shot("offline", lambda: fake.show(token), 900)
+    fake.show(token)  # (two sessions were on a moment ago: she is asked which)
+    settle(900)
+    shot("offline", lambda: tap("session0"), 900)
     k.store.set_database(working)
     k.reset()
     k.shutdown()

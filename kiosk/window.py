@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.screens.welcome import Banner, Screen
-from kiosk.widgets import Toast, kinetic, no_scroll_bars
+from kiosk.widgets import Toast, Words, kinetic, no_scroll_bars
 
 
 def _keyboard(parent: QWidget) -> QWidget:
@@ -48,13 +48,13 @@ class ScreenStack(QStackedWidget):
         return current.heightForWidth(width) if current and current.hasHeightForWidth() else -1
 
 
-class KioskWindow(QWidget):
+class KioskWindow(Words, QWidget):
     """The window: a banner, the screens, the embedded keyboard and the toast."""
 
     def __init__(self, *, windowed: bool, keyboard: bool = True) -> None:
         super().__init__()
         self.setObjectName("kiosk")
-        self.setAccessibleName(self.tr("Dropin sign-in kiosk"))
+        self.retranslate()
         self.windowed = windowed
         self.allow_close = windowed
         lay = QVBoxLayout(self)
@@ -90,6 +90,9 @@ class KioskWindow(QWidget):
             self.create()
             handle = self.windowHandle()
             handle.setProperty("flags", "Window|FramelessWindowHint")
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("Dropin sign-in kiosk"))
 
     def complete(self) -> None:
         """What the first paint could do without: the screens area scrolls by finger."""

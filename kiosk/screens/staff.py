@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.screens.visitor import Screen, _clear_layout, _line, room_for_text
-from kiosk.widgets import button, forget, kinetic, label, qr_pixmap, slot
+from kiosk.screens.visitor import Screen, _back, _clear_layout, _line, _words, room_for_text
+from kiosk.screens.welcome import Words
+from kiosk.widgets import button, forget, kinetic, label, qr_pixmap, retext, slot
 
 PARTNER_COLUMNS = 3
 PARTNER_ROWS = 5  # on show at once; more scroll by finger
@@ -133,22 +134,21 @@ class PinScreen(Screen):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 24, 40, 24)
         head = QHBoxLayout()
-        self.back_button = button(self.tr("‹ Back"), "pinBackButton", role="quiet")
-        self.back_button.setFixedWidth(180)
+        self.back_button = _back("pinBackButton")
         head.addWidget(self.back_button)
-        head.addWidget(label(self.tr("Staff: enter your PIN"), "pinTitle", role="heading"), 1)
+        self.title = label("", "pinTitle", role="heading")
+        head.addWidget(self.title, 1)
         outer.addLayout(head)
         self.dots = label("", "pinDots", role="big")
         self.dots.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.dots.setAccessibleName(self.tr("PIN entered"))
         outer.addWidget(self.dots)
         pad = QGridLayout()
         pad.setSpacing(12)
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "ok"]
+        self.keys: dict[str, QPushButton] = {}
         for i, key in enumerate(keys):
-            text = {"clear": self.tr("Clear"), "ok": self.tr("OK")}.get(key, key)
-            b = button(text, f"pin_{key}", role="primary" if key == "ok" else "key",
-                       accessible=text)
+            b = self.keys[key] = button(key, f"pin_{key}",
+                                        role="primary" if key == "ok" else "key")
             b.setMinimumHeight(84)
             b.clicked.connect(slot(self._key, key))
             pad.addWidget(b, i // 3, i % 3)
@@ -163,6 +163,14 @@ class PinScreen(Screen):
         outer.addStretch(1)
         self.back_button.clicked.connect(self.back)
         self.pin = ""
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        retext(self.back_button, self.tr("‹ Back"))
+        self.title.setText(self.tr("Staff: enter your PIN"))
+        self.dots.setAccessibleName(self.tr("PIN entered"))
+        retext(self.keys["clear"], self.tr("Clear"))
+        retext(self.keys["ok"], self.tr("OK"))
 
     def _key(self, key: str) -> None:
         if key == "clear":
@@ -179,7 +187,7 @@ class PinScreen(Screen):
         self.dots.setText("")
 
 
-class PersonPicker(QWidget):
+class PersonPicker(Words, QWidget):
     """Staff search by name (full names: staff eyes only)."""
 
     search = Signal(str)
@@ -189,16 +197,20 @@ class PersonPicker(QWidget):
         super().__init__()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.field = _line(f"{name}Search", self.tr("Search by first name or surname"),
-                           self.tr("Search for a person"))
+        self.field = _line(f"{name}Search")
         self.list = QListWidget()
         self.list.setObjectName(f"{name}Results")
-        self.list.setAccessibleName(self.tr("Matching people"))
         kinetic(self.list)
         lay.addWidget(self.field)
         lay.addWidget(self.list, 1)
         self.field.textChanged.connect(self.search)
         self.list.itemClicked.connect(self._clicked)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        _words(self.field, self.tr("Search by first name or surname"),
+               self.tr("Search for a person"))
+        self.list.setAccessibleName(self.tr("Matching people"))
 
     def _clicked(self, item: QListWidgetItem) -> None:
         self.picked.emit(item.data(Qt.ItemDataRole.UserRole), item.text())
@@ -239,7 +251,7 @@ class StaffScreen(Screen):
         bar_lay = QHBoxLayout(bar)
         bar_lay.setContentsMargins(24, 8, 24, 8)
         self.who = label("", "staffWho", wrap=False)
-        self.exit_button = button(self.tr("Exit staff mode"), "exitStaffButton")
+        self.exit_button = button("", "exitStaffButton")
         self.exit_button.setMinimumWidth(320)  # wider where the type is bigger (1080 p)
         self.exit_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         bar_lay.addWidget(self.who, 1)
@@ -251,12 +263,9 @@ class StaffScreen(Screen):
         nav = QVBoxLayout()
         nav.setSpacing(10)
         self.nav_group = QButtonGroup(self)
-        titles = [self.tr("In the room"), self.tr("Sign someone in"),
-                  self.tr("Log a referral"), self.tr("Issue a card"),
-                  self.tr("Leave kiosk mode")]
         self.nav: dict[str, QPushButton] = {}
-        for key, title in zip(self.PAGES, titles, strict=True):
-            b = button(title, f"staffNav_{key}", role="choice")
+        for key in self.PAGES:
+            b = button("", f"staffNav_{key}", role="choice")
             b.setCheckable(True)
             b.setMinimumHeight(72)
             self.nav_group.addButton(b)
@@ -282,11 +291,10 @@ class StaffScreen(Screen):
         self.room_count = label("", "roomCount", role="heading")
         self.room_list = QListWidget()
         self.room_list.setObjectName("roomList")
-        self.room_list.setAccessibleName(self.tr("People in the room now"))
         self.room_list.setSelectionMode(QListWidget.SelectionMode.MultiSelection)
         kinetic(self.room_list)
-        self.sign_out_button = button(self.tr("Sign out selected"), "signOutSelected",
-                                      role="primary")
+        self.room_counted: tuple[int, int] | None = None  # (people, anonymous) on show
+        self.sign_out_button = button("", "signOutSelected", role="primary")
         r.addWidget(self.room_count)
         r.addWidget(self.room_list, 1)
         r.addWidget(self.sign_out_button)
@@ -297,14 +305,14 @@ class StaffScreen(Screen):
         h = QVBoxLayout(hand)
         h.setContentsMargins(0, 0, 0, 0)
         self.hand_picker = PersonPicker("hand")
-        self.hand_chosen = label(self.tr("Choose a person, then a session."), "handChosen",
-                                 role="muted")
+        self.hand_chosen = label("", "handChosen", role="muted")
         self.hand_sessions = QHBoxLayout()
         h.addWidget(self.hand_picker, 1)
         h.addWidget(self.hand_chosen)
         h.addLayout(self.hand_sessions)
         self.pages.addWidget(hand)
         self.hand_person: int | None = None
+        self.hand_name = ""
 
         # Log a referral, in the issue's order: the person, then the partner, then the
         # reason and a note. One step at a time, so that each fits above the on-screen
@@ -341,9 +349,7 @@ class StaffScreen(Screen):
         self.partner_group = QButtonGroup(self)
         self.partner_area = _Rows(self.partner_grid, PARTNER_COLUMNS, PARTNER_ROWS)
         self.partner_area.setObjectName("partnerArea")
-        self.no_partners = label(
-            self.tr("There are no partner organisations to refer to yet. A manager adds "
-                    "them in the admin window, on the Referrals page."), "noPartners")
+        self.no_partners = label("", "noPartners")
         self.no_partners.hide()
         tv.addWidget(self.partner_area)
         tv.addWidget(self.no_partners)
@@ -356,20 +362,16 @@ class StaffScreen(Screen):
         wv = QVBoxLayout(why)
         wv.setContentsMargins(0, 0, 0, 0)
         wv.setSpacing(8)
-        self.reason = _line("referralReason", self.tr("3. Reason"),
-                            self.tr("Reason for the referral"))
+        self.reason = _line("referralReason")
         self.reason.setMaxLength(200)
-        self.note = _line("referralNote", self.tr("4. Note (optional)"),
-                          self.tr("Note, optional"))
+        self.note = _line("referralNote")
         self.note.setMaxLength(4000)
-        self.save_referral = button(self.tr("Save referral"), "saveReferral", role="primary")
+        self.save_referral = button("", "saveReferral", role="primary")
         follow = QHBoxLayout()
         follow.setSpacing(8)
         self.follow_group = QButtonGroup(self)
-        for days, text in ((0, self.tr("No follow-up")), (7, self.tr("1 week")),
-                           (14, self.tr("2 weeks"))):
-            b = button(text, f"followUp{days}", role="choice",
-                       accessible=self.tr("Follow up: %s") % text)
+        for days in (0, 7, 14):
+            b = button("", f"followUp{days}", role="choice")
             b.setCheckable(True)
             b.setProperty("compact", True)
             b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -390,6 +392,7 @@ class StaffScreen(Screen):
         self.pages.addWidget(ref)
         self.ref_person: int | None = None
         self.ref_partner: int | None = None
+        self.ref_person_name = self.ref_partner_name = ""
         self._elider = _Elider(self)
         self._ref_step(REF_WHO)
 
@@ -399,12 +402,11 @@ class StaffScreen(Screen):
         c.setContentsMargins(0, 0, 0, 0)
         c.setSpacing(8)
         self.card_picker = PersonPicker("card")
-        self.card_chosen = label(self.tr("Choose the person the card is for."), "cardChosen",
-                                 role="muted")
+        self.card_chosen = label("", "cardChosen", role="muted")
         row = QHBoxLayout()
         row.setSpacing(8)
-        self.issue_button = button(self.tr("Issue a new card"), "issueCard", role="primary")
-        self.print_button = button(self.tr("Print it"), "printCard")
+        self.issue_button = button("", "issueCard", role="primary")
+        self.print_button = button("", "printCard")
         self.print_button.setEnabled(False)  # once a card is issued, where a printer is
         row.addWidget(self.issue_button)
         row.addWidget(self.print_button)
@@ -415,7 +417,6 @@ class StaffScreen(Screen):
         side.addStretch(1)
         self.card_qr = QLabel()
         self.card_qr.setObjectName("staffCardQr")
-        self.card_qr.setAccessibleName(self.tr("The new card's QR code"))
         self.card_qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.card_qr.setFixedSize(CARD_QR, CARD_QR)
         bottom = QHBoxLayout()
@@ -426,14 +427,15 @@ class StaffScreen(Screen):
         c.addLayout(bottom)
         self.pages.addWidget(card)
         self.card_person: int | None = None
+        self.card_name = ""
 
         # Leave kiosk mode
         leave = QWidget()
         lv = QVBoxLayout(leave)
         self.leave_text = label("", "leaveText")
         lv.addWidget(self.leave_text)
-        self.set_restarts(False)
-        self.quit_button = button(self.tr("Close the kiosk"), "quitKiosk", role="danger")
+        self.restarts = False
+        self.quit_button = button("", "quitKiosk", role="danger")
         lv.addWidget(self.quit_button)
         lv.addStretch(1)
         self.pages.addWidget(leave)
@@ -453,18 +455,68 @@ class StaffScreen(Screen):
         self.issue_button.clicked.connect(slot(self._issue))
         self.print_button.clicked.connect(self.print_card)
         self.show_page("room")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        retext(self.exit_button, self.tr("Exit staff mode"))
+        titles = [self.tr("In the room"), self.tr("Sign someone in"),
+                  self.tr("Log a referral"), self.tr("Issue a card"),
+                  self.tr("Leave kiosk mode")]
+        for key, title in zip(self.PAGES, titles, strict=True):
+            retext(self.nav[key], title)
+        self.room_list.setAccessibleName(self.tr("People in the room now"))
+        if self.room_counted is not None:
+            self._count_room(*self.room_counted)
+        retext(self.sign_out_button, self.tr("Sign out selected"))
+        self._hand_prompt()
+        self.no_partners.setText(
+            self.tr("There are no partner organisations to refer to yet. A manager adds "
+                    "them in the admin window, on the Referrals page."))
+        _words(self.reason, self.tr("3. Reason"), self.tr("Reason for the referral"))
+        _words(self.note, self.tr("4. Note (optional)"), self.tr("Note, optional"))
+        retext(self.save_referral, self.tr("Save referral"))
+        for days, text in ((0, self.tr("No follow-up")), (7, self.tr("1 week")),
+                           (14, self.tr("2 weeks"))):
+            retext(self.follow_group.button(days), text, self.tr("Follow up: %s") % text)
+        self._ref_prompt()
+        if self.ref_person is not None:
+            self._show_person(self.ref_person_name)
+        if self.ref_partner is not None:
+            self._show_partner(self.ref_partner_name)
+        self._card_prompt()
+        retext(self.issue_button, self.tr("Issue a new card"))
+        retext(self.print_button, self.tr("Print it"))
+        self.card_qr.setAccessibleName(self.tr("The new card's QR code"))
+        self.set_restarts(self.restarts)
+        retext(self.quit_button, self.tr("Close the kiosk"))
+
+    def _hand_prompt(self, *, alert: bool = False) -> None:
+        if alert:
+            _prompt(self.hand_chosen, self.tr("First choose who to sign in: search for them, "
+                                              "then tap their name."), alert=True)
+        elif self.hand_person is None:
+            _prompt(self.hand_chosen, self.tr("Choose a person, then a session."))
+        else:
+            _prompt(self.hand_chosen, self.tr("Sign in %s to:") % self.hand_name)
+
+    def _card_prompt(self, *, alert: bool = False) -> None:
+        if alert:
+            _prompt(self.card_chosen, self.tr("First choose who the card is for: search for "
+                                              "them, then tap their name."), alert=True)
+        elif self.card_person is None:
+            _prompt(self.card_chosen, self.tr("Choose the person the card is for."))
+        else:
+            _prompt(self.card_chosen, self.tr("Card for: %s") % self.card_name)
 
     def _issue(self) -> None:
         if self.card_person is None:
-            _prompt(self.card_chosen, self.tr("First choose who the card is for: search for "
-                                              "them, then tap their name."), alert=True)
+            self._card_prompt(alert=True)
             return
         self.issue_card.emit(self.card_person)
 
     def _hand(self, session_id: int) -> None:
         if self.hand_person is None:
-            _prompt(self.hand_chosen, self.tr("First choose who to sign in: search for them, "
-                                              "then tap their name."), alert=True)
+            self._hand_prompt(alert=True)
             return
         self.hand_sign_in.emit(self.hand_person, session_id)
 
@@ -490,6 +542,10 @@ class StaffScreen(Screen):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, attendance_id)
             self.room_list.addItem(item)
+        self._count_room(people, anonymous)
+
+    def _count_room(self, people: int, anonymous: int) -> None:
+        self.room_counted = (people, anonymous)
         total = people + anonymous
         if total == 0:
             text = self.tr("Nobody in the room")
@@ -506,8 +562,8 @@ class StaffScreen(Screen):
                                      for i in self.room_list.selectedItems()])
 
     def _hand_pick(self, person_id: int, text: str) -> None:
-        self.hand_person = person_id
-        _prompt(self.hand_chosen, self.tr("Sign in %s to:") % text)
+        self.hand_person, self.hand_name = person_id, text
+        self._hand_prompt()
 
     def show_hand_sessions(self, sessions: list[tuple[int, str]]) -> None:
         _clear_layout(self.hand_sessions)
@@ -518,12 +574,16 @@ class StaffScreen(Screen):
 
     def _ref_pick(self, person_id: int, text: str) -> None:
         self.ref_person = person_id
+        self._show_person(text)
+        self._ref_step(REF_TO if self.ref_partner is None else REF_WHY)
+
+    def _show_person(self, text: str) -> None:
         # "‹" as on the other Back buttons: a tap goes back to this step. The whole line,
         # address too: two Pat Joneses born the same year are told apart by it.
+        self.ref_person_name = text
         self._elider.set_text(self.ref_person_button, "‹ " + text)
         self.ref_person_button.setAccessibleName(self.tr("Referring %s. Tap to choose someone "
                                                          "else.") % text)
-        self._ref_step(REF_TO if self.ref_partner is None else REF_WHY)
 
     def _partner_chosen(self, partner_id: int) -> None:
         self.ref_partner = partner_id
@@ -531,6 +591,7 @@ class StaffScreen(Screen):
         self._ref_step(REF_WHY)
 
     def _show_partner(self, name: str) -> None:
+        self.ref_partner_name = name
         self._elider.set_text(self.ref_partner_button, "‹ " + self.tr("To: %s") % name)
         self.ref_partner_button.setAccessibleName(
             self.tr("Referring to %s. Tap to choose another partner.") % name)
@@ -542,10 +603,7 @@ class StaffScreen(Screen):
         # The partners' area learns its height from a layout request, and none comes when
         # its page is brought to the front: without this it could keep a row's height.
         self.partner_area.updateGeometry()
-        self.ref_chosen.setText((
-            self.tr("1. Who is being referred? Search, then tap their name."),
-            self.tr("2. Who are you referring them to?"), "")[step])
-        self.ref_chosen.setVisible(step != REF_WHY)  # the fields are numbered themselves
+        self._ref_prompt()
         self.ref_person_button.setVisible(self.ref_person is not None and step != REF_WHO)
         self.ref_partner_button.setVisible(self.ref_partner is not None and step == REF_WHY)
         if not self.ref_steps.isVisible():
@@ -565,6 +623,13 @@ class StaffScreen(Screen):
             focused = self.focusWidget()
             if focused is not None:
                 focused.clearFocus()
+
+    def _ref_prompt(self) -> None:
+        step = self.ref_steps.currentIndex()
+        self.ref_chosen.setText((
+            self.tr("1. Who is being referred? Search, then tap their name."),
+            self.tr("2. Who are you referring them to?"), "")[step])
+        self.ref_chosen.setVisible(step != REF_WHY)  # the fields are numbered themselves
 
     def show_partners(self, partners: list[tuple[int, str]]) -> None:
         _clear_layout(self.partner_grid)
@@ -587,7 +652,7 @@ class StaffScreen(Screen):
         if self.ref_partner in names:
             self._show_partner(names[self.ref_partner])
         elif self.ref_partner is not None:
-            self.ref_partner = None
+            self.ref_partner, self.ref_partner_name = None, ""
             _blank(self.ref_partner_button)
             if self.ref_steps.currentIndex() == REF_WHY:
                 self._ref_step(REF_TO)
@@ -617,6 +682,7 @@ class StaffScreen(Screen):
         """Ready for the next referral: nobody chosen, no partner, empty fields, the
         search (and, when the page is on show, the keyboard) up."""
         self.ref_person = self.ref_partner = None
+        self.ref_person_name = self.ref_partner_name = ""
         self.ref_picker.reset()
         forget(self.reason)
         forget(self.note)
@@ -631,14 +697,15 @@ class StaffScreen(Screen):
         self._ref_step(REF_WHO)
 
     def _card_pick(self, person_id: int, text: str) -> None:
-        self.card_person = person_id
-        _prompt(self.card_chosen, self.tr("Card for: %s") % text)
+        self.card_person, self.card_name = person_id, text
+        self._card_prompt()
         self.card_qr.clear()
         self.print_button.setEnabled(False)
 
     def set_restarts(self, restarts: bool) -> None:
         """Say what closing the kiosk does here: under its system service (deploy/), the
         program is started again at once; elsewhere it stays closed."""
+        self.restarts = restarts
         self.leave_text.setText(
             self.tr("Close the kiosk program. It starts again by itself in a few seconds. "
                     "To keep it closed for maintenance, an administrator stops the "
@@ -655,16 +722,18 @@ class StaffScreen(Screen):
             forget(edit)
         self.room_list.clear()
         self.room_count.clear()
+        self.room_counted = None
         _clear_layout(self.hand_sessions)  # session names, some of them sensitive
         self.hand_person = self.ref_person = self.card_person = None
+        self.hand_name = self.card_name = ""
         for picker in (self.hand_picker, self.ref_picker, self.card_picker):
             picker.reset()
         self.clear_referral()
         self.saving(False)
         self.card_qr.clear()
         self.print_button.setEnabled(False)
-        _prompt(self.card_chosen, self.tr("Choose the person the card is for."))
-        _prompt(self.hand_chosen, self.tr("Choose a person, then a session."))
+        self._card_prompt()
+        self._hand_prompt()
         self.who.setText("")
         # Back to the first page without loading it: the fire register is read when staff
         # mode opens, not on every return to Welcome (a query growing with the room, and

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.screens.welcome import Banner, Screen, WelcomeScreen  # noqa: F401  (old home)
-from kiosk.widgets import button, forget, label, qr_pixmap, slot, text_field
+from kiosk.widgets import button, forget, label, qr_pixmap, retext, slot, text_field
 
 # Have your say's topics (schema.feedback.TOPICS: stored in English, shown translated),
 # marked here for lupdate.
@@ -33,14 +33,26 @@ TOPIC_NAMES = (
 )
 
 
-def _line(name: str, placeholder: str, accessible: str) -> QLineEdit:
+def _line(name: str, placeholder: str = "", accessible: str = "") -> QLineEdit:
     edit = QLineEdit()
     edit.setObjectName(name)
-    edit.setPlaceholderText(placeholder)
-    edit.setAccessibleName(accessible)
+    _words(edit, placeholder, accessible)
     edit.setMaxLength(100)
     text_field(edit)
     return edit
+
+
+def _words(edit: QLineEdit | QPlainTextEdit, placeholder: str, accessible: str) -> None:
+    """A field's words: what it asks for while empty, and its name for a screen reader."""
+    edit.setPlaceholderText(placeholder)
+    edit.setAccessibleName(accessible)
+
+
+def _back(name: str) -> QPushButton:
+    """A screen's "‹ Back" (its words are set with the screen's)."""
+    b = button("", name, role="quiet")
+    b.setFixedWidth(180)
+    return b
 
 
 def _clear_layout(layout: QGridLayout | QVBoxLayout | QHBoxLayout) -> None:
@@ -91,23 +103,19 @@ class IdentifyScreen(Screen):
         outer.setContentsMargins(40, 24, 40, 12)
         outer.setSpacing(14)
         head = QHBoxLayout()
-        self.back_button = button(self.tr("‹ Back"), "backButton", role="quiet")
-        self.back_button.setFixedWidth(180)
+        self.back_button = _back("backButton")
         head.addWidget(self.back_button)
-        head.addWidget(label(self.tr("Show your card to the scanner — or find yourself"),
-                             "identifyTitle", role="heading"), 1)
+        self.title = label("", "identifyTitle", role="heading")
+        head.addWidget(self.title, 1)
         outer.addLayout(head)
         fields = QHBoxLayout()
         fields.setSpacing(16)
-        self.first = _line("firstNameField", self.tr("First name"), self.tr("First name"))
-        self.hint = _line("hintField", self.tr("Year born, or first letters of surname"),
-                          self.tr("Year you were born, or the first letters of your surname"))
+        self.first = _line("firstNameField")
+        self.hint = _line("hintField")
         fields.addWidget(self.first, 1)
         fields.addWidget(self.hint, 1)
         outer.addLayout(fields)
-        self.help = label(self.tr("Type at least 3 letters of your first name, then your year "
-                                  "of birth or the start of your surname."), "findHelp",
-                          role="muted")
+        self.help = label("", "findHelp", role="muted")
         outer.addWidget(self.help)
         # Five matches in two rows of three: all of them above the on-screen keyboard,
         # which takes the lower 40% of the screen while a field is being typed in.
@@ -117,11 +125,29 @@ class IdentifyScreen(Screen):
             self.results.setColumnStretch(column, 1)
         outer.addLayout(self.results)
         self._matches: list[tuple[QPushButton, str]] = []
+        self._no_match: QLabel | None = None
         outer.addStretch(1)
         self.first.textChanged.connect(self._changed)
         self.hint.textChanged.connect(self._changed)
         self.first.returnPressed.connect(self.hint.setFocus)
         self.back_button.clicked.connect(self.back)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        retext(self.back_button, self.tr("‹ Back"))
+        self.title.setText(self.tr("Show your card to the scanner — or find yourself"))
+        _words(self.first, self.tr("First name"), self.tr("First name"))
+        _words(self.hint, self.tr("Year born, or first letters of surname"),
+               self.tr("Year you were born, or the first letters of your surname"))
+        self.help.setText(self.tr("Type at least 3 letters of your first name, then your "
+                                  "year of birth or the start of your surname."))
+        for b, text in self._matches:
+            b.setAccessibleName(self.tr("That's me: %s") % text)
+        if self._no_match is not None:
+            self._no_match.setText(self._no_match_text())
+
+    def _no_match_text(self) -> str:
+        return self.tr("No match yet. Check the spelling, or tap Back and choose “I'm new”.")
 
     def first_field(self) -> QWidget:
         return self.first
@@ -131,7 +157,7 @@ class IdentifyScreen(Screen):
 
     def show_results(self, matches: list[tuple[int, str]], searched: bool) -> None:
         _clear_layout(self.results)
-        self._matches = []
+        self._matches, self._no_match = [], None
         # The help has been read by now; its line is worth more to the matches.
         self.help.setVisible(not matches)
         for i, (person_id, text) in enumerate(matches):
@@ -143,8 +169,7 @@ class IdentifyScreen(Screen):
             self.results.addWidget(b, i // self.COLUMNS, i % self.COLUMNS)
             self._matches.append((b, text))
         if searched and not matches:
-            none = label(self.tr("No match yet. Check the spelling, or tap Back and choose "
-                                 "“I'm new”."), "noMatch", role="muted")
+            none = self._no_match = label(self._no_match_text(), "noMatch", role="muted")
             self.results.addWidget(none, 0, 0, 1, self.COLUMNS)
             none.show()  # now, with the answer (else on the next turn of the event loop)
         if self._matches:
@@ -183,29 +208,26 @@ class WhoScreen(Screen):
         outer.setContentsMargins(40, 24, 40, 12)
         outer.setSpacing(14)
         head = QHBoxLayout()
-        self.back_button = button(self.tr("‹ Back"), "whoBackButton", role="quiet")
-        self.back_button.setFixedWidth(180)
+        self.back_button = _back("whoBackButton")
         head.addWidget(self.back_button)
-        head.addWidget(label(self.tr("Who's here today? Tap everyone who came with you."),
-                             "whoTitle", role="heading"), 1)
+        self.title = label("", "whoTitle", role="heading")
+        head.addWidget(self.title, 1)
         outer.addLayout(head)
         self.grid = QGridLayout()
         self.grid.setSpacing(14)
         outer.addLayout(self.grid)
         add = QHBoxLayout()
-        self.new_name = _line("newMemberName", self.tr("Add someone: first name"),
-                              self.tr("New household member's first name"))
-        self.new_year = _line("newMemberYear", self.tr("Year born or age"),
-                              self.tr("New household member's year of birth or age"))
+        self.new_name = _line("newMemberName")
+        self.new_year = _line("newMemberYear")
         self.new_year.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
         self.new_year.setMaxLength(4)
-        self.add_button = button(self.tr("Add"), "addMemberButton")
+        self.add_button = button("", "addMemberButton")
         add.addWidget(self.new_name, 3)
         add.addWidget(self.new_year, 2)
         add.addWidget(self.add_button, 1)
         outer.addLayout(add)
         outer.addStretch(1)
-        self.next_button = button(self.tr("Sign in"), "whoNextButton", role="primary")
+        self.next_button = button("", "whoNextButton", role="primary")
         outer.addWidget(self.next_button)
         self.toggles: dict[int, QPushButton] = {}
         self.back_button.clicked.connect(self.back)
@@ -213,6 +235,22 @@ class WhoScreen(Screen):
         self.new_name.returnPressed.connect(self.new_year.setFocus)
         self.new_year.returnPressed.connect(self._add)
         self.next_button.clicked.connect(slot(self._confirm))
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        retext(self.back_button, self.tr("‹ Back"))
+        self.title.setText(self.tr("Who's here today? Tap everyone who came with you."))
+        _words(self.new_name, self.tr("Add someone: first name"),
+               self.tr("New household member's first name"))
+        _words(self.new_year, self.tr("Year born or age"),
+               self.tr("New household member's year of birth or age"))
+        retext(self.add_button, self.tr("Add"))
+        for b in self.toggles.values():
+            b.setAccessibleName(self._here(b.text()))
+        self._update_next()
+
+    def _here(self, name: str) -> str:
+        return self.tr("%s is here") % name
 
     def _add(self) -> None:
         self.add_member.emit(self.new_name.text(), self.new_year.text())
@@ -224,8 +262,7 @@ class WhoScreen(Screen):
         _clear_layout(self.grid)
         self.toggles = {}
         for i, (person_id, name) in enumerate(members):
-            b = button(name, f"member{i}", role="toggle",
-                       accessible=self.tr("%s is here") % name)
+            b = button(name, f"member{i}", role="toggle", accessible=self._here(name))
             b.setCheckable(True)
             b.setChecked(person_id in selected)
             b.toggled.connect(self._update_next)
@@ -238,8 +275,8 @@ class WhoScreen(Screen):
     def _update_next(self) -> None:
         n = sum(b.isChecked() for b in self.toggles.values())
         self.next_button.setEnabled(n > 0)
-        self.next_button.setText(self.tr("Sign in") if n <= 1
-                                 else self.tr("Sign in all %d") % n)
+        retext(self.next_button, self.tr("Sign in") if n <= 1
+               else self.tr("Sign in all %d") % n)
 
     def reset(self) -> None:
         super().reset()
@@ -257,17 +294,21 @@ class WhatForScreen(Screen):
         outer.setContentsMargins(40, 24, 40, 24)
         outer.setSpacing(16)
         head = QHBoxLayout()
-        self.back_button = button(self.tr("‹ Back"), "whatBackButton", role="quiet")
-        self.back_button.setFixedWidth(180)
+        self.back_button = _back("whatBackButton")
         head.addWidget(self.back_button)
-        head.addWidget(label(self.tr("What are you here for today?"), "whatTitle",
-                             role="heading"), 1)
+        self.title = label("", "whatTitle", role="heading")
+        head.addWidget(self.title, 1)
         outer.addLayout(head)
         self.grid = QGridLayout()
         self.grid.setSpacing(18)
         outer.addLayout(self.grid)
         outer.addStretch(1)
         self.back_button.clicked.connect(self.back)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        retext(self.back_button, self.tr("‹ Back"))
+        self.title.setText(self.tr("What are you here for today?"))
 
     def show_sessions(self, sessions: list[tuple[int, str, str]]) -> None:
         """(session id, service name, times) per tile."""
@@ -309,10 +350,8 @@ class DoneScreen(Screen):
         self.card_row = QHBoxLayout()
         self.qr = QLabel()
         self.qr.setObjectName("cardQr")
-        self.qr.setAccessibleName(self.tr("Your card's QR code"))
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.card_button = button(self.tr("Make me a card for next time"), "makeCardButton",
-                                  role="primary")
+        self.card_button = button("", "makeCardButton", role="primary")
         self.card_row.addStretch(1)
         self.card_row.addWidget(self.qr)
         self.card_row.addWidget(self.card_button)
@@ -321,8 +360,8 @@ class DoneScreen(Screen):
         outer.addStretch(1)
         bottom = QHBoxLayout()
         bottom.setSpacing(16)  # (_room)
-        self.add_button = button(self.tr("Someone with you? Sign them in"), "addPeopleButton")
-        self.ok_button = button(self.tr("Done"), "doneButton")
+        self.add_button = button("", "addPeopleButton")
+        self.ok_button = button("", "doneButton")
         # Three fifths of the row and two, whatever the text (a name is in the first)
         for b, share in ((self.add_button, MORE_SHARE), (self.ok_button, 5 - MORE_SHARE)):
             b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -331,7 +370,15 @@ class DoneScreen(Screen):
         self.card_button.clicked.connect(self.make_card)
         self.add_button.clicked.connect(self.add_people)
         self.ok_button.clicked.connect(self.finish)
+        self._asked = ""  # the name "Someone with you?" asks by
         self.reset()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.qr.setAccessibleName(self.tr("Your card's QR code"))
+        retext(self.card_button, self.tr("Make me a card for next time"))
+        retext(self.ok_button, self.tr("Done"))
+        self._ask_more(self._asked)
 
     def show_message(self, message: str, detail: str = "", offer_card: bool = False,
                      offer_more: bool = False, name: str = "") -> None:
@@ -349,13 +396,13 @@ class DoneScreen(Screen):
 
     def _ask_more(self, name: str) -> None:
         """ "Someone with you?", with ``name`` in it where it fits (a long one is left out)."""
+        self._asked = name
         text = self.tr("Someone with you? Sign them in")
         named = self.tr("Someone with you, %s? Sign them in") % name
         if name and self.add_button.fontMetrics().horizontalAdvance(named) <= self._room():
             text = named
         if self.add_button.text() != text:
-            self.add_button.setText(text)
-            self.add_button.setAccessibleName(text)
+            retext(self.add_button, text)
 
     def _room(self) -> int:
         """The room for text on "Someone with you?". Worked out from the stack's width: a
@@ -401,17 +448,14 @@ class NewScreen(Screen):
         outer.setContentsMargins(40, 24, 40, 12)
         outer.setSpacing(12)
         head = QHBoxLayout()
-        self.back_button = button(self.tr("‹ Back"), "newBackButton", role="quiet")
-        self.back_button.setFixedWidth(180)
+        self.back_button = _back("newBackButton")
         self.title = label("", "newTitle", role="heading")
-        self.count_button = button(self.tr("Just count me"), "countMeButton", role="quiet",
-                                   accessible=self.tr("Just count me, without my details"))
+        self.count_button = button("", "countMeButton", role="quiet")
         self.count_button.setFixedWidth(300)
         # The family step's way on sits in the header, where the keyboard never covers it
         # however many people are added (in place of "Just count me": the privacy step
         # after it offers that too).
-        self.family_next = button(self.tr("That's everyone — next"), "familyNextButton",
-                                  role="primary")
+        self.family_next = button("", "familyNextButton", role="primary")
         self.family_next.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         head.addWidget(self.back_button)
         head.addWidget(self.title, 1)
@@ -424,18 +468,14 @@ class NewScreen(Screen):
         you = QGridLayout(self.step_you)
         you.setContentsMargins(0, 0, 0, 0)
         you.setSpacing(12)
-        self.first = _line("newFirstName", self.tr("First name"), self.tr("Your first name"))
-        self.last = _line("newLastName", self.tr("Surname or initial"),
-                          self.tr("Your surname, or just its first letter"))
-        self.year = _line("newBirthYear", self.tr("Year born or age"),
-                          self.tr("The year you were born, or your age"))
+        self.first = _line("newFirstName")
+        self.last = _line("newLastName")
+        self.year = _line("newBirthYear")
         self.year.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
         self.year.setMaxLength(4)
-        self.postcode = _line("newPostcode", self.tr("Postcode (optional)"),
-                              self.tr("Your postcode, optional"))
+        self.postcode = _line("newPostcode")
         self.postcode.setMaxLength(8)
-        self.phone = _line("newPhone", self.tr("Phone (optional)"),
-                           self.tr("Your phone number, optional"))
+        self.phone = _line("newPhone")
         self.phone.setInputMethodHints(Qt.InputMethodHint.ImhDialableCharactersOnly)
         self.phone.setMaxLength(20)
         you.addWidget(self.first, 0, 0)
@@ -443,7 +483,7 @@ class NewScreen(Screen):
         you.addWidget(self.year, 0, 2)
         you.addWidget(self.postcode, 1, 0)
         you.addWidget(self.phone, 1, 1)
-        self.you_next = button(self.tr("Next"), "newNextButton", role="primary")
+        self.you_next = button("", "newNextButton", role="primary")
         you.addWidget(self.you_next, 1, 2)
         outer.addWidget(self.step_you)
 
@@ -454,13 +494,11 @@ class NewScreen(Screen):
         fam.setContentsMargins(0, 0, 0, 0)
         fam.setSpacing(10)
         add = QHBoxLayout()
-        self.member_name = _line("memberName", self.tr("Their first name"),
-                                 self.tr("Household member's first name"))
-        self.member_year = _line("memberYear", self.tr("Year born or age"),
-                                 self.tr("Household member's year of birth or age"))
+        self.member_name = _line("memberName")
+        self.member_year = _line("memberYear")
         self.member_year.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
         self.member_year.setMaxLength(4)
-        self.member_add = button(self.tr("Add"), "memberAddButton")
+        self.member_add = button("", "memberAddButton")
         add.addWidget(self.member_name, 3)
         add.addWidget(self.member_year, 2)
         add.addWidget(self.member_add, 1)
@@ -490,9 +528,8 @@ class NewScreen(Screen):
         con.addWidget(self.notice)
         row = QHBoxLayout()
         row.setSpacing(16)
-        self.agree_button = button(self.tr("Yes, save my details and sign us in"),
-                                   "agreeButton", role="primary")
-        self.decline_button = button(self.tr("No thanks — just count me"), "declineButton")
+        self.agree_button = button("", "agreeButton", role="primary")
+        self.decline_button = button("", "declineButton")
         row.addWidget(self.agree_button)
         row.addWidget(self.decline_button)
         con.addLayout(row)
@@ -514,7 +551,45 @@ class NewScreen(Screen):
         self.decline_button.clicked.connect(self.count_me)
         self.count_button.clicked.connect(self.count_me)
         self.back_button.clicked.connect(self.back)
+        self._names: list[str] = []  # the household so far
+        self._you: QLabel | None = None
         self.show_step(0)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        retext(self.back_button, self.tr("‹ Back"))
+        retext(self.count_button, self.tr("Just count me"),
+               self.tr("Just count me, without my details"))
+        retext(self.family_next, self.tr("That's everyone — next"))
+        _words(self.first, self.tr("First name"), self.tr("Your first name"))
+        _words(self.last, self.tr("Surname or initial"),
+               self.tr("Your surname, or just its first letter"))
+        _words(self.year, self.tr("Year born or age"),
+               self.tr("The year you were born, or your age"))
+        _words(self.postcode, self.tr("Postcode (optional)"), self.tr("Your postcode, optional"))
+        _words(self.phone, self.tr("Phone (optional)"), self.tr("Your phone number, optional"))
+        retext(self.you_next, self.tr("Next"))
+        _words(self.member_name, self.tr("Their first name"),
+               self.tr("Household member's first name"))
+        _words(self.member_year, self.tr("Year born or age"),
+               self.tr("Household member's year of birth or age"))
+        retext(self.member_add, self.tr("Add"))
+        retext(self.agree_button, self.tr("Yes, save my details and sign us in"))
+        retext(self.decline_button, self.tr("No thanks — just count me"))
+        self.title.setText(self._title())
+        if self._you is not None:
+            self._you.setText(self.tr("You"))
+        for name, chip, confirm in zip(self._names, self.chips, self.confirms, strict=True):
+            self._chip_words(name, chip, confirm)
+
+    def _title(self) -> str:
+        return [self.tr("Welcome! Tell us a little about you"),
+                self.tr("Who else lives with you? Add children too"),
+                self.tr("Your details and your privacy")][self.step]
+
+    def _chip_words(self, name: str, chip: QPushButton, confirm: QPushButton) -> None:
+        retext(chip, f"{name}  ✕", self.tr("%s: tap to remove") % name)
+        retext(confirm, self.tr("Remove %s?") % name)
 
     def set_minimised(self, postcode: bool, phone: bool) -> None:
         """Hide the optional fields this install does not collect."""
@@ -531,9 +606,7 @@ class NewScreen(Screen):
         self.step_consent.setVisible(step == 2)
         self.count_button.setVisible(step != 1)
         self.family_next.setVisible(step == 1)
-        self.title.setText([self.tr("Welcome! Tell us a little about you"),
-                            self.tr("Who else lives with you? Add children too"),
-                            self.tr("Your details and your privacy")][step])
+        self.title.setText(self._title())
         focus = [self.first, self.member_name, None][step]
         if focus is not None and self.isVisible():
             focus.setFocus()
@@ -546,20 +619,19 @@ class NewScreen(Screen):
         self._disarm()
         _clear_layout(self.members)
         top = Qt.AlignmentFlag.AlignTop
-        you = label(self.tr("You"), "memberYou", role="onnow", wrap=False)
+        you = self._you = label(self.tr("You"), "memberYou", role="onnow", wrap=False)
         self.member_add.ensurePolished()  # (its size as the style sheet makes it)
         you.setMinimumHeight(max(64, self.member_add.sizeHint().height()))  # a chip's
         self.members.addWidget(you, 0, 0, top)
-        self.chips, self.confirms = [], []
+        self.chips, self.confirms, self._names = [], [], list(names)
         for i, name in enumerate(names):
             cell = QWidget()
             box = QVBoxLayout(cell)
             box.setContentsMargins(0, 0, 0, 0)
             box.setSpacing(8)
-            chip = button(f"{name}  ✕", f"memberRemove{i}", role="quiet",
-                          accessible=self.tr("%s: tap to remove") % name)
-            confirm = button(self.tr("Remove %s?") % name, f"memberRemoveConfirm{i}",
-                             role="danger")
+            chip = button("", f"memberRemove{i}", role="quiet")
+            confirm = button("", f"memberRemoveConfirm{i}", role="danger")
+            self._chip_words(name, chip, confirm)
             for b in (chip, confirm):  # a long name is cut short, not a wider column
                 b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             confirm.hide()
@@ -617,16 +689,15 @@ class CountMeScreen(Screen):
         outer.setContentsMargins(60, 30, 60, 30)
         outer.setSpacing(24)
         head = QHBoxLayout()
-        self.back_button = button(self.tr("‹ Back"), "countBackButton", role="quiet")
-        self.back_button.setFixedWidth(180)
+        self.back_button = _back("countBackButton")
         head.addWidget(self.back_button)
-        head.addWidget(label(self.tr("No problem — we'll just count you. How many of you "
-                                     "are here?"), "countTitle", role="heading"), 1)
+        self.title = label("", "countTitle", role="heading")
+        head.addWidget(self.title, 1)
         outer.addLayout(head)
         outer.addStretch(1)
         row = QHBoxLayout()
-        self.minus = button("−", "countMinus", role="key", accessible=self.tr("One fewer"))
-        self.plus = button("+", "countPlus", role="key", accessible=self.tr("One more"))
+        self.minus = button("−", "countMinus", role="key")
+        self.plus = button("+", "countPlus", role="key")
         self.value = label("", "countValue", role="big")
         self.value.setAlignment(Qt.AlignmentFlag.AlignCenter)
         row.addWidget(self.minus, 1)
@@ -634,13 +705,23 @@ class CountMeScreen(Screen):
         row.addWidget(self.plus, 1)
         outer.addLayout(row)
         outer.addStretch(1)
-        self.ok = button(self.tr("Count us in"), "countConfirm", role="primary")
+        self.ok = button("", "countConfirm", role="primary")
         outer.addWidget(self.ok)
         self.minus.clicked.connect(slot(self._step, -1))
         self.plus.clicked.connect(slot(self._step, 1))
         self.ok.clicked.connect(slot(self._confirm))
         self.back_button.clicked.connect(self.back)
         self._set(1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        retext(self.back_button, self.tr("‹ Back"))
+        self.title.setText(self.tr("No problem — we'll just count you. How many of you are "
+                                   "here?"))
+        retext(self.minus, "−", self.tr("One fewer"))
+        retext(self.plus, "+", self.tr("One more"))
+        retext(self.ok, self.tr("Count us in"))
+        self._set(self.count)
 
     def _step(self, by: int) -> None:
         self._set(self.count + by)
@@ -674,12 +755,11 @@ class FeedbackScreen(Screen):
         outer.setContentsMargins(40, 24, 40, 12)
         outer.setSpacing(12)
         head = QHBoxLayout()
-        self.back_button = button(self.tr("‹ Back"), "feedbackBackButton", role="quiet")
-        self.back_button.setFixedWidth(180)
+        self.back_button = _back("feedbackBackButton")
         head.addWidget(self.back_button)
-        head.addWidget(label(self.tr("Have your say — a worry or an idea for the room"),
-                             "feedbackTitle", role="heading"), 1)
-        self.send_button = button(self.tr("Send"), "feedbackSend", role="primary")
+        self.title = label("", "feedbackTitle", role="heading")
+        head.addWidget(self.title, 1)
+        self.send_button = button("", "feedbackSend", role="primary")
         self.send_button.setFixedWidth(220)
         head.addWidget(self.send_button)
         outer.addLayout(head)
@@ -687,8 +767,7 @@ class FeedbackScreen(Screen):
         row.setSpacing(10)
         self.topics: dict[str, QPushButton] = {}
         for i, topic in enumerate(topics):
-            b = button(QCoreApplication.translate(TOPICS_CONTEXT, topic), f"topic{i}",
-                       role="choice")
+            b = button("", f"topic{i}", role="choice")
             b.setCheckable(True)
             b.setAutoExclusive(True)
             b.setMinimumHeight(72)
@@ -698,17 +777,25 @@ class FeedbackScreen(Screen):
         self.text = QPlainTextEdit()
         text_field(self.text)
         self.text.setObjectName("feedbackText")
-        self.text.setAccessibleName(self.tr("Your message"))
-        self.text.setPlaceholderText(self.tr("Write it here. You don't have to give your name."))
         self.text.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.text.setFixedHeight(120)
         outer.addWidget(self.text)
-        self.name = _line("feedbackName", self.tr("Your name (optional)"),
-                          self.tr("Your name, optional"))
+        self.name = _line("feedbackName")
         outer.addWidget(self.name)
         outer.addStretch(1)
         self.send_button.clicked.connect(self._send)
         self.back_button.clicked.connect(self.back)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        retext(self.back_button, self.tr("‹ Back"))
+        self.title.setText(self.tr("Have your say — a worry or an idea for the room"))
+        retext(self.send_button, self.tr("Send"))
+        for topic, b in self.topics.items():  # (sent in English, whatever is shown)
+            retext(b, QCoreApplication.translate(TOPICS_CONTEXT, topic))
+        _words(self.text, self.tr("Write it here. You don't have to give your name."),
+               self.tr("Your message"))
+        _words(self.name, self.tr("Your name (optional)"), self.tr("Your name, optional"))
 
     def first_field(self) -> QWidget:
         return self.text

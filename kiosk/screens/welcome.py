@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QDate, QLocale, QTime, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
 
-from kiosk.widgets import button, forget, label, pointing
+from kiosk.widgets import Words, button, forget, label, pointing, retext
 
 if TYPE_CHECKING:
     import datetime as dt
 
 
-class Screen(QWidget):
+class Screen(Words, QWidget):
     """A page of the kiosk. ``reset`` forgets everything typed or shown on it."""
 
     wants_keyboard = False
@@ -58,24 +58,19 @@ class WelcomeScreen(Screen):
         self.on_now = label("", "onNow", role="onnow")
         outer.addWidget(self.on_now)
         outer.addStretch(1)
-        self.sign_in_button = button(self.tr("Sign in"), "signInButton", role="huge",
-                                     pointer=False)
+        self.sign_in_button = button("", "signInButton", role="huge", pointer=False)
         outer.addWidget(self.sign_in_button)
         row = QHBoxLayout()
         row.setSpacing(20)
-        self.new_button = button(self.tr("I'm new"), "newButton", role="primary",
-                                 pointer=False)
-        self.feedback_button = button(self.tr("Have your say"), "feedbackButton",
-                                      pointer=False)
+        self.new_button = button("", "newButton", role="primary", pointer=False)
+        self.feedback_button = button("", "feedbackButton", pointer=False)
         row.addWidget(self.new_button)
         row.addWidget(self.feedback_button)
         outer.addLayout(row)
         outer.addStretch(1)
         bottom = QHBoxLayout()
-        self.language_button = button(self.tr("Language: English"), "languageButton",
-                                      role="quiet", pointer=False)
-        self.staff_button = button(self.tr("Staff"), "staffButton", role="quiet",
-                                   accessible=self.tr("Staff mode"), pointer=False)
+        self.language_button = button("", "languageButton", role="quiet", pointer=False)
+        self.staff_button = button("", "staffButton", role="quiet", pointer=False)
         for b in (self.language_button, self.staff_button):
             b.setSizePolicy(b.sizePolicy().horizontalPolicy().Fixed,
                             b.sizePolicy().verticalPolicy())
@@ -88,6 +83,26 @@ class WelcomeScreen(Screen):
         self.feedback_button.clicked.connect(self.feedback)
         self.language_button.clicked.connect(self.language)
         self.staff_button.clicked.connect(self.staff)
+        self.language_name = "English"  # the language's own name for itself
+        self._on_now: list[str] | None = None
+        self._now: dt.datetime | None = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        retext(self.sign_in_button, self.tr("Sign in"))
+        retext(self.new_button, self.tr("I'm new"))
+        retext(self.feedback_button, self.tr("Have your say"))
+        retext(self.language_button, self.tr("Language: %s") % self.language_name)
+        retext(self.staff_button, self.tr("Staff"), self.tr("Staff mode"))
+        if self._on_now is not None:
+            self.set_on_now(self._on_now)
+        if self._now is not None:
+            self.tick(self._now)
+
+    def set_language(self, name: str) -> None:
+        """The language the kiosk speaks now, by its own name (on the Language button)."""
+        self.language_name = name
+        retext(self.language_button, self.tr("Language: %s") % name)
 
     def buttons(self) -> tuple[QWidget, ...]:
         return (self.sign_in_button, self.new_button, self.feedback_button,
@@ -102,6 +117,7 @@ class WelcomeScreen(Screen):
         self.room.setText(name)
 
     def set_on_now(self, services: list[str]) -> None:
+        self._on_now = services
         if services:
             self.on_now.setText(self.tr("On now: %s") % " · ".join(services))
         else:
@@ -110,12 +126,13 @@ class WelcomeScreen(Screen):
     def tick(self, now: dt.datetime) -> None:
         # Day and month names in the kiosk's language, not the C library's.
         # (wall-clock fields, so that no time zone conversion can move them)
+        self._now = now
         locale = QLocale()
         self.clock.setText(locale.toString(QTime(now.hour, now.minute), "HH:mm") + "  "
                            + locale.toString(QDate(now.year, now.month, now.day), "ddd d MMM"))
 
 
-class Banner(QFrame):
+class Banner(Words, QFrame):
     """A strip across the top: the database is away, sign-ins are being kept safely."""
 
     def __init__(self) -> None:
@@ -123,7 +140,11 @@ class Banner(QFrame):
         self.setObjectName("offline")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(24, 8, 24, 8)
-        self.text = label(self.tr("Working offline — sign-ins are saved on this screen and will "
-                                  "be recorded shortly."), "offlineText")
+        self.text = label("", "offlineText")
         lay.addWidget(self.text)
+        self.retranslate()
         self.hide()
+
+    def retranslate(self) -> None:
+        self.text.setText(self.tr("Working offline — sign-ins are saved on this screen and "
+                                  "will be recorded shortly."))

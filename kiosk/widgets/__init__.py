@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -27,6 +27,20 @@ from PySide6.QtWidgets import (
 if TYPE_CHECKING:
     from PySide6.QtCore import QPropertyAnimation
     from PySide6.QtWidgets import QGraphicsOpacityEffect
+
+class Words:
+    """Something that shows words of its own (not a visitor's): it sets them in
+    ``retranslate``, once when built and again whenever the kiosk's language changes
+    (Qt sends every widget a LanguageChange when a translation is installed or removed)."""
+
+    def retranslate(self) -> None:
+        """Set every text shown by this widget itself in the kiosk's language."""
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)  # type: ignore[misc]
+
 
 def slot(fn: Callable[..., object], *args: object) -> Callable[..., None]:
     """A slot that calls ``fn(*args)`` with arguments bound now, ignoring the signal's own."""
@@ -45,15 +59,22 @@ def button(text: str, name: str, *, role: str = "secondary", accessible: str = "
     ``pointer=False`` leaves out the hand pointer, for a button made before PySide6's
     ``Qt`` namespace may be used; :func:`pointing` adds it later.
     """
-    b = QPushButton(text)
+    b = QPushButton()
     b.setObjectName(name)
     b.setProperty("role", role)
-    b.setAccessibleName(accessible or text.replace("\n", " "))
+    retext(b, text, accessible)
     b.setProperty("focusPolicy", "NoFocus")
     if pointer:
         pointing(b)
     b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     return b
+
+
+def retext(b: QPushButton, text: str, accessible: str = "") -> None:
+    """A button's words, and its accessible name with them (``accessible`` when the words
+    alone would not say enough)."""
+    b.setText(text)
+    b.setAccessibleName(accessible or text.replace("\n", " "))
 
 
 def text_field(field: QLineEdit | QPlainTextEdit) -> None:
@@ -113,7 +134,7 @@ def kinetic(area: QAbstractScrollArea) -> None:
     scroller.setScrollerProperties(props)
 
 
-class Toast(QLabel):
+class Toast(Words, QLabel):
     """The kiosk's one door for messages: a calm banner that fades; never a dialog.
 
     Part of the first window on screen: its fade is set up with the first message.
@@ -122,8 +143,6 @@ class Toast(QLabel):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName("toast")
-        # Announced by its text, the message itself; the description says what it is.
-        self.setAccessibleDescription(self.tr("Message"))
         self.setWordWrap(True)
         self.setProperty("alignment", "AlignCenter")
         self.setProperty("textFormat", "PlainText")  # never read as HTML
@@ -132,7 +151,12 @@ class Toast(QLabel):
         self._timer.timeout.connect(self.dismiss)
         self._effect: QGraphicsOpacityEffect | None = None
         self._fade: QPropertyAnimation | None = None
+        self.retranslate()
         self.hide()
+
+    def retranslate(self) -> None:
+        # Announced by its text, the message itself; the description says what it is.
+        self.setAccessibleDescription(self.tr("Message"))
 
     def _set_up_fade(self) -> tuple[QGraphicsOpacityEffect, QPropertyAnimation]:
         if self._effect is None or self._fade is None:

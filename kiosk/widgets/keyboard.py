@@ -9,8 +9,10 @@ from PySide6.QtGui import QHideEvent
 from PySide6.QtQuickWidgets import QQuickWidget
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from kiosk.widgets import Words
 
-class Keyboard(QQuickWidget):
+
+class Keyboard(Words, QQuickWidget):
     """Qt Virtual Keyboard embedded in the window (the kiosk has no physical keyboard).
 
     It never takes focus, so its keys type into the focused line edit. English (UK) only,
@@ -20,13 +22,16 @@ class Keyboard(QQuickWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("keyboard")
-        self.setAccessibleName(self.tr("On-screen keyboard"))
+        self.retranslate()
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setResizeMode(QQuickWidget.ResizeMode.SizeRootObjectToView)
         self.setClearColor(Qt.GlobalColor.transparent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(320)
         self.setSource(QUrl.fromLocalFile(str(Path(__file__).with_name("keyboard.qml"))))
+
+    def retranslate(self) -> None:
+        self.setAccessibleName(self.tr("On-screen keyboard"))
 
     def reset(self) -> None:
         """Back to letters in lower case (no shift, caps lock or symbols), for the next visitor."""
