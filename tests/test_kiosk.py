@@ -286,6 +286,15 @@ def test_a_kept_scan_refused_when_sent_is_still_counted(rig: Rig, tmp_path: Path
     assert rig.sql("SELECT SUM(headcount) FROM attendance WHERE person_id IS NULL") == 1
 
 
+def _scanned_while_away(r: Rig, tmp_path: Path, token: str) -> None:
+    """The database goes away and the card ``token`` is scanned: three sessions were on a
+    moment ago, so What for asks which."""
+    r.qtbot.waitUntil(lambda: len(r.kiosk.on_now_remembered()) == 3)
+    r.kiosk.store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    r.scanner.show(token)
+    r.wait_for(r.kiosk.what)
+
+
 def test_a_card_scanned_with_the_database_away_still_asks_what_for(
         qtbot, tmp_path: Path) -> None:
     """Three sessions on and the database away: Sam is asked which session, from what was
@@ -295,11 +304,8 @@ def test_a_card_scanned_with_the_database_away_still_asks_what_for(
     try:
         ids, token = _family(engine, ("Sam", "Wilson", 1988))
         store = r.kiosk.store
-        r.qtbot.waitUntil(lambda: len(r.kiosk.on_now_remembered()) == 3)
         store._retry.setInterval(200)
-        store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
-        r.scanner.show(token)
-        r.wait_for(r.kiosk.what)
+        _scanned_while_away(r, tmp_path, token)
         assert "Housing surgery" in r.find("session1").text()
         r.tap(r.find("session1"))
         r.wait_for(r.kiosk.done)
@@ -312,9 +318,7 @@ def test_a_card_scanned_with_the_database_away_still_asks_what_for(
                      "WHERE a.person_id = :p", p=ids[0]) == "Housing surgery"
         # Asked again and walking away instead: the visit still lands (on the first one).
         _ids2, token2 = _family(engine, ("Kai", "Brown", 1990))
-        store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
-        r.scanner.show(token2)
-        r.wait_for(r.kiosk.what)
+        _scanned_while_away(r, tmp_path, token2)
         r.kiosk.reset()  # the idle reset
         assert len(store.outbox) == 1
         store.set_database(kiosk_database(engine))
@@ -334,11 +338,8 @@ def test_the_database_back_while_a_kept_scan_waits_for_its_session(
     try:
         ids, token = _family(engine, ("Sam", "Wilson", 1988))
         store = r.kiosk.store
-        r.qtbot.waitUntil(lambda: len(r.kiosk.on_now_remembered()) == 3)
         store._retry.setInterval(100)
-        store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
-        r.scanner.show(token)
-        r.wait_for(r.kiosk.what)
+        _scanned_while_away(r, tmp_path, token)
         _kept_an_hour_ago(store)  # (so that a second scan would be a goodbye)
         store.set_database(kiosk_database(engine))
         r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
