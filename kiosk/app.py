@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QLineEdit,
@@ -218,6 +218,7 @@ class Visit:
     busy: bool = False  # a tap that sends the visit on is waiting for its answer
     signed_in: bool = False  # Who's here was opened from Done: Back goes back there
     kept_entry: str = ""  # a scan kept with no session, while the visitor chooses one
+    kept_args: dict[str, Any] = field(default_factory=dict)  # (and what it was kept with)
     number: int = field(default_factory=lambda: next(_VISITS), compare=False)  # which one
 
 
@@ -500,9 +501,12 @@ class Kiosk(QObject):
         on = (self.on_now_remembered() if kind == "scan" and args.get("session_id") is None
               else [])
         if len(on) > 1:
-            self.visit.then, self.visit.kept_entry = "scan", entry
+            self.visit.then, self.visit.kept_entry, self.visit.kept_args = "scan", entry, args
             self.ask_session(on)
             return
+        self._saved_for_later()
+
+    def _saved_for_later(self) -> None:
         self.finish(self.tr("Thank you!"),
                     self.tr("The system is slow right now, but your visit is saved on this "
                             "screen and will be recorded in a moment."))
@@ -516,6 +520,8 @@ class Kiosk(QObject):
             return
         on_welcome_only = (self.current() is self.welcome and not self._shown - {self.welcome}
                            and not (self.w.toast.isVisible() or self.w.toast.text()))
+        if self.current() is self.done:  # the last visitor's: the next is not in her language
+            self.speak(self.first_language())
         # A new visit begins: whatever the last visitor was waiting for is not shown to this
         # one. The sign-in goes to the database thread first; the screens are cleared while
         # it runs (its answer is handled on this thread, so only after the reset).
@@ -774,13 +780,11 @@ class Kiosk(QObject):
         v.session_id = sid
         at = now_utc().isoformat()
         if v.then == "scan":
-            if v.kept_entry:  # (kept without a session a moment ago: this one replaces it)
+            if v.kept_entry:  # kept without a session a moment ago: kept again, with it
                 entry, v.kept_entry = v.kept_entry, ""
-                if not self.store.withdraw(entry):
-                    # The database came back while she chose, and the kept scan is on its
-                    # way (to the first session on): sent again, it would sign her out.
-                    self.finish(self.tr("Thank you!"), self.tr("Your visit is saved."))
-                    return
+                self.store.replace(entry, "scan", {**v.kept_args, "session_id": sid})
+                self._saved_for_later()
+                return
             self._scan(sid)
         elif v.then == "people":
             self.keep("sign_in", {"person_ids": v.people, "session_id": sid,
@@ -1001,6 +1005,8 @@ class Kiosk(QObject):
         from kiosk.i18n import install
 
         install(self.app, name)
+        # (Qt posts the screens their LanguageChange: taken now, before anything is shown)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
         self.language = name
         self.welcome.set_language(name)
         self.new.set_notice(self.cfg.notice_text or self.tr(DEFAULT_NOTICE))

@@ -122,9 +122,14 @@ class Outbox:
         for line in self.path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 try:
-                    out.append(json.loads(line))
+                    entry = json.loads(line)
                 except json.JSONDecodeError:  # a line torn by a power cut: nothing confirmed
                     log.warning("outbox: skipping a damaged line")
+                    continue
+                if isinstance(entry, dict) and {"id", "kind", "args"} <= entry.keys():
+                    out.append(entry)
+                else:
+                    log.warning("outbox: skipping a line that is not an entry")
         return out
 
     def add(self, kind: str, **args: Any) -> str:
@@ -137,7 +142,24 @@ class Outbox:
         return str(entry["id"])
 
     def remove(self, entry_id: str) -> None:
-        keep = [e for e in self.entries() if e["id"] != entry_id]
+        self._write([e for e in self.entries() if e["id"] != entry_id])
+
+    def replace(self, entry_id: str, kind: str, **args: Any) -> None:
+        """Another sign-in in an entry's place (and under its id)."""
+        self._write([{"id": e["id"], "kind": kind, "args": args} if e["id"] == entry_id
+                     else e for e in self.entries()])
+
+    def set_aside(self, entry: dict[str, Any]) -> None:
+        """An entry that cannot be sent goes to a file of its own beside the outbox
+        (``*.set-aside``), for someone to look at: not lost, and not in the way."""
+        aside = self.path.with_suffix(".set-aside")
+        with aside.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, default=str) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        self.remove(entry["id"])
+
+    def _write(self, keep: list[dict[str, Any]]) -> None:
         tmp = self.path.with_suffix(".tmp")
         with tmp.open("w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(e, default=str) + "\n" for e in keep)
@@ -236,7 +258,10 @@ class Store(Runner):
         self._retry = QTimer(self)
         self._retry.setInterval(RETRY_MS)
         self._retry.timeout.connect(self.drain)
-        self._draining: set[str] = set()
+        self._draining: set[str] = set()  # the ids of the batch on its way
+        self._batch = _Batch()
+        # Kept entries to be sent in place of ones on their way, should those not land.
+        self._instead: dict[str, tuple[str, dict[str, Any]]] = {}
         if len(self.outbox):
             QTimer.singleShot(0, self.drain)
 
@@ -256,11 +281,12 @@ class Store(Runner):
         out only after her first has landed). So a sign-in is kept at once, without
         trying the database, while the database is known to be away (until the outbox
         next drains) or while the outbox holds an entry not yet sent; it runs now only
-        behind every kept entry, on the same worker thread. ``on_kept`` is then still
-        called from the event loop, never from within this call."""
+        behind every kept entry, on the same worker thread, as the last of their batch:
+        should one of them not land, it is not tried either, and is kept behind them.
+        ``on_kept`` is still called from the event loop, never from within this call."""
         if not self.available or self.unsent():
             entry = self.outbox.add(kind, **args)
-            self._retry.start()
+            self._retry_later()
             QTimer.singleShot(0, lambda: on_kept(entry))
             return
 
@@ -268,7 +294,7 @@ class Store(Runner):
             if isinstance(exc, Unavailable):
                 entry = self.outbox.add(kind, **args)
                 self._set_available(False)
-                self._retry.start()
+                self._retry_later()
                 on_kept(entry)
             else:
                 on_error(exc)
@@ -277,19 +303,28 @@ class Store(Runner):
             self._set_available(True)
             on_done(result)
 
-        self.call(self._replay(kind, args), done, failed)
+        work = self._replay(kind, args)
+        self.call(_Sent(self._batch, work) if self._draining else work, done, failed)
+
+    def _retry_later(self) -> None:
+        """Send the outbox again in a few seconds (a countdown already running goes on:
+        sign-ins kept every few seconds must not put the next try off for ever)."""
+        if not self._retry.isActive():
+            self._retry.start()
 
     def unsent(self) -> bool:
         """Whether the outbox holds an entry that is not on its way to the database."""
         return any(i not in self._draining for i in self.outbox.ids())
 
-    def withdraw(self, entry_id: str) -> bool:
-        """Take a kept entry back out of the outbox, to be replaced by a better one. False
-        when it is on its way to the database or has landed already (it stands as it is)."""
-        if entry_id in self._draining or entry_id not in self.outbox.ids():
-            return False
-        self.outbox.remove(entry_id)
-        return True
+    def replace(self, entry_id: str, kind: str, args: dict[str, Any]) -> None:
+        """Keep a better sign-in in place of a kept one (a card scanned with the database
+        away, and the session the visitor then chose), in its place in the order. One on
+        its way to the database is replaced only if it does not land; one that has landed
+        stands as it is (sent again, a card scan would sign its visitor out)."""
+        if entry_id in self._draining:
+            self._instead[entry_id] = (kind, args)
+        elif entry_id in self.outbox.ids():
+            self.outbox.replace(entry_id, kind, **args)
 
     @Slot()
     def drain(self) -> None:
@@ -299,19 +334,27 @@ class Store(Runner):
         tried; the retry timer sends them all again later."""
         if self._draining:  # (the batch on its way drains again when it is back)
             return
-        entries = self.outbox.entries()
-        if not entries:
+        sends: list[tuple[dict[str, Any], Work]] = []
+        for entry in self.outbox.entries():
+            try:
+                # From the outbox nobody is there to choose a session: the first one on is
+                # taken.
+                sends.append((entry, self._replay(entry["kind"],
+                                                  {**entry["args"], "replay": True})))
+            except Exception:  # not one of ours (edited by hand, or from another version)
+                log.exception("outbox: an entry that cannot be sent, set aside")
+                self.outbox.set_aside(entry)
+        if not sends:
             self._retry.stop()
             return
-        batch = _Batch()
-        self._draining = {str(e["id"]) for e in entries}
-        for entry in entries:
-            # From the outbox nobody is there to choose a session: the first one on is taken.
-            work = self._replay(entry["kind"], {**entry["args"], "replay": True})
-            self.call(_Sent(batch, work), self._landed(entry), self._not_landed(entry))
+        self._batch = _Batch()
+        self._draining = {str(entry["id"]) for entry, _work in sends}
+        for entry, work in sends:
+            self.call(_Sent(self._batch, work), self._landed(entry), self._not_landed(entry))
 
     def _landed(self, entry: dict[str, Any]) -> Callable[[Any], None]:
         def landed(_result: Any) -> None:
+            self._instead.pop(entry["id"], None)
             self.outbox.remove(entry["id"])
             self._set_available(True)
             self._sent(entry)
@@ -320,9 +363,12 @@ class Store(Runner):
 
     def _not_landed(self, entry: dict[str, Any]) -> Callable[[Exception], None]:
         def failed(exc: Exception) -> None:
+            instead = self._instead.pop(entry["id"], None)
             if isinstance(exc, Unavailable):
+                if instead is not None:
+                    self.outbox.replace(entry["id"], instead[0], **instead[1])
                 self._set_available(False)
-                self._retry.start()
+                self._retry_later()
             else:  # refused for good (a card revoked since, a person merged away)
                 log.error("outbox entry %s refused: %s", entry["kind"], exc)
                 counted = _head_count(entry)

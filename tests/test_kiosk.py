@@ -353,6 +353,50 @@ def test_the_database_back_while_a_kept_scan_waits_for_its_session(
         r.kiosk.shutdown()
 
 
+class _SlowlyAway:
+    """A database away that takes its time to say so (a server that does not answer)."""
+
+    def transaction(self, work: Any) -> Any:
+        import sqlite3
+        import time
+
+        time.sleep(0.6)
+        raise sqlite3.OperationalError("unable to open database file")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_session_chosen_while_the_kept_scan_is_being_tried_again_is_kept(
+        qtbot, tmp_path: Path) -> None:
+    """Sam's scan was kept and he is choosing a session while the kiosk tries to send the
+    scan again, to a database still away. His choice is not lost: the scan is kept again
+    with it, in its place, and lands there once the database is back."""
+    engine = _three_sessions_on(tmp_path)
+    r = _build(qtbot, engine, tmp_path)
+    try:
+        ids, token = _family(engine, ("Sam", "Wilson", 1988))
+        store = r.kiosk.store
+        store._retry.setInterval(60_000)
+        _scanned_while_away(r, tmp_path, token)
+        store.set_database(_SlowlyAway())  # type: ignore[arg-type]
+        store.drain()
+        assert store._draining  # on its way while he taps
+        r.tap(r.find("session1"))
+        r.wait_for(r.kiosk.done)
+        assert r.find("doneMessage", QLabel).text() == "Thank you!"
+        r.qtbot.waitUntil(lambda: not store._draining, timeout=5000)
+        (kept,) = store.outbox.entries()
+        assert kept["args"]["session_id"] is not None
+        store.set_database(kiosk_database(engine))
+        store.drain()
+        r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+        assert r.sql("SELECT s.name FROM attendance a JOIN service s ON s.id = a.service_id "
+                     "WHERE a.person_id = :p", p=ids[0]) == "Housing surgery"
+    finally:
+        r.kiosk.shutdown()
+
+
 def test_a_card_with_nothing_timetabled_signs_in_to_general_drop_in(
         qtbot, tmp_path: Path) -> None:
     """A visitor scans their card when no session is on: they are in, at General drop-in."""
@@ -911,6 +955,101 @@ def test_kept_visits_sent_to_a_database_still_away_wait_out_one_failure(
         names = s.execute(text("SELECT p.first_name FROM attendance a JOIN person p "
                                "ON p.id = a.person_id ORDER BY a.id")).scalars().all()
     assert names == ["Pat", "Kai", "Mo"]
+
+
+class _LockedOnce:
+    """A database locked for its next transaction once ``armed`` (another program holds
+    the SQLite write lock for half a second), then free again."""
+
+    def __init__(self, inner: Database) -> None:
+        self.inner, self.armed = inner, False
+
+    def transaction(self, work: Any) -> Any:
+        if self.armed:
+            import sqlite3
+            import time
+
+            self.armed = False
+            time.sleep(0.5)  # (the busy time-out)
+            raise sqlite3.OperationalError("database is locked")
+        return self.inner.transaction(work)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_sign_in_behind_kept_ones_that_do_not_land_is_kept_behind_them(
+        rig: Rig, tmp_path: Path) -> None:
+    """Sam's arrival was kept. It is being sent when Sam, leaving, scans again; the send
+    meets a locked database, which is free again a moment later. His goodbye is not sent
+    ahead of his arrival: it is kept behind it, and both land in order."""
+    sam_ids, sam = _family(rig.engine, ("Sam", "Wilson", 1988))
+    store = rig.kiosk.store
+    store._retry.setInterval(60_000)
+    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    rig.scanner.show(sam)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    _kept_an_hour_ago(store)
+    locked = _LockedOnce(kiosk_database(rig.engine))
+    store.set_database(locked)  # type: ignore[arg-type]
+    rig.qtbot.waitUntil(store.idle)
+    store._set_available(True)  # (as after a start)
+    locked.armed = True
+    store.drain()
+    rig.kiosk.reset(refresh=False)
+    rig.scanner.show(sam)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!"
+                        and store.idle(), timeout=5000)
+    assert len(store.outbox) == 2
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 0
+    store.drain()
+    rig.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p "
+                   "AND signed_out_at IS NOT NULL", p=sam_ids[0]) == 1
+
+
+def test_an_entry_that_cannot_be_sent_is_set_aside_not_in_the_way(
+        rig: Rig, tmp_path: Path) -> None:
+    """An outbox line that is not one the kiosk can send (edited by hand, say) is moved to
+    a file beside the outbox; the entries around it land, and sign-ins run again."""
+    import json
+
+    _pat, pat = _family(rig.engine, ("Pat", "Jones", 1970))
+    store = rig.kiosk.store
+    store._retry.setInterval(60_000)
+    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    rig.scanner.show(pat)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    odd = {"id": "odd", "kind": "scan", "args": {"token": "DRP-X", "at": "half past ten"}}
+    with store.outbox.path.open("a") as fh:
+        fh.write(json.dumps(odd) + "\n")
+    store.outbox._ids.append("odd")
+    store.set_database(kiosk_database(rig.engine))
+    store.drain()
+    rig.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    assert not store.unsent() and not store._draining
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
+    aside = store.outbox.path.with_suffix(".set-aside")
+    assert [json.loads(x) for x in aside.read_text().splitlines()] == [odd]
+
+
+def test_sign_ins_kept_every_few_seconds_do_not_put_off_the_next_try(
+        rig: Rig, tmp_path: Path) -> None:
+    """The database is away and visitors keep coming: each kept sign-in leaves the retry
+    countdown running rather than starting it again."""
+    store = rig.kiosk.store
+    store._retry.setInterval(3000)
+    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    tokens = [_family(rig.engine, (name, "Jones", 1970))[1] for name in ("Pat", "Kai")]
+    rig.scanner.show(tokens[0])
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    rig.qtbot.wait(1500)
+    left = store._retry.remainingTime()
+    assert 0 < left < 2000
+    rig.kiosk.reset()
+    rig.scanner.show(tokens[1])
+    rig.qtbot.waitUntil(lambda: len(store.outbox) == 2)
+    assert store._retry.remainingTime() <= left
 
 
 def test_a_locked_database_keeps_the_visitor_waiting_no_more_than_a_moment(

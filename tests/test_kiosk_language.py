@@ -132,6 +132,23 @@ def test_a_visitor_goes_through_find_me_in_her_language(rig: Rig, capitals: str)
     assert k.new.notice.text() == DEFAULT_NOTICE
 
 
+def test_the_next_visitor_scanning_at_the_last_ones_done_finds_english(
+        rig: Rig, capitals: str) -> None:
+    """Lauren signed in in her language; Sam, next in the queue, scans his card while her
+    Done is still up: his Done is in the kiosk's first language."""
+    _i, lauren = _family(rig.engine, ("Lauren", "Hill", 1990))
+    _j, sam = _family(rig.engine, ("Sam", "Wilson", 1988))
+    k = rig.kiosk
+    rig.tap(k.welcome.language_button)
+    rig.qtbot.waitUntil(lambda: k.welcome.sign_in_button.text() == "SIGN IN")
+    rig.scanner.show(lauren)  # (her own language stays for her card)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "WELCOME, Lauren")
+    rig.scanner.show(sam)
+    rig.qtbot.waitUntil(lambda: "Sam" in rig.find("doneMessage", QLabel).text())
+    assert rig.find("doneMessage", QLabel).text() == "Welcome, Sam"
+    assert rig.find("doneButton").text() == "Done"
+
+
 @pytest.fixture
 def quick_rig(qtbot, sqlite_engine: Engine, tmp_path: Path) -> Iterator[Rig]:
     """The kiosk with an idle time of one second."""
