@@ -1007,6 +1007,8 @@ class Kiosk(QObject):
         install(self.app, name)
         # (Qt posts the screens their LanguageChange: taken now, before anything is shown)
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LanguageChange)
+        if self.w.toast.isVisible() or self.w.toast.text():  # (a message in the last one)
+            self.w.toast.clear_now()
         self.language = name
         self.welcome.set_language(name)
         self.new.set_notice(self.cfg.notice_text or self.tr(DEFAULT_NOTICE))
