@@ -104,40 +104,51 @@ class Outbox:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        # A line torn by a power cut is ended, so that the next entry is not appended to it.
-        if path.exists() and path.stat().st_size:
-            with path.open("rb+") as fh:
-                fh.seek(-1, os.SEEK_END)
-                if fh.read(1) != b"\n":
-                    fh.write(b"\n")
-                    fh.flush()
-                    os.fsync(fh.fileno())
+        self.aside = path.with_suffix(".set-aside")
+        # Lines that are not entries (one torn by a power cut, one edited by hand or
+        # written by another version) go to the set-aside file before anything else is
+        # written: the next entry is not appended to a torn line, and a rewrite of the
+        # file (remove, replace) drops nothing unseen.
+        if path.exists():
+            good, odd = self._read()
+            if odd:
+                log.warning("outbox: %d line(s) that are not entries set aside", len(odd))
+                self._append(self.aside, odd)
+                self._write(good)
         # What the file holds, known without reading it (each sign-in asks).
         self._ids = [str(e["id"]) for e in self.entries()]
 
-    def entries(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        out = []
+    def _read(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """The entries in the file, and the lines that are not entries."""
+        good: list[dict[str, Any]] = []
+        odd: list[str] = []
         for line in self.path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:  # a line torn by a power cut: nothing confirmed
-                    log.warning("outbox: skipping a damaged line")
-                    continue
-                if isinstance(entry, dict) and {"id", "kind", "args"} <= entry.keys():
-                    out.append(entry)
-                else:
-                    log.warning("outbox: skipping a line that is not an entry")
-        return out
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                odd.append(line)
+                continue
+            if isinstance(entry, dict) and {"id", "kind", "args"} <= entry.keys():
+                good.append(entry)
+            else:
+                odd.append(line)
+        return good, odd
+
+    def entries(self) -> list[dict[str, Any]]:
+        return self._read()[0] if self.path.exists() else []
+
+    @staticmethod
+    def _append(path: Path, lines: list[str]) -> None:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.writelines(line + "\n" for line in lines)
+            fh.flush()
+            os.fsync(fh.fileno())
 
     def add(self, kind: str, **args: Any) -> str:
         entry = {"id": uuid.uuid4().hex, "kind": kind, "args": args}
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry, default=str) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        self._append(self.path, [json.dumps(entry, default=str)])
         self._ids.append(str(entry["id"]))
         return str(entry["id"])
 
@@ -152,11 +163,7 @@ class Outbox:
     def set_aside(self, entry: dict[str, Any]) -> None:
         """An entry that cannot be sent goes to a file of its own beside the outbox
         (``*.set-aside``), for someone to look at: not lost, and not in the way."""
-        aside = self.path.with_suffix(".set-aside")
-        with aside.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry, default=str) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        self._append(self.aside, [json.dumps(entry, default=str)])
         self.remove(entry["id"])
 
     def _write(self, keep: list[dict[str, Any]]) -> None:
@@ -369,6 +376,8 @@ class Store(Runner):
                     self.outbox.replace(entry["id"], instead[0], **instead[1])
                 self._set_available(False)
                 self._retry_later()
+            elif not isinstance(exc, DropinError):  # our fault, not the visitor's: kept
+                self.outbox.set_aside(entry)
             else:  # refused for good (a card revoked since, a person merged away)
                 log.error("outbox entry %s refused: %s", entry["kind"], exc)
                 counted = _head_count(entry)

@@ -1010,8 +1010,9 @@ def test_a_sign_in_behind_kept_ones_that_do_not_land_is_kept_behind_them(
 
 def test_an_entry_that_cannot_be_sent_is_set_aside_not_in_the_way(
         rig: Rig, tmp_path: Path) -> None:
-    """An outbox line that is not one the kiosk can send (edited by hand, say) is moved to
-    a file beside the outbox; the entries around it land, and sign-ins run again."""
+    """Outbox entries the kiosk cannot send (edited by hand, or of a later version) are
+    moved to a file beside the outbox; the entries around them land, and sign-ins run
+    again."""
     import json
 
     _pat, pat = _family(rig.engine, ("Pat", "Jones", 1970))
@@ -1020,17 +1021,18 @@ def test_an_entry_that_cannot_be_sent_is_set_aside_not_in_the_way(
     store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
     rig.scanner.show(pat)
     rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
-    odd = {"id": "odd", "kind": "scan", "args": {"token": "DRP-X", "at": "half past ten"}}
+    odd = [{"id": "odd", "kind": "scan", "args": {"token": "DRP-X", "at": "half past ten"}},
+           {"id": "new", "kind": "sign_out", "args": {"token": "DRP-Y"}}]  # (a later version's)
     with store.outbox.path.open("a") as fh:
-        fh.write(json.dumps(odd) + "\n")
-    store.outbox._ids.append("odd")
+        fh.writelines(json.dumps(x) + "\n" for x in odd)
+    store.outbox._ids += ["odd", "new"]
     store.set_database(kiosk_database(rig.engine))
     store.drain()
     rig.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
     assert not store.unsent() and not store._draining
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
-    aside = store.outbox.path.with_suffix(".set-aside")
-    assert [json.loads(x) for x in aside.read_text().splitlines()] == [odd]
+    # Neither was taken for a refusal (the first would have become a head-count).
+    assert [json.loads(x) for x in store.outbox.aside.read_text().splitlines()] == odd
 
 
 def test_sign_ins_kept_every_few_seconds_do_not_put_off_the_next_try(

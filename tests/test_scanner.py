@@ -107,6 +107,22 @@ def test_outbox_survives_a_restart_and_skips_a_torn_line(tmp_path: Path) -> None
     again.remove(first)
     assert [e["kind"] for e in Outbox(path).entries()] == ["anonymous", "sign_in"]
     assert len(Outbox(path)) == len(again) == 2
+    assert again.aside.read_text() == '{"id": "torn", "kind": "sc\n'  # (kept to look at)
+
+
+def test_an_outbox_line_that_is_not_an_entry_is_set_aside_not_dropped(tmp_path: Path) -> None:
+    """A line of another shape (another version's, or edited by hand) is moved to the
+    set-aside file when the kiosk starts, so that rewriting the outbox cannot drop it."""
+    path = tmp_path / "outbox.jsonl"
+    box = Outbox(path)
+    first = box.add("scan", token="DRP-X")
+    odd = '{"kind": "scan", "args": {"token": "DRP-Y"}}'
+    with path.open("a") as fh:
+        fh.write(odd + "\n")
+    box = Outbox(path)
+    assert box.ids() == [first] and box.aside.read_text() == odd + "\n"
+    box.remove(first)
+    assert path.read_text() == "" and box.aside.read_text() == odd + "\n"
 
 
 def test_the_idle_countdown_restarts_on_input_the_wedge_scanner_sees(qtbot) -> None:
