@@ -217,6 +217,15 @@ def rig(qtbot, engine_one: Engine, tmp_path: Path) -> Iterator[Rig]:
     r.kiosk.shutdown()
 
 
+@pytest.fixture
+def rig3(qtbot, tmp_path: Path) -> Iterator[Rig]:
+    """The kiosk with three sessions on now."""
+    r = _build(qtbot, _three_sessions_on(tmp_path), tmp_path)
+    yield r
+    QApplication.instance().removeEventFilter(r.touches)
+    r.kiosk.shutdown()
+
+
 def _family(engine: Engine, *members: tuple[str, str, int], card: bool = True) -> list[int]:
     def work(s):
         _h, people = register_household(
@@ -296,61 +305,53 @@ def _scanned_while_away(r: Rig, tmp_path: Path, token: str) -> None:
 
 
 def test_a_card_scanned_with_the_database_away_still_asks_what_for(
-        qtbot, tmp_path: Path) -> None:
+        rig3: Rig, tmp_path: Path) -> None:
     """Three sessions on and the database away: Sam is asked which session, from what was
     on a moment ago, and his visit lands there once it is back (not on the first one)."""
-    engine = _three_sessions_on(tmp_path)
-    r = _build(qtbot, engine, tmp_path)
-    try:
-        ids, token = _family(engine, ("Sam", "Wilson", 1988))
-        store = r.kiosk.store
-        store._retry.setInterval(200)
-        _scanned_while_away(r, tmp_path, token)
-        assert "Housing surgery" in r.find("session1").text()
-        r.tap(r.find("session1"))
-        r.wait_for(r.kiosk.done)
-        assert r.find("doneMessage", QLabel).text() == "Thank you!"
-        (kept,) = store.outbox.entries()  # the one with his answer, not the first one
-        assert kept["kind"] == "scan" and kept["args"]["session_id"] is not None
-        store.set_database(kiosk_database(engine))
-        r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
-        assert r.sql("SELECT s.name FROM attendance a JOIN service s ON s.id = a.service_id "
-                     "WHERE a.person_id = :p", p=ids[0]) == "Housing surgery"
-        # Asked again and walking away instead: the visit still lands (on the first one).
-        _ids2, token2 = _family(engine, ("Kai", "Brown", 1990))
-        _scanned_while_away(r, tmp_path, token2)
-        r.kiosk.reset()  # the idle reset
-        assert len(store.outbox) == 1
-        store.set_database(kiosk_database(engine))
-        r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
-        assert r.sql("SELECT COUNT(*) FROM attendance") == 2
-    finally:
-        r.kiosk.shutdown()
+    r, engine = rig3, rig3.engine
+    ids, token = _family(engine, ("Sam", "Wilson", 1988))
+    store = r.kiosk.store
+    store._retry.setInterval(200)
+    _scanned_while_away(r, tmp_path, token)
+    assert "Housing surgery" in r.find("session1").text()
+    r.tap(r.find("session1"))
+    r.wait_for(r.kiosk.done)
+    assert r.find("doneMessage", QLabel).text() == "Thank you!"
+    (kept,) = store.outbox.entries()  # the one with his answer, not the first one
+    assert kept["kind"] == "scan" and kept["args"]["session_id"] is not None
+    store.set_database(kiosk_database(engine))
+    r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    assert r.sql("SELECT s.name FROM attendance a JOIN service s ON s.id = a.service_id "
+                 "WHERE a.person_id = :p", p=ids[0]) == "Housing surgery"
+    # Asked again and walking away instead: the visit still lands (on the first one).
+    _ids2, token2 = _family(engine, ("Kai", "Brown", 1990))
+    _scanned_while_away(r, tmp_path, token2)
+    r.kiosk.reset()  # the idle reset
+    assert len(store.outbox) == 1
+    store.set_database(kiosk_database(engine))
+    r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    assert r.sql("SELECT COUNT(*) FROM attendance") == 2
 
 
 def test_the_database_back_while_a_kept_scan_waits_for_its_session(
-        qtbot, tmp_path: Path) -> None:
+        rig3: Rig, tmp_path: Path) -> None:
     """Sam's scan was kept, and he is choosing a session, when the database comes back and
     the kept scan lands (on the first session on). His choice then does not send the scan
     again, which would sign him straight out: his visit stands, and he is thanked."""
-    engine = _three_sessions_on(tmp_path)
-    r = _build(qtbot, engine, tmp_path)
-    try:
-        ids, token = _family(engine, ("Sam", "Wilson", 1988))
-        store = r.kiosk.store
-        store._retry.setInterval(100)
-        _scanned_while_away(r, tmp_path, token)
-        _kept_an_hour_ago(store)  # (so that a second scan would be a goodbye)
-        store.set_database(kiosk_database(engine))
-        r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
-        r.tap(r.find("session1"))
-        r.wait_for(r.kiosk.done)
-        assert r.find("doneMessage", QLabel).text() == "Thank you!"
-        r.qtbot.wait(300)
-        assert r.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p", p=ids[0]) == 1
-        assert r.sql("SELECT COUNT(*) FROM attendance WHERE signed_out_at IS NULL") == 1
-    finally:
-        r.kiosk.shutdown()
+    r, engine = rig3, rig3.engine
+    ids, token = _family(engine, ("Sam", "Wilson", 1988))
+    store = r.kiosk.store
+    store._retry.setInterval(100)
+    _scanned_while_away(r, tmp_path, token)
+    _kept_an_hour_ago(store)  # (so that a second scan would be a goodbye)
+    store.set_database(kiosk_database(engine))
+    r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    r.tap(r.find("session1"))
+    r.wait_for(r.kiosk.done)
+    assert r.find("doneMessage", QLabel).text() == "Thank you!"
+    r.qtbot.wait(300)
+    assert r.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p", p=ids[0]) == 1
+    assert r.sql("SELECT COUNT(*) FROM attendance WHERE signed_out_at IS NULL") == 1
 
 
 class _SlowlyAway:
@@ -368,33 +369,29 @@ class _SlowlyAway:
 
 
 def test_a_session_chosen_while_the_kept_scan_is_being_tried_again_is_kept(
-        qtbot, tmp_path: Path) -> None:
+        rig3: Rig, tmp_path: Path) -> None:
     """Sam's scan was kept and he is choosing a session while the kiosk tries to send the
     scan again, to a database still away. His choice is not lost: the scan is kept again
     with it, in its place, and lands there once the database is back."""
-    engine = _three_sessions_on(tmp_path)
-    r = _build(qtbot, engine, tmp_path)
-    try:
-        ids, token = _family(engine, ("Sam", "Wilson", 1988))
-        store = r.kiosk.store
-        store._retry.setInterval(60_000)
-        _scanned_while_away(r, tmp_path, token)
-        store.set_database(_SlowlyAway())  # type: ignore[arg-type]
-        store.drain()
-        assert store._draining  # on its way while he taps
-        r.tap(r.find("session1"))
-        r.wait_for(r.kiosk.done)
-        assert r.find("doneMessage", QLabel).text() == "Thank you!"
-        r.qtbot.waitUntil(lambda: not store._draining, timeout=5000)
-        (kept,) = store.outbox.entries()
-        assert kept["args"]["session_id"] is not None
-        store.set_database(kiosk_database(engine))
-        store.drain()
-        r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
-        assert r.sql("SELECT s.name FROM attendance a JOIN service s ON s.id = a.service_id "
-                     "WHERE a.person_id = :p", p=ids[0]) == "Housing surgery"
-    finally:
-        r.kiosk.shutdown()
+    r, engine = rig3, rig3.engine
+    ids, token = _family(engine, ("Sam", "Wilson", 1988))
+    store = r.kiosk.store
+    store._retry.setInterval(60_000)
+    _scanned_while_away(r, tmp_path, token)
+    store.set_database(_SlowlyAway())  # type: ignore[arg-type]
+    store.drain()
+    assert store._draining  # on its way while he taps
+    r.tap(r.find("session1"))
+    r.wait_for(r.kiosk.done)
+    assert r.find("doneMessage", QLabel).text() == "Thank you!"
+    r.qtbot.waitUntil(lambda: not store._draining, timeout=5000)
+    (kept,) = store.outbox.entries()
+    assert kept["args"]["session_id"] is not None
+    store.set_database(kiosk_database(engine))
+    store.drain()
+    r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    assert r.sql("SELECT s.name FROM attendance a JOIN service s ON s.id = a.service_id "
+                 "WHERE a.person_id = :p", p=ids[0]) == "Housing surgery"
 
 
 def test_a_card_with_nothing_timetabled_signs_in_to_general_drop_in(
@@ -828,6 +825,19 @@ def test_database_away_mid_sign_in_keeps_it_in_the_outbox(rig: Rig, tmp_path: Pa
     assert rig.sql("SELECT COUNT(*) FROM attendance WHERE signed_out_at IS NULL") == 1
 
 
+def _kept_while_away(rig: Rig, tmp_path: Path, *tokens: str) -> Any:
+    """The database goes away and each card in ``tokens`` is scanned in turn: each visit
+    is kept ("Thank you!"). The kiosk's store, its retries left to the test."""
+    store = rig.kiosk.store
+    store._retry.setInterval(60_000)  # (sent when the test says)
+    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    for token in tokens:
+        rig.kiosk.reset()
+        rig.scanner.show(token)
+        rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    return store
+
+
 def _kept_an_hour_ago(store: Any) -> None:
     """The kept sign-ins were made an hour ago (the database was away that long)."""
     import json
@@ -864,13 +874,7 @@ def test_kept_sign_ins_land_before_one_made_while_they_are_sent(
     _pat, pat = _family(rig.engine, ("Pat", "Jones", 1970))
     _kai, kai = _family(rig.engine, ("Kai", "Brown", 1990))
     sam_ids, sam = _family(rig.engine, ("Sam", "Wilson", 1988))
-    store = rig.kiosk.store
-    store._retry.setInterval(60_000)  # (sent when the test says)
-    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
-    for token in (pat, kai, sam):
-        rig.kiosk.reset()
-        rig.scanner.show(token)
-        rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    store = _kept_while_away(rig, tmp_path, pat, kai, sam)
     assert len(store.outbox) == 3
     _kept_an_hour_ago(store)
     _sent_slowly(store, 0.2)
@@ -892,11 +896,7 @@ def test_a_sign_in_waits_behind_kept_ones_not_yet_sent(rig: Rig, tmp_path: Path)
     are sent is kept behind them (not run ahead), and everything lands in order."""
     _pat, pat = _family(rig.engine, ("Pat", "Jones", 1970))
     sam_ids, sam = _family(rig.engine, ("Sam", "Wilson", 1988))
-    store = rig.kiosk.store
-    store._retry.setInterval(60_000)
-    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
-    rig.scanner.show(sam)
-    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    store = _kept_while_away(rig, tmp_path, sam)
     _kept_an_hour_ago(store)
     store.set_database(kiosk_database(rig.engine))
     store._set_available(True)  # as at a start: the database is thought to be there
@@ -984,11 +984,7 @@ def test_a_sign_in_behind_kept_ones_that_do_not_land_is_kept_behind_them(
     meets a locked database, which is free again a moment later. His goodbye is not sent
     ahead of his arrival: it is kept behind it, and both land in order."""
     sam_ids, sam = _family(rig.engine, ("Sam", "Wilson", 1988))
-    store = rig.kiosk.store
-    store._retry.setInterval(60_000)
-    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
-    rig.scanner.show(sam)
-    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    store = _kept_while_away(rig, tmp_path, sam)
     _kept_an_hour_ago(store)
     locked = _LockedOnce(kiosk_database(rig.engine))
     store.set_database(locked)  # type: ignore[arg-type]
@@ -1016,11 +1012,7 @@ def test_an_entry_that_cannot_be_sent_is_set_aside_not_in_the_way(
     import json
 
     _pat, pat = _family(rig.engine, ("Pat", "Jones", 1970))
-    store = rig.kiosk.store
-    store._retry.setInterval(60_000)
-    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
-    rig.scanner.show(pat)
-    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!")
+    store = _kept_while_away(rig, tmp_path, pat)
     odd = [{"id": "odd", "kind": "scan", "args": {"token": "DRP-X", "at": "half past ten"}},
            {"id": "new", "kind": "sign_out", "args": {"token": "DRP-Y"}}]  # (a later version's)
     with store.outbox.path.open("a") as fh:
