@@ -114,6 +114,7 @@ class Outbox:
             if odd:
                 log.warning("outbox: %d line(s) that are not entries set aside", len(odd))
                 self._append(self.aside, odd)
+            if odd or not path.read_bytes().endswith(b"\n"):  # (an entry cut off its end)
                 self._write(good)
         # What the file holds, known without reading it (each sign-in asks).
         self._ids = [str(e["id"]) for e in self.entries()]

@@ -110,6 +110,17 @@ def test_outbox_survives_a_restart_and_skips_a_torn_line(tmp_path: Path) -> None
     assert again.aside.read_text() == '{"id": "torn", "kind": "sc\n'  # (kept to look at)
 
 
+def test_an_outbox_entry_without_its_line_end_is_not_run_into(tmp_path: Path) -> None:
+    """The power went after an entry was written but before its line ended: the next
+    entry is written on a line of its own, and both are read back."""
+    path = tmp_path / "outbox.jsonl"
+    first = Outbox(path).add("scan", token="DRP-X")
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    box = Outbox(path)
+    second = box.add("scan", token="DRP-Y")
+    assert Outbox(path).ids() == [first, second]
+
+
 def test_an_outbox_line_that_is_not_an_entry_is_set_aside_not_dropped(tmp_path: Path) -> None:
     """A line of another shape (another version's, or edited by hand) is moved to the
     set-aside file when the kiosk starts, so that rewriting the outbox cannot drop it."""
