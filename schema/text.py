@@ -96,11 +96,33 @@ def _is_name(value: str, *, surname: bool = False) -> bool:
     return True
 
 
+def _capitals(value: str, *, surname: bool = False) -> str:
+    """A name typed all in lower case (an on-screen keyboard left in lower case) given its
+    capitals: "amira" -> "Amira", "mary-jane" -> "Mary-Jane", "d'arcy" -> "D'Arcy",
+    "o'neill" -> "O'Neill", "k" -> "K". A name with a capital anywhere is kept as typed:
+    the visitor chose ("McDonald", "van der Berg"). So is a surname of several words
+    typed in lower case ("van der berg"): which of them take a capital is the family's."""
+    if any(ch.isupper() for ch in value) or (surname and " " in value):
+        return value
+
+    def capital(part: str) -> str:
+        first = part[:1].upper()
+        return first + part[1:] if len(first) == 1 else part  # ("ß" would become "SS")
+
+    def word(w: str) -> str:
+        if len(w) > 2 and w[1] in _APOSTROPHES:  # O'Neill, D'Arcy
+            return capital(w[0]) + w[1] + capital(w[2:])
+        return capital(w)
+
+    return "-".join(word(w) for w in value.split("-"))
+
+
 def clean_first_name(value: str) -> str:
     """A first name as the kiosk takes it (the visitor's and each household member's):
     at least 2 letters (or one character of a syllabic script: 明), and only letters,
     hyphens and apostrophes — no digits, symbols or spaces (a space means a surname typed
-    here too; two first names take a hyphen)."""
+    here too; two first names take a hyphen). Typed all in lower case, it is given its
+    capitals (``_capitals``)."""
     name = clean_name(value)
     if not _is_name(name):
         raise Refused("a first name has only letters, hyphens and apostrophes",
@@ -111,20 +133,21 @@ def clean_first_name(value: str) -> str:
     if sum(ch.isalpha() for ch in name) < MIN_FIRST_NAME_LETTERS and not _SYLLABIC.search(name):
         raise Refused(f"a first name has at least {MIN_FIRST_NAME_LETTERS} letters",
                       code="name.too_short", letters=MIN_FIRST_NAME_LETTERS)
-    return name
+    return _capitals(name)
 
 
 def clean_surname(value: str) -> str:
     """A surname or its initial as the kiosk takes it: letters, and hyphens, apostrophes
     or spaces between them (O'Neill, Smith-Jones, van der Berg, 't Hooft); may be left
-    empty. "K." is taken as the initial K."""
+    empty. "K." is taken as the initial K. Typed all in lower case, it is given its
+    capitals (``_capitals``)."""
     name = clean_name(value, field="surname", required=False, code="surname")
     if len(name) == 2 and name[0].isalpha() and name[1] == ".":
         name = name[0]
     if name and not _is_name(name, surname=True):
         raise Refused("a surname has only letters, hyphens, apostrophes and spaces",
                       code="surname.not_letters")
-    return name
+    return _capitals(name, surname=True)
 
 
 def search_key(name: str) -> str:

@@ -526,6 +526,19 @@ def test_surnames_and_initials_the_kiosk_takes(name: str, kept: str) -> None:
     assert clean_surname(name) == kept
 
 
+@pytest.mark.parametrize(("typed", "kept", "clean"), [
+    ("amira", "Amira", clean_first_name), ("mary-jane", "Mary-Jane", clean_first_name),
+    ("d'arcy", "D'Arcy", clean_first_name), ("łukasz", "Łukasz", clean_first_name),
+    ("zoë", "Zoë", clean_first_name), ("McKenzie", "McKenzie", clean_first_name),
+    ("k", "K", clean_surname), ("k.", "K", clean_surname), ("khan", "Khan", clean_surname),
+    ("o'neill", "O'Neill", clean_surname), ("smith-jones", "Smith-Jones", clean_surname),
+    ("van der berg", "van der berg", clean_surname), ("de Souza", "de Souza", clean_surname),
+    ("'t hooft", "'t hooft", clean_surname), ("李", "李", clean_surname),
+])
+def test_names_typed_in_lower_case_get_capitals_and_others_are_kept(typed, kept, clean) -> None:
+    assert clean(typed) == kept
+
+
 @pytest.mark.parametrize("name", ["K9", "Khan!", "K..", "1", "Smith & Jones", "-", "'", "''t",
                                   "t'", "' Hooft"])
 def test_surnames_the_kiosk_refuses(name: str) -> None:
@@ -585,6 +598,26 @@ def test_hyphens_apostrophes_and_an_initial_with_a_full_stop_are_taken(rig: Rig)
     rig.type("8")
     rig.enter()
     rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 1)
+    rig.tap(rig.find("familyNextButton"))
+    rig.tap(rig.find("agreeButton"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneMessage", QLabel).text() == "Welcome, Mary-Jane"
+    with read_session(rig.engine) as s:
+        rows = s.execute(text("SELECT first_name, last_name FROM person ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("Mary-Jane", "O'Neill"), ("D'Arcy", "O'Neill")]
+
+
+def test_names_typed_in_lower_case_are_given_their_capitals(rig: Rig) -> None:
+    """The on-screen keyboard does not always start a name with a capital: "amira" is
+    welcomed and kept as "Amira", and her household's names likewise."""
+    _about_you(rig, "mary-jane", "o'neill", "1990")
+    rig.qtbot.waitUntil(lambda: rig.kiosk.new.step == 1)
+    rig.type("d'arcy")
+    rig.enter()
+    rig.type("8")
+    rig.enter()
+    rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 1)
+    assert rig.find("memberRemove0").text().startswith("D'Arcy")
     rig.tap(rig.find("familyNextButton"))
     rig.tap(rig.find("agreeButton"))
     rig.wait_for(rig.kiosk.done)
