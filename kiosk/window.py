@@ -151,6 +151,9 @@ class KioskWindow(Words, QWidget):
             self.install_keyboard()  # wanted before the quiet moment it was waiting for
         self.keyboard.setVisible(typing)
         if typing:
+            # As a tap on the field does: the keyboard takes in the field's hints, so a name
+            # given the focus by the kiosk (Find me, I'm new) starts with a capital letter.
+            QGuiApplication.inputMethod().show()
             QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(new, 10, 40))
 
     def add(self, screen: Screen) -> Screen:

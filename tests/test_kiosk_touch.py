@@ -11,7 +11,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QTranslator
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt, QTranslator
 from PySide6.QtGui import QAccessible
 from PySide6.QtQml import QQmlEngine, QQmlExpression
 from PySide6.QtQuick import QQuickItem
@@ -195,6 +195,31 @@ def test_the_keyboard_is_back_to_lower_case_letters_for_the_next_visitor(rig: Ri
     rig.wait_for(rig.kiosk.welcome)
     assert not keyboard.isVisible()
     assert as_new()
+
+
+def _key_tap(rig: Rig, keyboard: QWidget, key: Qt.Key) -> None:
+    """A tap on the on-screen keyboard's key for ``key``."""
+    item = next(i for i in keyboard.rootObject().findChildren(QQuickItem)
+                if i.property("key") == key.value and i.isVisible())
+    at = item.mapToScene(QPointF(item.width() / 2, item.height() / 2))
+    rig.qtbot.mouseClick(keyboard, Qt.MouseButton.LeftButton, pos=at.toPoint())
+    rig.qtbot.wait(20)
+
+
+def test_a_name_typed_on_the_keyboard_starts_with_a_capital(rig: Rig) -> None:
+    """The kiosk puts the cursor in the first-name field itself: the keyboard starts it
+    with a capital letter, as it does for a field the visitor taps."""
+    keyboard = _keyboard_up(rig)
+    for key in (Qt.Key.Key_M, Qt.Key.Key_A, Qt.Key.Key_R):
+        _key_tap(rig, keyboard, key)
+    assert rig.kiosk.identify.first.text() == "Mar"
+    rig.tap(rig.kiosk.identify.back_button)  # the keyboard is put away, and reset
+    rig.wait_for(rig.kiosk.welcome)
+    rig.tap(rig.kiosk.welcome.new_button)  # the next visitor, I'm new
+    rig.qtbot.waitUntil(keyboard.isVisible)
+    for key in (Qt.Key.Key_J, Qt.Key.Key_O):
+        _key_tap(rig, keyboard, key)
+    assert rig.kiosk.new.first.text() == "Jo"
 
 
 # --- what screen readers say --------------------------------------------------------------
