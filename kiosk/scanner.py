@@ -28,10 +28,18 @@ log = logging.getLogger(__name__)
 # Scanners send a key every few milliseconds; people cannot type that fast.
 MAX_GAP_S = 0.08
 _QUIET_MS = int(MAX_GAP_S * 1000 * 2)
+# Once a burst has brought the whole card prefix it is a card, not a person typing: a
+# pause in it (the kiosk busy for a moment) is waited out this long, and then the burst
+# is a misread. Its keys never go to a text field: they are most of someone's card.
+CARD_QUIET_S = 0.6
 _PRESS, _RELEASE = QEvent.Type.KeyPress, QEvent.Type.KeyRelease
 # Qt.Key.Key_Return and Qt.Key.Key_Enter: the scanner listens before Welcome is painted,
 # when PySide6's Qt namespace is best left alone (see kiosk.widgets). A test checks them.
 _ENTER_KEYS = (0x01000004, 0x01000005)
+# Qt.Key.Key_Shift, _Control, _Meta, _Alt, _CapsLock, _NumLock, _AltGr: a scanner types a
+# capital as a real keyboard does, Shift down and up around the letter.
+_MODIFIER_KEYS = frozenset((0x01000020, 0x01000021, 0x01000022, 0x01000023, 0x01000024,
+                            0x01000025, 0x01001103))
 # What counts as someone at the screen (see WedgeScanner.on_activity). Every event of the
 # application passes an application-wide filter: an isinstance test on the event's class
 # is the cheap check (reading event.type() costs twice as much per event).
@@ -66,8 +74,9 @@ class WedgeScanner(CardReader):
         super().__init__()
         self.app = app
         self._held: list[tuple[int, Qt.KeyboardModifier, str]] = []  # key, modifiers, text
-        self._text = ""
-        self._last = 0.0
+        self._text = ""  # the burst so far, in capitals (a card's token is)
+        self._last = 0.0  # when its last key was handled (time.monotonic)
+        self._stamp = 0  # and typed: the window system's time of that key, in ms (0: none)
         self._replaying = False
         # Started once per burst (not once per key): when it fires, a burst that has gone
         # quiet for longer than a scanner ever pauses is handed back.
@@ -126,10 +135,17 @@ class WedgeScanner(CardReader):
             return bool(self._text) and _is_window_or_widget(obj)  # held with its burst
         if kind != _PRESS or not _is_window_or_widget(obj):
             return False
-        now = time.monotonic()
-        if self._text and now - self._last > MAX_GAP_S:
-            self._give_back()
-        self._last = now
+        now, stamp = time.monotonic(), event.timestamp()
+        if self._text:
+            # The gap as typed, by the window system's clock where the key has a time:
+            # keys queued while the kiosk was busy are handled late, not typed late.
+            gap = ((stamp - self._stamp) / 1000 if stamp and self._stamp
+                   else now - self._last)
+            if gap > MAX_GAP_S and not self._text.startswith(PREFIX):
+                self._give_back()
+        self._last, self._stamp = now, stamp
+        if event.key() in _MODIFIER_KEYS:
+            return bool(self._text)  # Shift around a capital: part of the burst
         text = self._text
         if event.key() in _ENTER_KEYS and text.startswith(PREFIX):
             self._text, self._held = "", []
@@ -140,7 +156,7 @@ class WedgeScanner(CardReader):
                 self.misread.emit()
             return True
         char = event.text()
-        candidate = text + char
+        candidate = text + char.upper()  # (Caps Lock left on turns a card's capitals)
         if char and (PREFIX.startswith(candidate) or candidate.startswith(PREFIX)):
             if not text:
                 self._quiet_timer.start(_QUIET_MS)
@@ -154,11 +170,16 @@ class WedgeScanner(CardReader):
     def _check_quiet(self) -> None:
         if not self._text:
             return
-        quiet_ms = (time.monotonic() - self._last) * 1000
-        if quiet_ms > MAX_GAP_S * 1000:
-            self._give_back()
+        quiet = time.monotonic() - self._last
+        card = self._text.startswith(PREFIX)
+        allowed = CARD_QUIET_S if card else MAX_GAP_S
+        if quiet <= allowed:
+            self._quiet_timer.start(max(1, int((allowed - quiet) * 1000) + 1))
+        elif card:  # a card that never finished: told, and nothing of it typed anywhere
+            self._held, self._text = [], ""
+            self.misread.emit()
         else:
-            self._quiet_timer.start(max(1, int(_QUIET_MS - quiet_ms)))
+            self._give_back()
 
     def _give_back(self) -> None:
         """Not a card after all: deliver the held keys to whoever has focus."""

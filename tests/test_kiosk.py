@@ -1526,6 +1526,10 @@ def test_settings_made_by_enum_key_take_effect(qtbot, engine_one: Engine,
 
     return_key, enter_key = scanner._ENTER_KEYS
     assert return_key == Qt.Key.Key_Return and enter_key == Qt.Key.Key_Enter
+    modifiers = {k.value for k in (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Meta,
+                                   Qt.Key.Key_Alt, Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock,
+                                   Qt.Key.Key_AltGr)}
+    assert modifiers == scanner._MODIFIER_KEYS
     r = _build(qtbot, engine_one, tmp_path)
     try:
         w = r.kiosk.welcome

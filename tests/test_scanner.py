@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QTransform
 from PySide6.QtWidgets import QApplication, QLineEdit
@@ -48,6 +51,76 @@ def test_wedge_scanner_catches_a_burst_whatever_has_focus(qtbot) -> None:
         assert field.text() == ""
     finally:
         QApplication.instance().removeEventFilter(scanner)
+
+
+@pytest.fixture
+def focused(qtbot) -> Iterator[tuple[QLineEdit, WedgeScanner]]:
+    """A text field with the focus, and a wedge scanner listening."""
+    field = QLineEdit()
+    qtbot.addWidget(field)
+    field.show()
+    field.activateWindow()
+    qtbot.waitUntil(field.isActiveWindow)
+    field.setFocus()
+    scanner = WedgeScanner(QApplication.instance())
+    try:
+        yield field, scanner
+    finally:
+        scanner.stop()
+
+
+def _scanned(qtbot, field: QLineEdit, typed: str) -> None:
+    """``typed`` as a USB scanner types it: Shift pressed and let go around each capital
+    (a keyboard's way), then Enter."""
+    shift = Qt.KeyboardModifier.ShiftModifier
+    for char in typed:
+        if char.isupper():
+            qtbot.keyPress(field, Qt.Key.Key_Shift, shift)
+            qtbot.keyClick(field, char, shift)
+            qtbot.keyRelease(field, Qt.Key.Key_Shift)
+        else:
+            qtbot.keyClick(field, char)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def test_a_card_typed_with_shift_around_its_capitals_is_read(qtbot, focused) -> None:
+    field, scanner = focused
+    token = new_token()
+    with qtbot.waitSignal(scanner.token_read, timeout=2000) as got:
+        _scanned(qtbot, field, token)
+    assert got.args == [token]
+    assert field.text() == ""
+
+
+def test_a_card_read_with_caps_lock_on_is_read_in_capitals(qtbot, focused) -> None:
+    field, scanner = focused
+    token = new_token()
+    with qtbot.waitSignal(scanner.token_read, timeout=2000) as got:
+        _scanned(qtbot, field, token.lower())
+    assert got.args == [token]
+    assert field.text() == ""
+
+
+def test_a_card_held_up_by_a_busy_moment_is_still_read_and_never_typed(qtbot, focused) -> None:
+    """The kiosk busy for 150 ms in the middle of a burst (a repaint, a print job): the
+    keys are handled late, but a burst that brought the whole prefix is a card."""
+    field, scanner = focused
+    token = new_token()
+    with qtbot.waitSignal(scanner.token_read, timeout=2000) as got:
+        qtbot.keyClicks(field, token[:12])
+        time.sleep(0.15)  # (no event loop: the keys wait, as behind a busy kiosk)
+        qtbot.keyClicks(field, token[12:])
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert got.args == [token]
+    assert field.text() == ""
+    # A card that stops half way is a misread after a moment, and none of it is typed.
+    with (qtbot.assertNotEmitted(scanner.token_read, wait=100),
+          qtbot.waitSignal(scanner.misread, timeout=2000)):
+        qtbot.keyClicks(field, token[:15])
+    qtbot.wait(100)
+    assert field.text() == ""
+    qtbot.keyClicks(field, "Dave")  # and the field is anyone's again
+    assert field.text() == "Dave"
 
 
 def test_the_wedge_filter_steps_aside_only_for_the_block_and_not_after_stop(qtbot) -> None:
