@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QLineEdit,
@@ -300,6 +300,10 @@ class Kiosk(QObject):
         self.idle = IdleWatcher(app, config.idle_seconds, wedge)
         self.done_timer = QTimer(self)
         self.done_timer.setSingleShot(True)
+        # After a change of screen: touches reach it again once a double tap is over.
+        self.settle_timer = QTimer(self.w)  # (goes with the window and its screens)
+        self.settle_timer.setSingleShot(True)
+        self.settle_timer.timeout.connect(self._settled)
         self.done_timer.timeout.connect(self.end_visit)
         # A sign-in the database is slow to answer: the visitor is told it is in hand.
         self.slow_timer = QTimer(self)
@@ -378,6 +382,7 @@ class Kiosk(QObject):
     def go(self, screen: Screen) -> None:
         self._shown.add(screen)
         self.w.stack.setCurrentWidget(screen)
+        self._settle(screen)
         field = screen.first_field()
         if field is not None:
             field.setFocus()
@@ -391,6 +396,22 @@ class Kiosk(QObject):
         QTimer.singleShot(0, lambda: bar.setValue(0))
         if screen is not self.done:
             self.done_timer.stop()
+
+    def _settle(self, screen: QWidget) -> None:
+        """A screen (or a step of one) comes on a finger's release: the second touch of a
+        double tap, or a bouncing finger, would land on whatever it has under the same
+        spot (a session nobody chose, "Just count me", a letter on the keyboard). It and
+        the keyboard let touches through to nothing until a double tap is over."""
+        transparent = Qt.WidgetAttribute.WA_TransparentForMouseEvents
+        for w in (screen, self.w.keyboard):
+            w.setAttribute(transparent, True)
+        self.settle_timer.start(QApplication.doubleClickInterval())
+
+    def _settled(self) -> None:
+        transparent = Qt.WidgetAttribute.WA_TransparentForMouseEvents
+        for i in range(self.w.stack.count()):
+            self.w.stack.widget(i).setAttribute(transparent, False)
+        self.w.keyboard.setAttribute(transparent, False)
 
     def current(self) -> QWidget:
         return self.w.stack.currentWidget()

@@ -662,6 +662,51 @@ def _answered(rig: Rig) -> list[str]:
             if b.objectName().startswith("result") and b.isVisible()]
 
 
+def _double_tap(rig: Rig, widget: QWidget) -> None:
+    """Two touches on the spot where ``widget`` is, 120 ms apart, as a finger does: the
+    window sends each to whatever is there by then."""
+    rig.qtbot.waitUntil(lambda: takes_touches(widget))
+    window = rig.kiosk.w.windowHandle()
+    spot = widget.mapTo(rig.kiosk.w, widget.rect().center())
+    rig.qtbot.mouseClick(window, Qt.MouseButton.LeftButton, pos=spot)
+    rig.qtbot.wait(120)
+    rig.qtbot.mouseClick(window, Qt.MouseButton.LeftButton, pos=spot)
+
+
+def _attendances(engine: Engine) -> int:
+    with read_session(engine) as s:
+        return s.execute(text("SELECT count(*) FROM attendance")).scalar_one()
+
+
+def test_a_double_tap_does_not_land_on_the_next_screen(rig3: Rig) -> None:
+    """The second touch of a double tap on Yes (I'm new) would fall on a session tile of
+    What for, on "That's everyone" on "Just count me", on Welcome's I'm new on a key of
+    the keyboard: the screen that has just come lets it through to nothing."""
+    rig = rig3
+    _double_tap(rig, rig.kiosk.welcome.new_button)
+    assert rig.kiosk.current() is rig.kiosk.new
+    rig.qtbot.wait(50)
+    assert rig.kiosk.new.first.text() == ""  # no stray letter from the keyboard
+    rig.type("Amira")
+    rig.enter()
+    rig.type("K")
+    rig.enter()
+    rig.type("34")
+    rig.tap(rig.find("newNextButton"))
+    rig.qtbot.waitUntil(lambda: rig.kiosk.new.step == 1)
+    _double_tap(rig, rig.find("familyNextButton"))
+    rig.qtbot.wait(50)
+    assert rig.kiosk.current() is rig.kiosk.new and rig.kiosk.new.step == 2  # not Count me
+    _double_tap(rig, rig.find("agreeButton"))
+    rig.wait_for(rig.kiosk.what)
+    rig.qtbot.wait(200)
+    assert rig.kiosk.current() is rig.kiosk.what  # the visitor chooses her session
+    assert _attendances(rig.engine) == 0
+    rig.tap(rig.find("session1"))
+    rig.wait_for(rig.kiosk.done)
+    assert _attendances(rig.engine) == 1
+
+
 def test_search_privacy_on_screen(rig: Rig) -> None:
     """A visitor searches Find me: nothing under 3 letters, at most 5 adults shown as
     "Sam W. (1988)", and a child never, even when the child is the only match."""
