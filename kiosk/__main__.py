@@ -230,6 +230,16 @@ class Startup:
 
         from schema.errors import DropinError
 
+        if not isinstance(result, Exception):
+            self.database, config = result
+            try:
+                self.kiosk = create(
+                    self.app, self.database, site=self.args.site,
+                    windowed=self.args.windowed, idle_seconds=self.args.idle,
+                    camera=not self.args.no_camera, readers=self._readers(),
+                    window=self.window, config=config, printer=self._printer())
+            except Exception as exc:  # (a kiosk half made must not stay up, eating cards)
+                result = exc
         if isinstance(result, Exception):
             if isinstance(result, DropinError):
                 print(f"dropin-kiosk: {result}", file=sys.stderr)
@@ -239,12 +249,7 @@ class Startup:
                 self.code = 1
             self.app.exit(self.code)
             return
-        self.database, config = result
         self.scanner.token_read.disconnect(self.queued.append)
-        self.kiosk = create(self.app, self.database, site=self.args.site,
-                            windowed=self.args.windowed, idle_seconds=self.args.idle,
-                            camera=not self.args.no_camera, readers=self._readers(),
-                            window=self.window, config=config, printer=self._printer())
         queued, self.queued = self.queued, []
         for token in queued:  # shown while the kiosk was starting
             self.kiosk.on_token(token)

@@ -346,7 +346,7 @@ class Kiosk(QObject):
         who.back.connect(self.who_back)
         who.add_member.connect(self.add_member_here)
         who.confirm.connect(self.who_confirmed)
-        what.back.connect(self.reset)
+        what.back.connect(self.what_back)
         what.chosen.connect(self.session_tapped)
         done.finish.connect(self.end_visit)
         done.make_card.connect(self.make_card)
@@ -358,7 +358,7 @@ class Kiosk(QObject):
         nw.remove_member.connect(self.new_remove_member)
         nw.agree.connect(self.new_agree)
         nw.count_me.connect(self.start_count)
-        self.count.back.connect(self.reset)
+        self.count.back.connect(lambda: self.go(self.new))  # (reached from I'm new only)
         self.count.confirm.connect(self.count_me)
         self.feedback.back.connect(self.reset)
         self.feedback.send.connect(self.send_feedback)
@@ -512,7 +512,9 @@ class Kiosk(QObject):
                 aside.enter_context(reader.aside())
             self.go(self.done)
             self.w.repaint()
-        self.done_timer.start(self.cfg.done_seconds * 1000 * (3 if offer_card else 1))
+        # Longer with a question on it (a card, "Someone with you?"): it takes reading.
+        self.done_timer.start(self.cfg.done_seconds * 1000
+                              * (3 if offer_card else 2 if offer_more else 1))
 
     def kept(self, kind: str, args: dict[str, Any], entry: str) -> None:
         """The database is away and the sign-in is in the outbox. A card scanned with no
@@ -624,8 +626,10 @@ class Kiosk(QObject):
         elif result.outcome == "in":
             self.welcomed(len(result.signed_in))
         elif result.outcome == "already":
+            # Back to sign in her children after Done went by: she is offered that again.
             self.finish(self.tr("Hello again, %s") % v.first_name,
-                        self.tr("You're already signed in today."))
+                        self.tr("You're already signed in today."),
+                        offer_more=v.person_id is not None)
         elif result.outcome == "already_out":  # the card again, a moment after goodbye
             self.finish(self.tr("Goodbye, %s") % v.first_name,
                         self.tr("You're already signed out. See you soon!"))
@@ -660,13 +664,25 @@ class Kiosk(QObject):
         # A year half typed ("19", "198") is not a search yet: no "No match" while typing it.
         typing_a_year = clue.isascii() and clue.isdigit() and len(clue) < 4
         searched = len(first.strip()) >= people.MIN_LETTERS and bool(clue) and not typing_a_year
+        if not searched:  # nothing to look for yet (or the fields were just emptied)
+            self.identify.show_results([], searched=False)
+            return
 
         def show(matches: list[people.Match]) -> None:
             if seq == self.visit.search_seq and self.current() is self.identify:
                 self.identify.show_results([(m.person_id, m.label) for m in matches], searched)
 
-        self.call(lambda s: people.find_me(s, first_name=first, hint=hint), show,
-                  self.failed)
+        def failed(exc: Exception) -> None:
+            if not isinstance(exc, Unavailable):
+                self.failed(exc)
+                return
+            # Said once, not again at every key typed while the database is away.
+            text = self.tr("Finding names isn't working just now. Please show your card, "
+                           "or ask a member of staff.")
+            if self.w.toast.text() != text or not self.w.toast.isVisible():
+                self.say(text, "error")
+
+        self.call(lambda s: people.find_me(s, first_name=first, hint=hint), show, failed)
 
     def picked(self, person_id: int) -> None:
         if not self._begin():
@@ -790,6 +806,18 @@ class Kiosk(QObject):
                                   f"{x.start:%H:%M}–{x.end:%H:%M}" if x.kind != "general"
                                   else self.tr("all day")) for x in on])
         self.go(self.what)
+
+    def what_back(self) -> None:
+        """Back from What for: one step back, with everything typed kept (a newcomer's
+        family, the people chosen on Who's here, a head-count). After a card scan there
+        is nothing to go back to: Welcome."""
+        v = self.visit
+        v.busy = False
+        back = {"register": self.new, "people": self.who, "count": self.count}.get(v.then)
+        if back is None or v.kept_entry:
+            self.reset()
+        else:
+            self.go(back)
 
     def session_tapped(self, session_id: int) -> None:
         if self._begin():

@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from schema.errors import DropinError
-from schema.sql import Source, driver_errors
+from schema.sql import Source, driver_bugs, driver_errors
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +93,26 @@ class _Worker(QObject):
 
 def _unavailable(exc: BaseException) -> bool:
     """A failure of the database or the way to it (the environment's fault, not ours):
-    a DB-API error, or SQLAlchemy's wrapping of one (the admin window's runner)."""
-    return isinstance(exc, driver_errors()) or isinstance(getattr(exc, "orig", None),
-                                                          driver_errors())
+    a DB-API error, or SQLAlchemy's wrapping of one (the admin window's runner) — but not
+    one that blames the statement or its data (a constraint, bad SQL): that would fail
+    again however long it waited, and is ours to look at."""
+    error = exc if isinstance(exc, driver_errors()) else getattr(exc, "orig", None)
+    return isinstance(error, driver_errors()) and not isinstance(error, driver_bugs())
+
+
+class OutboxInUse(DropinError):
+    """Another kiosk process already keeps this outbox (the same site, the same data
+    folder): two writing one file would lose each other's kept sign-ins."""
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a file just created in ``folder``, or renamed into it, survive a power cut
+    (the folder's own entry for it is written to disk)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class Outbox:
@@ -120,21 +137,22 @@ class Outbox:
         self._ids = [str(e["id"]) for e in self.entries()]
 
     def _read(self) -> tuple[list[dict[str, Any]], list[str]]:
-        """The entries in the file, and the lines that are not entries."""
+        """The entries in the file, and the lines that are not entries (one that is not
+        even UTF-8 is kept with its odd bytes written as escapes)."""
         good: list[dict[str, Any]] = []
         odd: list[str] = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
+        for raw in self.path.read_bytes().split(b"\n"):
+            if not raw.strip():
                 continue
             try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                odd.append(line)
+                entry = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                odd.append(raw.decode("utf-8", "backslashreplace"))
                 continue
             if isinstance(entry, dict) and {"id", "kind", "args"} <= entry.keys():
                 good.append(entry)
             else:
-                odd.append(line)
+                odd.append(raw.decode("utf-8"))
         return good, odd
 
     def entries(self) -> list[dict[str, Any]]:
@@ -142,10 +160,21 @@ class Outbox:
 
     @staticmethod
     def _append(path: Path, lines: list[str]) -> None:
-        with path.open("a", encoding="utf-8") as fh:
-            fh.writelines(line + "\n" for line in lines)
+        """Lines at the end of ``path``, on disk when this returns. A line left without
+        its end by an append that failed half way (a full disk) is ended first, so the
+        new lines are not run into it."""
+        new = not path.exists()
+        with path.open("a+b") as fh:
+            data = "".join(line + "\n" for line in lines).encode("utf-8")
+            if fh.seek(0, os.SEEK_END):
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":
+                    data = b"\n" + data
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if new:
+            _sync_folder(path.parent)
 
     def add(self, kind: str, **args: Any) -> str:
         entry = {"id": uuid.uuid4().hex, "kind": kind, "args": args}
@@ -154,18 +183,27 @@ class Outbox:
         return str(entry["id"])
 
     def remove(self, entry_id: str) -> None:
-        self._write([e for e in self.entries() if e["id"] != entry_id])
+        self._rewrite(lambda entries: [e for e in entries if e["id"] != entry_id])
 
     def replace(self, entry_id: str, kind: str, **args: Any) -> None:
         """Another sign-in in an entry's place (and under its id)."""
-        self._write([{"id": e["id"], "kind": kind, "args": args} if e["id"] == entry_id
-                     else e for e in self.entries()])
+        self._rewrite(lambda entries: [{"id": e["id"], "kind": kind, "args": args}
+                                       if e["id"] == entry_id else e for e in entries])
 
     def set_aside(self, entry: dict[str, Any]) -> None:
         """An entry that cannot be sent goes to a file of its own beside the outbox
         (``*.set-aside``), for someone to look at: not lost, and not in the way."""
         self._append(self.aside, [json.dumps(entry, default=str)])
         self.remove(entry["id"])
+
+    def _rewrite(self, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
+        """The file again, with ``change`` made to its entries; a line that is not an
+        entry (torn by a failed write since the kiosk started) is set aside, not dropped."""
+        good, odd = self._read() if self.path.exists() else ([], [])
+        if odd:
+            log.warning("outbox: %d line(s) that are not entries set aside", len(odd))
+            self._append(self.aside, odd)
+        self._write(change(good))
 
     def _write(self, keep: list[dict[str, Any]]) -> None:
         tmp = self.path.with_suffix(".tmp")
@@ -174,6 +212,7 @@ class Outbox:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
+        _sync_folder(self.path.parent)
         self._ids = [str(e["id"]) for e in keep]
 
     def ids(self) -> list[str]:
@@ -182,6 +221,23 @@ class Outbox:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+
+def _lock(outbox: Path) -> int:
+    """Hold a lock file beside ``outbox`` while the kiosk runs (the lock goes with the
+    process), or refuse with OutboxInUse: one kiosk process to one outbox."""
+    import fcntl
+
+    outbox.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(outbox.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise OutboxInUse(f"another kiosk is already running with the outbox {outbox} "
+                          "(one kiosk to a site in each data folder)",
+                          code="outbox.in_use") from None
+    return fd
 
 
 class Runner(QObject):
@@ -259,7 +315,9 @@ class Store(Runner):
 
     def __init__(self, database: Source, outbox_path: Path,
                  replay: Callable[[str, dict[str, Any]], Work]) -> None:
+        lock = _lock(outbox_path)  # (before the worker thread starts)
         super().__init__(database)
+        self._lock_fd = lock
         self.outbox = Outbox(outbox_path)
         self._replay = replay
         self.available = True
@@ -293,17 +351,23 @@ class Store(Runner):
         should one of them not land, it is not tried either, and is kept behind them.
         ``on_kept`` is still called from the event loop, never from within this call."""
         if not self.available or self.unsent():
-            entry = self.outbox.add(kind, **args)
+            entry = self._keep(kind, args)
             self._retry_later()
-            QTimer.singleShot(0, lambda: on_kept(entry))
+            if entry is None:
+                QTimer.singleShot(0, lambda: on_error(Unavailable("the outbox is not writable")))
+            else:
+                QTimer.singleShot(0, lambda: on_kept(entry))
             return
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, Unavailable):
-                entry = self.outbox.add(kind, **args)
+                entry = self._keep(kind, args)
                 self._set_available(False)
                 self._retry_later()
-                on_kept(entry)
+                if entry is None:
+                    on_error(exc)
+                else:
+                    on_kept(entry)
             else:
                 on_error(exc)
 
@@ -313,6 +377,16 @@ class Store(Runner):
 
         work = self._replay(kind, args)
         self.call(_Sent(self._batch, work) if self._draining else work, done, failed)
+
+    def _keep(self, kind: str, args: dict[str, Any]) -> str | None:
+        """The sign-in written to the outbox: its entry's id, or None when it could not
+        be written (a full disk, a folder made read-only): then nothing is confirmed, and
+        the visitor is told to ask staff."""
+        try:
+            return self.outbox.add(kind, **args)
+        except OSError:
+            log.exception("outbox: a sign-in could not be kept in %s", self.outbox.path)
+            return None
 
     def _retry_later(self) -> None:
         """Send the outbox again in a few seconds (a countdown already running goes on:
@@ -332,7 +406,10 @@ class Store(Runner):
         if entry_id in self._draining:
             self._instead[entry_id] = (kind, args)
         elif entry_id in self.outbox.ids():
-            self.outbox.replace(entry_id, kind, **args)
+            try:
+                self.outbox.replace(entry_id, kind, **args)
+            except OSError:  # the kept scan stands: it still signs the visitor in
+                log.exception("outbox: the session chosen could not be kept")
 
     @Slot()
     def drain(self) -> None:
@@ -351,7 +428,7 @@ class Store(Runner):
                                                   {**entry["args"], "replay": True})))
             except Exception:  # not one of ours (edited by hand, or from another version)
                 log.exception("outbox: an entry that cannot be sent, set aside")
-                self.outbox.set_aside(entry)
+                self._set_aside(entry)
         if not sends:
             self._retry.stop()
             return
@@ -363,33 +440,48 @@ class Store(Runner):
     def _landed(self, entry: dict[str, Any]) -> Callable[[Any], None]:
         def landed(_result: Any) -> None:
             self._instead.pop(entry["id"], None)
-            self.outbox.remove(entry["id"])
-            self._set_available(True)
-            self._sent(entry)
+            try:
+                self.outbox.remove(entry["id"])
+            except OSError:  # sent again later: every kind of entry lands once
+                log.exception("outbox: a landed entry could not be taken off")
+            finally:
+                self._set_available(True)
+                self._sent(entry)
 
         return landed
 
     def _not_landed(self, entry: dict[str, Any]) -> Callable[[Exception], None]:
         def failed(exc: Exception) -> None:
             instead = self._instead.pop(entry["id"], None)
-            if isinstance(exc, Unavailable):
-                if instead is not None:
-                    self.outbox.replace(entry["id"], instead[0], **instead[1])
-                self._set_available(False)
+            try:
+                if isinstance(exc, Unavailable):
+                    if instead is not None:
+                        self.outbox.replace(entry["id"], instead[0], **instead[1])
+                    self._set_available(False)
+                    self._retry_later()
+                elif not isinstance(exc, DropinError):  # our fault, not the visitor's: kept
+                    self._set_aside(entry)
+                else:  # refused for good (a card revoked since, a person merged away)
+                    log.error("outbox entry %s refused: %s", entry["kind"], exc)
+                    counted = _head_count(entry)
+                    if counted:  # confirmed on screen: the visit counts, without a name
+                        self.outbox.add("anonymous", headcount=counted,
+                                        session_id=entry["args"].get("session_id"),
+                                        at=entry["args"].get("at"), entry=uuid.uuid4().hex)
+                    self.outbox.remove(entry["id"])
+            except OSError:  # left as it was, to be tried again
+                log.exception("outbox: an entry that did not land could not be updated")
                 self._retry_later()
-            elif not isinstance(exc, DropinError):  # our fault, not the visitor's: kept
-                self.outbox.set_aside(entry)
-            else:  # refused for good (a card revoked since, a person merged away)
-                log.error("outbox entry %s refused: %s", entry["kind"], exc)
-                counted = _head_count(entry)
-                if counted:  # confirmed on screen: the visit still counts, without a name
-                    self.outbox.add("anonymous", headcount=counted,
-                                    session_id=entry["args"].get("session_id"),
-                                    at=entry["args"].get("at"), entry=uuid.uuid4().hex)
-                self.outbox.remove(entry["id"])
-            self._sent(entry)
+            finally:
+                self._sent(entry)
 
         return failed
+
+    def _set_aside(self, entry: dict[str, Any]) -> None:
+        try:
+            self.outbox.set_aside(entry)
+        except OSError:  # left in the outbox: tried again later
+            log.exception("outbox: an entry could not be set aside")
 
     def _sent(self, entry: dict[str, Any]) -> None:
         """One entry of the batch is back; once all are, the outbox drains again (what
@@ -411,3 +503,6 @@ class Store(Runner):
     def shutdown(self) -> None:
         self._retry.stop()
         super().shutdown()
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)  # (the next kiosk on this outbox may start)
+            self._lock_fd = -1

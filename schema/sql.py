@@ -54,6 +54,19 @@ def driver_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+def driver_bugs() -> tuple[type[BaseException], ...]:
+    """The DB-API errors that mean the statement or its data is at fault (a constraint,
+    bad SQL, a value out of range), not the database or the way to it: trying again
+    later would fail the same way."""
+    errors: list[type[BaseException]] = [sqlite3.IntegrityError, sqlite3.ProgrammingError,
+                                         sqlite3.DataError, sqlite3.NotSupportedError]
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        errors += [psycopg.IntegrityError, psycopg.ProgrammingError, psycopg.DataError,
+                   psycopg.NotSupportedError]
+    return tuple(errors)
+
+
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:

@@ -634,6 +634,8 @@ def test_second_scan_later_signs_out(rig: Rig) -> None:
     rig.scanner.show(token)  # a double beep: still just signed in
     rig.wait_for(rig.kiosk.done)
     assert rig.find("doneDetail", QLabel).text() == "You're already signed in today."
+    # Back to sign in the children she came with, after Done went by: offered again.
+    assert rig.find("addPeopleButton").isVisible()
     _an_hour_ago(rig)
     rig.scanner.show(token)
     rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Sam")
@@ -707,6 +709,45 @@ def test_a_double_tap_does_not_land_on_the_next_screen(rig3: Rig) -> None:
     assert _attendances(rig.engine) == 1
 
 
+def test_back_on_what_for_and_count_me_goes_one_step_back_with_everything_kept(
+        rig3: Rig) -> None:
+    """A newcomer on What for taps Back to check her child's age: she is on the privacy
+    step again, her family still there, not on Welcome with everything gone."""
+    rig = rig3
+    rig.tap(rig.kiosk.welcome.new_button)
+    rig.type("Amira")
+    rig.enter()
+    rig.type("K")
+    rig.enter()
+    rig.type("34")
+    rig.tap(rig.find("newNextButton"))
+    rig.qtbot.waitUntil(lambda: rig.kiosk.new.step == 1)
+    rig.type("Leila")
+    rig.enter()
+    rig.type("6")
+    rig.enter()
+    rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 1)
+    rig.tap(rig.find("familyNextButton"))
+    rig.tap(rig.find("agreeButton"))
+    rig.wait_for(rig.kiosk.what)
+    rig.tap(rig.find("whatBackButton"))
+    rig.wait_for(rig.kiosk.new)
+    assert rig.kiosk.new.step == 2
+    assert [m["first_name"] for m in rig.kiosk.visit.new_members] == ["Leila"]
+    # Count me, and back from it: the same.
+    rig.tap(rig.find("declineButton"))
+    rig.wait_for(rig.kiosk.count)
+    rig.tap(rig.find("countBackButton"))
+    rig.wait_for(rig.kiosk.new)
+    assert rig.kiosk.new.step == 2
+    rig.tap(rig.find("agreeButton"))
+    rig.wait_for(rig.kiosk.what)
+    rig.tap(rig.find("session0"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneDetail", QLabel).text() == "You and 1 other are signed in."
+    assert _attendances(rig.engine) == 2
+
+
 def test_search_privacy_on_screen(rig: Rig) -> None:
     """A visitor searches Find me: nothing under 3 letters, at most 5 adults shown as
     "Sam W. (1988)", and a child never, even when the child is the only match."""
@@ -737,6 +778,43 @@ def test_search_privacy_on_screen(rig: Rig) -> None:
     assert _answered(rig) == []
     assert rig.shown("noMatch", QLabel)
     assert "Samuel" not in rig.all_text() and "Wright" not in rig.all_text()
+
+
+def test_find_me_with_the_database_away_says_so_once_and_not_to_the_next_visitor(
+        rig: Rig, tmp_path: Path) -> None:
+    store = rig.kiosk.store
+    _ids, pat = _family(rig.engine, ("Pat", "Jones", 1970))
+    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    said: list[str] = []
+    toast = rig.kiosk.w.toast
+    shown = toast.show_message
+
+    def say(text: str, kind: str = "info") -> None:
+        said.append(text)
+        shown(text, kind=kind)
+
+    toast.show_message = say  # type: ignore[method-assign]
+    rig.tap(rig.kiosk.welcome.sign_in_button)
+    rig.type("Sam")
+    rig.enter()
+    rig.type("198")  # (half a year: not searched yet)
+    assert said == []
+    rig.type("8")
+    rig.qtbot.waitUntil(lambda: len(said) == 1 and store.idle(), timeout=5000)
+    assert said == ["Finding names isn't working just now. Please show your card, or ask "
+                    "a member of staff."]
+    rig.tap(rig.kiosk.identify.first)
+    rig.type("m")  # another key, another search: not said again
+    rig.qtbot.waitUntil(store.idle, timeout=5000)
+    assert len(said) == 1
+    # The visitor gives up; the next one scans her card: the fields emptied for her ask
+    # nothing of the database, and nothing of the last visitor's is said to her.
+    said.clear()
+    rig.scanner.show(pat)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!"
+                        and store.idle(), timeout=5000)
+    rig.qtbot.wait(100)
+    assert said == []
 
 
 def test_no_match_is_not_said_while_a_year_is_half_typed(rig: Rig) -> None:
@@ -1070,6 +1148,89 @@ def test_an_entry_that_cannot_be_sent_is_set_aside_not_in_the_way(
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
     # Neither was taken for a refusal (the first would have become a head-count).
     assert [json.loads(x) for x in store.outbox.aside.read_text().splitlines()] == odd
+
+
+class _Refusing:
+    """A database that refuses one kind of statement for good (a constraint the kept
+    entry breaks), and runs everything else."""
+
+    def __init__(self, inner: Database, poisoned: list[Any]) -> None:
+        self.inner, self.poisoned = inner, poisoned
+
+    def transaction(self, work: Any) -> Any:
+        import sqlite3
+
+        if getattr(work, "work", work) in self.poisoned:
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: attendance.receipt")
+        return self.inner.transaction(work)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_an_entry_the_database_refuses_for_good_is_set_aside_not_retried_for_ever(
+        rig: Rig, tmp_path: Path) -> None:
+    """A kept sign-in whose statements break a constraint would fail the same way every
+    five seconds, with every later sign-in kept behind it: it is set aside, and the rest
+    land."""
+    import json
+
+    (_p, pat), (_k, kai) = (_family(rig.engine, (n, "Jones", 1970)) for n in ("Pat", "Kai"))
+    store = _kept_while_away(rig, tmp_path, pat, kai)
+    first = store.outbox.entries()[0]
+    replay, poison = store._replay, []
+
+    def marking(kind: str, args: dict[str, Any]) -> Any:
+        work = replay(kind, args)
+        if args.get("token") == pat:
+            poison.append(work)
+        return work
+
+    store._replay = marking
+    back = kiosk_database(rig.engine)
+    store.set_database(_Refusing(back, poison))  # type: ignore[arg-type]
+    store.drain()  # (the work for Pat's entry is made before any is sent)
+    rig.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    assert store.available and not store.unsent()
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 1  # Kai's
+    assert [json.loads(x)["id"] for x in store.outbox.aside.read_text().splitlines()] == [
+        first["id"]]
+
+
+def test_a_sign_in_that_cannot_be_kept_is_not_confirmed(rig: Rig, tmp_path: Path) -> None:
+    """The database away and the outbox not writable (a full disk, a folder made read
+    only): the visitor is not told her visit is saved, but to ask staff."""
+    _ids, pat = _family(rig.engine, ("Pat", "Jones", 1970))
+    store = rig.kiosk.store
+    store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+
+    def full(*_a: Any, **_k: Any) -> str:
+        raise OSError(28, "No space left on device")
+
+    store.outbox.add = full  # type: ignore[method-assign]
+    rig.scanner.show(pat)
+    rig.qtbot.waitUntil(lambda: "ask a member of staff" in rig.kiosk.w.toast.text(),
+                        timeout=5000)
+    assert rig.kiosk.current() is not rig.kiosk.done
+    assert not rig.kiosk.visit.busy  # (she may try again)
+    rig.kiosk.reset()
+    rig.scanner.show(pat)  # known to be away now: kept at once, or told at once
+    rig.qtbot.waitUntil(lambda: "ask a member of staff" in rig.kiosk.w.toast.text())
+    assert rig.kiosk.current() is not rig.kiosk.done
+
+
+def test_a_second_kiosk_on_the_same_outbox_is_refused(rig: Rig, tmp_path: Path) -> None:
+    """Two kiosk processes writing one outbox would lose each other's kept sign-ins: the
+    second is refused at once, with a message that says why; once the first has closed,
+    a kiosk may start on it."""
+    from kiosk.store import OutboxInUse, Store
+
+    path = rig.kiosk.store.outbox.path
+    with pytest.raises(OutboxInUse, match="another kiosk is already running"):
+        Store(kiosk_database(rig.engine), path, rig.kiosk.store._replay)
+    rig.kiosk.store.shutdown()
+    again = Store(kiosk_database(rig.engine), path, rig.kiosk.store._replay)
+    again.shutdown()
 
 
 def test_sign_ins_kept_every_few_seconds_do_not_put_off_the_next_try(

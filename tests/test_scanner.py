@@ -209,6 +209,30 @@ def test_an_outbox_line_that_is_not_an_entry_is_set_aside_not_dropped(tmp_path: 
     assert path.read_text() == "" and box.aside.read_text() == odd + "\n"
 
 
+def test_a_line_torn_while_the_kiosk_runs_is_ended_and_set_aside(tmp_path: Path) -> None:
+    """An append that failed half way (a full disk) leaves a line without its end: the
+    next entry is not run into it, and a rewrite sets the piece aside instead of
+    dropping it."""
+    outbox = Outbox(tmp_path / "outbox.jsonl")
+    first = outbox.add("scan", token="DRP-A")
+    with outbox.path.open("a") as fh:
+        fh.write('{"id": "torn", "kind": "sc')
+    second = outbox.add("scan", token="DRP-B")
+    assert [e["id"] for e in outbox.entries()] == [first, second]
+    outbox.remove(first)
+    assert [e["id"] for e in outbox.entries()] == [second]
+    assert outbox.aside.read_text() == '{"id": "torn", "kind": "sc\n'
+
+
+def test_an_outbox_line_that_is_not_utf8_is_set_aside(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.jsonl"
+    good = '{"id": "a", "kind": "scan", "args": {"token": "DRP-A"}}'
+    path.write_bytes(b'{"id": "\xeb"}\n' + good.encode() + b"\n")
+    outbox = Outbox(path)
+    assert [e["id"] for e in outbox.entries()] == ["a"]
+    assert outbox.aside.read_text() == '{"id": "\\xeb"}\n'
+
+
 def test_the_idle_countdown_restarts_on_input_the_wedge_scanner_sees(qtbot) -> None:
     """With a wedge scanner the idle watcher has no filter of its own: the scanner's
     application-wide filter tells it of every tap and key, a card's burst included."""
