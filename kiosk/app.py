@@ -213,6 +213,7 @@ class Visit:
     staff_id: int | None = None
     staff_role: str = ""
     card_token: str = ""
+    card_name: str = ""  # the first name of the person the card was issued to
     search_seq: int = 0
     session_id: int | None = None  # the session this visit signed people in to
     busy: bool = False  # a tap that sends the visit on is waiting for its answer
@@ -537,7 +538,7 @@ class Kiosk(QObject):
     # --- card scan ----------------------------------------------------------------
 
     def on_token(self, token: str) -> None:
-        if self.current() in (self.pin, self.staff):
+        if self.current() is self.staff:
             self.say(self.tr("The kiosk is in staff mode. Please ask a member of staff to "
                              "sign you in."))
             return
@@ -555,7 +556,7 @@ class Kiosk(QObject):
 
     def misread(self) -> None:
         """A burst that began like a card but was not one (a smudged or torn code)."""
-        if self.current() not in (self.pin, self.staff):
+        if self.current() is not self.staff:
             self.say(self.tr("Sorry, that card didn't scan. Please try again."))
 
     SLOW_MS = 1000
@@ -634,8 +635,15 @@ class Kiosk(QObject):
             self.finish(self.tr("Goodbye, %s") % v.first_name,
                         self.tr("You're already signed out. See you soon!"))
         else:
+            # Her children go with her (the core signs them out too): counted, not named.
+            children = len(set(result.signed_out) - {v.person_id})
             self.finish(self.tr("Goodbye, %s") % v.first_name,
-                        self.tr("You're signed out. Thank you for coming — see you soon!"))
+                        self.tr("You're signed out. Thank you for coming — see you soon!")
+                        if not children else
+                        self.tr("You and 1 child are signed out. See you soon!")
+                        if children == 1 else
+                        self.tr("You and %d children are signed out. See you soon!")
+                        % children)
 
     def welcomed(self, count: int, people: list[int] | None = None) -> None:
         v = self.visit
@@ -698,7 +706,8 @@ class Kiosk(QObject):
             return
         self.done_timer.stop()
         self.call(lambda s: people.person_card_brief(s, person),
-                  lambda found: self._household(found, alone_signs_in=False))
+                  lambda found: self._household(found, alone_signs_in=False),
+                  self._done_failed)
 
     def _household(self, found: tuple[Any, list[Any], bool], *, alone_signs_in: bool) -> None:
         """Who's here for the person found, with them chosen; someone who lives alone is
@@ -873,7 +882,14 @@ class Kiosk(QObject):
             return
         self.done_timer.stop()  # (Done stays until the card is shown: _card_made)
         self.call(lambda s: cards.issue_card(s, person_id=person, actor=self.cfg.actor),
-                  self._card_made, self.failed)
+                  self._card_made, self._done_failed)
+
+    def _done_failed(self, exc: Exception) -> None:
+        """Done's card or "Someone with you?" failed: the visitor is told, and Done goes
+        after its usual time (not the idle time, with her name on it)."""
+        self.failed(exc)
+        if self.current() is self.done:
+            self.done_timer.start(self.cfg.done_seconds * 1000)
 
     def printer(self) -> CardPrinter:
         """Where cards are printed (QtPrintSupport is loaded only when one is made)."""
@@ -1195,7 +1211,14 @@ class Kiosk(QObject):
         self._shown.add(self.staff)
         staff_id = self.visit.staff_id
 
-        def issued(card: Any) -> None:
+        def issue(s: Db) -> tuple[Any, str]:
+            card = cards.issue_card(s, person_id=person_id, actor=self.cfg.actor,
+                                    staff_id=staff_id)
+            person, _members, _has_card = people.person_card_brief(s, person_id)
+            return card, first_word(person.first_name)
+
+        def issued(made: tuple[Any, str]) -> None:
+            card, self.visit.card_name = made
             self.visit.card_token = card.token
             can_print = self.printer().available()
             self.staff.show_card(card.token, can_print)
@@ -1203,13 +1226,13 @@ class Kiosk(QObject):
                      else self.tr("New card issued. Any old card no longer works. No printer "
                                   "is set up: they can take a photo of the code."), "ok")
 
-        self.call(lambda s: cards.issue_card(s, person_id=person_id,
-                                                   actor=self.cfg.actor, staff_id=staff_id),
-                  issued, self.failed)
+        self.call(issue, issued, self.failed)
 
     def staff_print_card(self) -> None:
         token = self.visit.card_token
-        if token and self.printer().print_card(token, "", self.cfg.room_name):
+        # With the first name on it, as a visitor's own is: a family's cards told apart.
+        if token and self.printer().print_card(token, self.visit.card_name,
+                                               self.cfg.room_name):
             self.say(self.tr("Sent to the printer."), "ok")
         else:
             self.say(self.tr("No printer is set up on this kiosk."))

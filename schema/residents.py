@@ -293,7 +293,7 @@ def _starts(db: Db, column: str, name: str, key: str, params: dict[str, Any]) ->
     return cond
 
 
-_CHILD_BANDS = [b[0] for b in AGE_BANDS if b[2] < ADULT_AGE]
+CHILD_BANDS = [b[0] for b in AGE_BANDS if b[2] < ADULT_AGE]
 
 
 def find_me(
@@ -315,7 +315,7 @@ def find_me(
         return []
     db = Db.of(s)
     year_now = (today or now_utc().date()).year
-    params: dict[str, Any] = {"adult_born": year_now - ADULT_AGE, "children": _CHILD_BANDS,
+    params: dict[str, Any] = {"adult_born": year_now - ADULT_AGE, "children": CHILD_BANDS,
                               "limit": MAX_RESULTS}
     where = [
         _starts(db, "search_name", "first", key, params),

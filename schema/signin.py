@@ -17,7 +17,7 @@ from schema.clock import local_date, now_utc
 from schema.errors import NotFound, Refused
 from schema.journal import record
 from schema.on_now import SessionOn, SessionRow, session_by_id, sessions_on_now
-from schema.residents import display_label, household_members
+from schema.residents import ADULT_AGE, CHILD_BANDS, display_label, household_members
 from schema.rollup import note_attendance
 from schema.sql import Db
 from schema.tokens import looks_like_token
@@ -257,6 +257,36 @@ def sign_out(
                           site_id=site_id, actor=actor, staff_id=staff_id, at=at)
 
 
+def _is_child(person: Any, year: int) -> bool:
+    if person.birth_year is not None:
+        return year - person.birth_year < ADULT_AGE
+    return person.age_band in CHILD_BANDS
+
+
+def _children_left_behind(db: Db, household_id: int, leaving: int, site_id: int,
+                          at: dt.datetime) -> list[_Row]:
+    """The open visits today at this site of the household's children, when ``leaving``
+    (an adult) goes and no other adult of the household is still in: children do not
+    stay on in the room alone, and a fire register must not list them after they have
+    gone home with her. With another adult of theirs still in, they are left as they are."""
+    year = local_date(at).year
+    members = household_members(db, household_id)
+    others = [m.id for m in members if m.id != leaving]
+    if not others:
+        return []
+    today = _rows(db, _TODAY_AT_SITE, {"ids": others, "site_id": site_id,
+                                       "on": local_date(at)})
+    still_in = {r.person_id for r in today if r.signed_out_at is None}
+    by_id = {m.id: m for m in members}
+    me = by_id.get(leaving)
+    if me is None or _is_child(me, year):
+        return []
+    if any(not _is_child(by_id[p], year) for p in still_in if p in by_id):
+        return []  # (another adult of theirs is still here with them)
+    return [r for r in today if r.signed_out_at is None and r.person_id in by_id
+            and _is_child(by_id[r.person_id], year)]
+
+
 def scan(
     s: Db | Any,
     *,
@@ -311,6 +341,8 @@ def scan(
             result.signed_in = sorted({r.person_id for r in open_rows if r.person_id})
             return result
         result.outcome = "out"
+        if card_person is not None:
+            open_rows += _children_left_behind(db, household_id, card_person, site_id, at)
         result.signed_out = _sign_out_rows(db, open_rows, site_id=site_id, actor=actor,
                                            staff_id=None, at=at)
         return result

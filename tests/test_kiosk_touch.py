@@ -224,6 +224,17 @@ def test_a_name_typed_on_the_keyboard_starts_with_a_capital(rig: Rig) -> None:
 
 # --- what screen readers say --------------------------------------------------------------
 
+def test_a_message_is_announced_to_a_screen_reader_as_it_appears(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6 import QtGui
+
+    events: list[tuple[object, QAccessible.Event]] = []
+    monkeypatch.setattr(QtGui.QAccessible, "updateAccessibility",
+                        staticmethod(lambda ev: events.append((ev.object(), ev.type()))))
+    rig.kiosk.say("Sorry, that card didn't scan. Please try again.")
+    assert (rig.kiosk.w.toast, QAccessible.Event.Alert) in events
+
+
 def _announced(widget: QWidget) -> str:
     interface = QAccessible.queryAccessibleInterface(widget)
     assert interface is not None

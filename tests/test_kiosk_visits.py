@@ -7,16 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QLocale
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPushButton
 
 from kiosk.app import DEFAULT_NOTICE
 from kiosk.printing import PdfFolder
 from kiosk.scanner import decode_qr
 from kiosk.screens.visitor import room_for_text
 from schema.cards import issue_card
-from schema.clock import LONDON
+from schema.clock import LONDON, now_utc
 from schema.db import run_in_transaction
 from tests import test_kiosk, test_kiosk_messages
 from tests.test_kiosk import (
@@ -112,16 +113,32 @@ def test_the_last_visitors_answer_does_not_land_on_the_next_visitor(rig: Rig) ->
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
 
 
-def test_a_card_shown_in_staff_mode_gets_an_answer(rig: Rig) -> None:
-    """A visitor scans while the PIN pad is open."""
+def test_a_card_shown_at_the_pin_pad_signs_its_visitor_in(rig: Rig) -> None:
+    """The PIN pad is a screen any visitor can reach (Staff tapped by mistake): a card
+    scanned there signs its visitor in, and the digits typed so far are forgotten."""
     _ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
     rig.tap(rig.kiosk.welcome.staff_button)
     rig.wait_for(rig.kiosk.pin)
+    rig.tap(rig.find("pin_1"))
+    rig.scanner.show(token)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Welcome, Sam")
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
+    assert rig.kiosk.pin.pin == ""
+
+
+def test_a_card_shown_in_staff_mode_gets_an_answer(rig: Rig) -> None:
+    """A visitor scans while staff mode is open: she is told, and staff mode stays."""
+    _ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
+    _hub_staff_and_partners(rig.engine)
+    rig.tap(rig.kiosk.welcome.staff_button)
+    rig.wait_for(rig.kiosk.pin)
+    _enter_pin(rig, "2468")
+    rig.wait_for(rig.kiosk.staff)
     rig.scanner.show(token)
     rig.qtbot.waitUntil(lambda: rig.kiosk.w.toast.isVisible())
     assert rig.kiosk.w.toast.text() == ("The kiosk is in staff mode. Please ask a member of "
                                         "staff to sign you in.")
-    assert rig.kiosk.current() is rig.kiosk.pin
+    assert rig.kiosk.current() is rig.kiosk.staff
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 0
 
 
@@ -303,6 +320,12 @@ def _printed_token(pdf: Path) -> str | None:
     return decode_qr(document.render(0, size))
 
 
+def _printed_text(pdf: Path) -> str:
+    document = QPdfDocument()
+    assert document.load(str(pdf)) == QPdfDocument.Error.None_
+    return document.getAllText(0).text()
+
+
 def test_a_new_card_comes_out_of_the_printer(qtbot, tmp_path: Path) -> None:
     """Sam has no card; on Done he taps "Make me a card". Later staff print him a new one."""
     engine = _database_with(tmp_path, [("Coffee morning", False)])
@@ -330,6 +353,8 @@ def test_a_new_card_comes_out_of_the_printer(qtbot, tmp_path: Path) -> None:
         new = r.sql("SELECT token FROM card WHERE revoked_at IS NULL")
         assert new != token and len(printer.printed) == 2
         assert _printed_token(printer.printed[1]) == new
+        # Each with his name on it, as from Done: a family's cards are told apart.
+        assert all("Sam" in _printed_text(pdf) for pdf in printer.printed)
     finally:
         r.kiosk.shutdown()
 
@@ -471,3 +496,102 @@ def test_declining_after_typing_the_family_counts_them_all(rig: Rig) -> None:
     rig.tap(rig.find("countMeButton"))  # the next visitor: just her
     rig.wait_for(rig.kiosk.count)
     assert rig.find("countValue", QLabel).text() == "Just me"
+
+
+def _in_room(rig: Rig) -> list[str]:
+    names = rig.sql("SELECT group_concat(first_name, ',') FROM (SELECT p.first_name "
+                    "FROM attendance a JOIN person p ON p.id = a.person_id "
+                    "WHERE a.signed_out_at IS NULL ORDER BY p.first_name)")
+    return str(names).split(",") if names else []
+
+
+def test_a_parent_leaving_takes_her_children_off_the_fire_register(rig: Rig) -> None:
+    """Sam signs her son in with her ("Someone with you?"); when she scans to leave, he
+    goes with her: the fire register must not list a child who has gone home. Only
+    counted on screen, not named."""
+    year = now_utc().year
+    ids, token = _family(rig.engine, ("Sam", "Wilson", 1988), ("Kai", "Wilson", year - 6))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    rig.tap(rig.find("addPeopleButton"))
+    rig.wait_for(rig.kiosk.who)
+    rig.tap(rig.kiosk.who.toggles[ids[1]])
+    rig.tap(rig.find("whoNextButton"))
+    rig.qtbot.waitUntil(lambda: _in_room(rig) == ["Kai", "Sam"])
+    _an_hour_ago(rig)
+    rig.kiosk.reset()
+    rig.scanner.show(token)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Sam")
+    assert rig.find("doneDetail", QLabel).text() == "You and 1 child are signed out. See you soon!"
+    assert _in_room(rig) == []
+
+
+def test_children_stay_signed_in_with_the_other_parent_still_in_the_room(rig: Rig) -> None:
+    year = now_utc().year
+    ids, token = _family(rig.engine, ("Sam", "Wilson", 1988), ("Lee", "Wilson", 1986),
+                         ("Kai", "Wilson", year - 6))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    rig.tap(rig.find("addPeopleButton"))
+    rig.wait_for(rig.kiosk.who)
+    for person in ids[1:]:
+        rig.tap(rig.kiosk.who.toggles[person])
+    rig.tap(rig.find("whoNextButton"))
+    rig.qtbot.waitUntil(lambda: _in_room(rig) == ["Kai", "Lee", "Sam"])
+    _an_hour_ago(rig)
+    rig.kiosk.reset()
+    rig.scanner.show(token)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Sam")
+    assert rig.find("doneDetail", QLabel).text() == (
+        "You're signed out. Thank you for coming — see you soon!")
+    assert _in_room(rig) == ["Kai", "Lee"]
+
+
+LONG_SESSIONS = [("Citizens Advice benefits and debt drop-in", False),
+                 ("Coffee morning and toddler stay-and-play", False),
+                 ("English conversation class (ESOL)", False), ("Youth club", False),
+                 ("Housing surgery with the council", False),
+                 ("Police beat surgery", True)]
+
+
+def _on_screen(rig: Rig, name: str) -> bool:
+    """The whole of ``name`` lies inside the window."""
+    b = rig.find(name)
+    left = b.mapTo(rig.kiosk.w, b.rect().topLeft())
+    return left.x() >= 0 and left.x() + b.width() <= rig.kiosk.w.width()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_long_service_names_keep_every_tile_on_screen(qtbot, tmp_path: Path, size) -> None:
+    """Six sessions on, some with long names: every What for tile and every staff
+    sign-in button is inside the window (which has no scroll bar), its name wrapped or
+    shortened, and read whole by a screen reader."""
+    engine = _database_with(tmp_path, LONG_SESSIONS)
+    r = _build(qtbot, engine, tmp_path)
+    try:
+        r.kiosk.w.resize(*size)
+        _ids, token = _family(engine, ("Sam", "Wilson", 1988))
+        _hub_staff_and_partners(engine)
+        r.scanner.show(token)
+        r.wait_for(r.kiosk.what)
+        r.qtbot.wait(50)
+        for i in range(6):
+            assert _on_screen(r, f"session{i}"), i
+        assert r.find("session0").accessibleName() == LONG_SESSIONS[0][0]
+        assert r.kiosk.w.width() == size[0]
+        r.kiosk.reset()
+        r.tap(r.kiosk.welcome.staff_button)
+        _enter_pin(r, "2468")
+        r.wait_for(r.kiosk.staff)
+        r.tap(r.find("staffNav_signin"))
+        r.type("Sam")
+        hand = r.find("handResults", QListWidget)
+        r.qtbot.waitUntil(lambda: hand.count() == 1)
+        r.tap_row(hand, 0)
+        r.qtbot.waitUntil(lambda: r.shown("handSession5"))
+        r.qtbot.wait(50)
+        for i in range(6):
+            assert _on_screen(r, f"handSession{i}"), i
+        assert _on_screen(r, "exitStaffButton")
+    finally:
+        r.kiosk.shutdown()

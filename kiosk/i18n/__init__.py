@@ -45,6 +45,7 @@ def install(app: QApplication, name: str) -> None:
     qm = dict(_languages(HERE)).get(name)
     for old in _installed:
         app.removeTranslator(old)
+        old.deleteLater()  # (one a switch would pile up, each with its .qm, all day)
     _installed.clear()
     if qm is None:
         QLocale.setDefault(_first_locale[0])

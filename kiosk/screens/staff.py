@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -21,7 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.screens.visitor import Screen, _back, _clear_layout, _line, _words, room_for_text
+from kiosk.screens.visitor import (
+    Screen,
+    Tiles,
+    _back,
+    _clear_layout,
+    _line,
+    _words,
+    room_for_text,
+)
 from kiosk.screens.welcome import Words
 from kiosk.widgets import button, forget, kinetic, label, qr_pixmap, retext, slot
 
@@ -176,6 +185,10 @@ class PinScreen(Screen):
         if key == "clear":
             self.pin = ""
         elif key == "ok":
+            # Fewer than a PIN's 4 digits (an OK tapped twice, a child at the pad) is not
+            # a try: it is not sent, and counts against no one.
+            if len(self.pin) < 4:
+                return
             pin, self.pin = self.pin, ""
             self.submit.emit(pin)
         elif len(self.pin) < 12:
@@ -306,7 +319,9 @@ class StaffScreen(Screen):
         h.setContentsMargins(0, 0, 0, 0)
         self.hand_picker = PersonPicker("hand")
         self.hand_chosen = label("", "handChosen", role="muted")
-        self.hand_sessions = QHBoxLayout()
+        self.hand_sessions = QGridLayout()
+        self.hand_sessions.setSpacing(12)
+        self.hand_tiles = Tiles(self.hand_sessions, 2)
         h.addWidget(self.hand_picker, 1)
         h.addWidget(self.hand_chosen)
         h.addLayout(self.hand_sessions)
@@ -565,12 +580,19 @@ class StaffScreen(Screen):
         self.hand_person, self.hand_name = person_id, text
         self._hand_prompt()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.hand_tiles.fit()  # (the session buttons' names, to their new widths)
+
     def show_hand_sessions(self, sessions: list[tuple[int, str]]) -> None:
-        _clear_layout(self.hand_sessions)
+        """A button for each session on, two or three to a row, each name fitted to its
+        width: four sessions on must not push staff mode wider than the screen."""
+        tiles = []
         for i, (session_id, name) in enumerate(sessions):
-            b = button(name, f"handSession{i}", role="choice")
+            b = button(name, f"handSession{i}", role="choice", accessible=name)
             b.clicked.connect(slot(self._hand, session_id))
-            self.hand_sessions.addWidget(b)
+            tiles.append((b, name, ""))
+        self.hand_tiles.fill(tiles, 2 if len(sessions) <= 4 else 3)
 
     def _ref_pick(self, person_id: int, text: str) -> None:
         self.ref_person = person_id

@@ -87,6 +87,57 @@ def _fit(b: QPushButton, text: str) -> None:
     b.setText(text)
 
 
+def fit_lines(b: QPushButton, text: str, lines: int = 2) -> str:
+    """``text`` broken at spaces into at most ``lines`` lines that fit on ``b``, the last
+    shortened with "…" if the rest still does not fit: a long service name ("Citizens
+    Advice benefits and debt drop-in") on a tile of the width the row gives it."""
+    room = room_for_text(b)
+    metrics = b.fontMetrics()
+    words, out, line = text.split(), [], ""
+    for i, word in enumerate(words):
+        longer = f"{line} {word}" if line else word
+        if not line or metrics.horizontalAdvance(longer) <= room:
+            line = longer
+            continue
+        out.append(line)
+        if len(out) == lines - 1:
+            line = " ".join(words[i:])
+            break
+        line = word
+    out.append(line)
+    return "\n".join(metrics.elidedText(x, Qt.TextElideMode.ElideRight, room) for x in out)
+
+
+class Tiles:
+    """Buttons in a grid of equal columns whose texts are fitted to the widths they are
+    given (``fit_lines``): however long a name, no button pushes the screen wider than
+    the window (which has no scroll bar to reach it)."""
+
+    def __init__(self, grid: QGridLayout, columns: int) -> None:
+        self.grid, self.columns = grid, columns
+        self.shown: list[tuple[QPushButton, str, str]] = []  # button, name, second line
+
+    def fill(self, tiles: list[tuple[QPushButton, str, str]], columns: int) -> None:
+        _clear_layout(self.grid)
+        for column in range(max(columns, self.columns)):
+            self.grid.setColumnStretch(column, 1 if column < columns else 0)
+        self.columns, self.shown = columns, tiles
+        for i, (b, _name, _more) in enumerate(tiles):
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, b.sizePolicy().verticalPolicy())
+            self.grid.addWidget(b, i // columns, i % columns)
+        if tiles:
+            for b, _name, _more in tiles:
+                b.show()  # (a widget takes its place in a layout once shown)
+            parent = self.grid.parentWidget()
+            if parent is not None and parent.layout() is not None:
+                parent.layout().activate()
+            self.fit()
+
+    def fit(self) -> None:
+        for b, name, more in self.shown:
+            b.setText(fit_lines(b, name) + (f"\n{more}" if more else ""))
+
+
 class IdentifyScreen(Screen):
     """Scan a card, or find yourself: first name plus birth year or surname letters."""
 
@@ -303,6 +354,7 @@ class WhatForScreen(Screen):
         self.grid.setSpacing(18)
         outer.addLayout(self.grid)
         outer.addStretch(1)
+        self.tiles = Tiles(self.grid, 2)
         self.back_button.clicked.connect(self.back)
         self.retranslate()
 
@@ -312,12 +364,16 @@ class WhatForScreen(Screen):
 
     def show_sessions(self, sessions: list[tuple[int, str, str]]) -> None:
         """(session id, service name, times) per tile."""
-        _clear_layout(self.grid)
-        columns = 2 if len(sessions) <= 4 else 3
+        tiles = []
         for i, (session_id, name, times) in enumerate(sessions):
             b = button(f"{name}\n{times}", f"session{i}", role="tile", accessible=name)
             b.clicked.connect(slot(self.chosen.emit, session_id))
-            self.grid.addWidget(b, i // columns, i % columns)
+            tiles.append((b, name, times))
+        self.tiles.fill(tiles, 2 if len(sessions) <= 4 else 3)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.tiles.fit()  # (the layout has given the tiles their new widths)
 
     def reset(self) -> None:
         self.show_sessions([])

@@ -184,6 +184,10 @@ class Toast(Words, QLabel):
         self.show()
         self.raise_()
         self._timer.start(ms)
+        # Said by a screen reader as it appears, as an alert is.
+        from PySide6.QtGui import QAccessible, QAccessibleEvent
+
+        QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.Alert))
 
     def dismiss(self) -> None:
         if self.isVisible() and self._fade is not None:
