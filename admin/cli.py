@@ -44,6 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true",
                    help="with --demo: load it only if nobody is on record yet (for `make run`)")
 
+    p = sub.add_parser("site", help="add a room (a site) that kiosks can stand in")
+    p.add_argument("name", metavar="NAME", help='the room\'s name, as the kiosk shows it')
+    p.add_argument("--slug", help="its short name for --site (default: made from NAME)")
+
+    p = sub.add_parser("staff", help="add a staff user (the first manager of a new install); "
+                       "the PIN is asked for, or read from $DROPIN_STAFF_PIN")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--role", choices=["volunteer", "staff", "manager"], default="staff")
+
     p = sub.add_parser("import", help="import a sign-in sheet (.csv or .xlsx)")
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
@@ -147,6 +156,38 @@ def cmd_init(engine: Engine, args: argparse.Namespace) -> int:
                     return 0
         summary = load_demo(engine, seed=args.seed)
         print("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+    return 0
+
+
+def cmd_site(engine: Engine, args: argparse.Namespace) -> int:
+    from schema.on_now import get_or_create_site
+
+    site = run_in_transaction(engine, lambda s: get_or_create_site(s, args.name, args.slug))
+    print(f"Site '{site.name}' ready: start its kiosk with --site {site.slug}")
+    return 0
+
+
+def cmd_staff(engine: Engine, args: argparse.Namespace) -> int:
+    """The PIN is never an argument (it would stay in the shell's history and the process
+    list): asked for twice on a terminal, or taken from $DROPIN_STAFF_PIN for a script."""
+    import os
+
+    from schema.staff import create_staff
+
+    pin = os.environ.get("DROPIN_STAFF_PIN", "")
+    if not pin:
+        if not sys.stdin.isatty():
+            raise Refused("set DROPIN_STAFF_PIN, or run this on a terminal to be asked for "
+                          "the PIN")
+        import getpass
+
+        pin = getpass.getpass(f"PIN for {args.name} (4 to 12 digits): ")
+        if getpass.getpass("The same PIN again: ") != pin:
+            raise Refused("the two PINs were not the same: nothing changed")
+    user = run_in_transaction(engine, lambda s: create_staff(
+        s, name=args.name, role=args.role, pin=pin, actor=ACTOR))
+    print(f"Staff user {user.name} ({user.role}) added: they sign in with their PIN at the "
+          "kiosk's Staff corner and in the admin window.")
     return 0
 
 
@@ -468,7 +509,8 @@ def cmd_restore(engine: Engine, args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "init": cmd_init, "import": cmd_import, "report": cmd_report, "export": cmd_export,
+    "init": cmd_init, "site": cmd_site, "staff": cmd_staff, "import": cmd_import,
+    "report": cmd_report, "export": cmd_export,
     "people": cmd_people, "cards": cmd_cards, "sar": cmd_sar, "purge": cmd_purge,
     "erase": cmd_erase, "withdraw": cmd_withdraw, "kiosk-role": cmd_kiosk_role,
     "backup": cmd_backup, "restore": cmd_restore,

@@ -34,7 +34,7 @@ from schema.clock import LONDON
 from schema.counting import rebuild_rollups
 from schema.db import make_engine
 from schema.migrate import upgrade
-from schema.text import search_key
+from schema.text import name_key
 
 FIRST_DAY = dt.date(2021, 11, 1)  # a Monday
 LAST_DAY = dt.date(2026, 10, 31)
@@ -279,8 +279,8 @@ class Generator:
                 last_name = surname if rng.random() < 0.7 else surname[0]
                 phone = f"07{rng.randrange(10**9):09d}" if adult and rng.random() < 0.5 else None
                 self.person_rows.append((pid, hid, first_name, last_name, birth_year, band,
-                                         phone, created, first_name.lower(),
-                                         search_key(last_name), None, None))
+                                         phone, created, name_key(first_name),
+                                         name_key(last_name), None, None))
                 h.members.append((pid, 0.95 if i == 0 else (0.5 if adult else 0.55)))
             self.households.append(h)
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages Dropin needs to run and to be tested, if any are missing.
 # Used by `make run`, `make test` and CI. Needs root or sudo only when something is missing.
+#   --kiosk   only what a kiosk PC needs to run Dropin (deploy/README.md): not the
+#             PostgreSQL server, LibreOffice, Xvfb and poppler that the tests use.
 set -euo pipefail
 
 packages=(
@@ -10,10 +12,12 @@ packages=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
   libpulse0 fonts-dejavu-core
+)
+if [ "${1:-}" != "--kiosk" ]; then
   # a virtual screen for screenshots, a PostgreSQL server for the tests, LibreOffice to
   # open exported workbooks and poppler to render card sheets in the tests
-  xvfb postgresql libreoffice-calc-nogui poppler-utils
-)
+  packages+=(xvfb postgresql libreoffice-calc-nogui poppler-utils)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

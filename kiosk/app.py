@@ -671,7 +671,8 @@ class Kiosk(QObject):
         clue = hint.strip()
         # A year half typed ("19", "198") is not a search yet: no "No match" while typing it.
         typing_a_year = clue.isascii() and clue.isdigit() and len(clue) < 4
-        searched = len(first.strip()) >= people.MIN_LETTERS and bool(clue) and not typing_a_year
+        searched = (len(people.name_key(first)) >= people.MIN_LETTERS
+                    and bool(people.name_key(clue)) and not typing_a_year)
         if not searched:  # nothing to look for yet (or the fields were just emptied)
             self.identify.show_results([], searched=False)
             return

@@ -54,6 +54,7 @@ from schema.text import (
     clean_phone,
     clean_postcode,
     clean_text,
+    name_key,
     search_key,
 )
 
@@ -88,12 +89,12 @@ def update_person(
     changed: list[str] = []
     if first_name is not None:
         person.first_name = clean_name(first_name)
-        person.search_name = search_key(person.first_name)
+        person.search_name = name_key(person.first_name)
         changed.append("first_name")
     if last_name is not None:
         person.last_name = clean_name(last_name, field="last name", required=False,
                                        code="surname")
-        person.search_last = search_key(person.last_name)
+        person.search_last = name_key(person.last_name)
         changed.append("last_name")
     if birth_year != "":
         person.birth_year = clean_birth_year(birth_year, this_year=now_utc().year)
@@ -294,8 +295,9 @@ def people_ids(s: Session, *, query: str = "") -> list[int]:
     """
     where = [f"p.{LIVE_PERSON.replace(' AND ', ' AND p.')}"]
     params: dict[str, object] = {}
-    for i, word in enumerate([w for w in search_key(query[:MAX_QUERY]).split()][:MAX_WORDS]):
-        params[f"w{i}"] = _like_prefix(search_key(word))
+    words = [w for w in search_key(query[:MAX_QUERY]).split() if name_key(w)][:MAX_WORDS]
+    for i, word in enumerate(words):
+        params[f"w{i}"] = _like_prefix(name_key(word))
         params[f"u{i}"] = _like_prefix(word.upper())
         params[f"c{i}"] = "%" + _like_prefix(word.lower())[:-1] + "%"
         where.append(

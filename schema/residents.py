@@ -23,7 +23,7 @@ from schema.text import (
     clean_phone,
     clean_postcode,
     clean_text,
-    search_key,
+    name_key,
 )
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def register_household(
 
 
 def _add_person(db: Db, household_id: int, m: NewPerson, at: dt.datetime) -> PersonRow:
-    search_name, search_last = search_key(m.first_name), search_key(m.last_name)
+    search_name, search_last = name_key(m.first_name), name_key(m.last_name)
     person_id = db.insert("person", {
         "household_id": household_id, "first_name": m.first_name, "last_name": m.last_name,
         "birth_year": m.birth_year, "age_band": m.age_band, "phone": m.phone,
@@ -306,11 +306,11 @@ def find_me(
     children are never listed, nor anyone whose age is not known (they may be a child);
     a surname shows only as an initial.
     """
-    key = search_key(first_name[:MAX_QUERY])
+    key = name_key(first_name[:MAX_QUERY])
     if len(key) < MIN_LETTERS:
         return []
     hint = hint.strip()[:MAX_QUERY]
-    if not hint:
+    if not name_key(hint):
         # A first name alone is not enough to pick someone out on a shared screen.
         return []
     db = Db.of(s)
@@ -329,7 +329,7 @@ def find_me(
         where.append("birth_year = :year")
         params["year"] = int(hint)
     else:
-        where.append(_starts(db, "search_last", "last", search_key(hint), params))
+        where.append(_starts(db, "search_last", "last", name_key(hint), params))
     rows = db.rows(
         "SELECT id, household_id, first_name, last_name, birth_year FROM person WHERE "
         + " AND ".join(where) + " ORDER BY search_name, search_last, id LIMIT :limit",
@@ -353,8 +353,8 @@ def staff_search(s: Db | Session, *, query: str, limit: int = 20) -> list[StaffM
 
     For staff mode and the admin window only: it shows full names.
     """
-    words = [search_key(w) for w in query[:MAX_QUERY].split()
-             if len(w.strip()) >= 2][:MAX_WORDS]
+    words = [k for k in (name_key(w) for w in query[:MAX_QUERY].split()
+                         if len(w.strip()) >= 2) if k][:MAX_WORDS]
     if not words:
         return []
     params: dict[str, Any] = {"limit": limit}

@@ -309,6 +309,7 @@ class Database:
         self.dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         self._raw: Any = None
         self._used = 0.0
+        self._file: tuple[int, int] | None = None  # the SQLite file connected to
 
     def __repr__(self) -> str:
         return f"Database({self.dialect})"
@@ -325,6 +326,7 @@ class Database:
             except sqlite3.Error:
                 raw.close()
                 raise
+            self._file = _file_id(path)
             return raw
         import psycopg
 
@@ -376,8 +378,23 @@ class Database:
                 raw = self.connection()
         return raw
 
+    def _same_file(self) -> None:
+        """The SQLite file still there, and the same one: deleted or moved away while
+        the kiosk ran, it is the database gone (the sign-in is kept, not written into a
+        file nobody will see again); replaced (a restore), the new one from now on."""
+        if self._file is None:  # (not connected yet: a first start may create it)
+            return
+        path = sqlite_path(self.url)
+        now = _file_id(path)
+        if now != self._file:
+            self.close()
+            if now is None:  # (not made again, empty, by connecting)
+                raise sqlite3.OperationalError(f"the database file {path} is missing")
+
     def _once(self, work: Callable[[Db], T]) -> T:
         sqlite = self.dialect == "sqlite"
+        if sqlite:
+            self._same_file()
         raw = self.connection() if sqlite else self._alive()
         try:
             if sqlite:
@@ -398,6 +415,17 @@ class Database:
             raise
         finally:
             self._used = time.monotonic()
+
+
+def _file_id(path: str | None) -> tuple[int, int] | None:
+    """The device and inode of a database file (None: in memory, or not there)."""
+    if not path:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _broken(raw: Any) -> bool:

@@ -157,6 +157,22 @@ def search_key(name: str) -> str:
     return _CONTROL.sub("", unicodedata.normalize("NFC", name)).casefold().strip()
 
 
+# Left out of a name's search key: what a visitor may type, or not, or type another way
+# (O'Neill, O’Neill, ONeill, O Neill; Mary-Jane, Mary Jane; St. John, St John).
+_NAME_MARKS = re.compile(r"[\s'\u2018\u2019`\u02bc\-\u2010\u2011.]+")
+
+
+def name_key(name: str) -> str:
+    """A person's name (or what is typed to find one) as the find-me and staff searches
+    compare it: ``search_key``, with accents dropped (Zoë, Zoe; José, Jose; Siobhán,
+    Siobhan: the kiosk's keyboard has no accents, and the office's has) and apostrophes,
+    hyphens, full stops and spaces left out. Scripts without accents are unchanged
+    (明, 서연)."""
+    decomposed = unicodedata.normalize("NFKD", search_key(name))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", _NAME_MARKS.sub("", bare))
+
+
 def clean_postcode(value: str | None) -> tuple[str | None, str | None]:
     """A UK postcode as ("SW1A 1AA", "SW1A"); a bare district ("M40") is accepted too."""
     if value is None or not str(value).strip():

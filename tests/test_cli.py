@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from admin.cli import main
 from tests.helpers import World, local
@@ -99,3 +100,35 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(args)
     assert exc.value.code == 2
+
+
+def test_a_new_install_gets_its_site_and_first_manager_from_the_command_line(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    """deploy/README.md: init, then the room and the first manager, with no demo data."""
+    from schema.db import make_engine, read_session
+    from schema.staff import check_pin
+
+    db = ["--database", f"sqlite:///{tmp_path / 'new.sqlite3'}"]
+    assert main([*db, "init"]) == 0
+    assert main([*db, "site", "Burns Flats Community Room", "--slug", "burns-flats"]) == 0
+    assert "--site burns-flats" in capsys.readouterr().out
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    assert main([*db, "staff", "Lauren", "--role", "manager"]) == 2  # no PIN given
+    assert "DROPIN_STAFF_PIN" in capsys.readouterr().err
+    monkeypatch.setenv("DROPIN_STAFF_PIN", "12")
+    assert main([*db, "staff", "Lauren", "--role", "manager"]) == 2  # not a PIN
+    monkeypatch.setenv("DROPIN_STAFF_PIN", "482913")
+    assert main([*db, "staff", "Lauren", "--role", "manager"]) == 0
+    assert main([*db, "staff", "Lauren"]) == 2  # there is one already
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    try:
+        with read_session(engine) as s:
+            assert s.execute(text("SELECT slug, name FROM site")).all() == [
+                ("burns-flats", "Burns Flats Community Room")]
+            assert s.execute(text("SELECT COUNT(*) FROM person")).scalar() == 0
+        from schema.db import run_in_transaction
+
+        user = run_in_transaction(engine, lambda s: check_pin(s, pin="482913", actor="test"))
+        assert user is not None and user.role == "manager"
+    finally:
+        engine.dispose()

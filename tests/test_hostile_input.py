@@ -77,6 +77,7 @@ from schema.text import (
     clean_phone,
     clean_postcode,
     clean_text,
+    name_key,
     search_key,
 )
 from schema.timetable import (
@@ -392,7 +393,7 @@ def test_add_member(db: Engine, tables: list[str], household: tuple[int, int], f
         assert person is not None
         assert person.first_name == clean_name(first)
         assert person.last_name == clean_name(last, field="last name", required=False)
-        assert person.search_name == search_key(person.first_name)
+        assert person.search_name == name_key(person.first_name)
         assert person.age_band == band and person.household_id == hid
 
 
@@ -422,10 +423,10 @@ def test_update_person(db: Engine, tables: list[str], household: tuple[int, int]
     want = dict(zip(fields, before, strict=True))
     if first is not None:
         want["first_name"] = clean_name(first)
-        want["search_name"] = search_key(want["first_name"])
+        want["search_name"] = name_key(want["first_name"])
     if last is not None:
         want["last_name"] = clean_name(last, field="last name", required=False)
-        want["search_last"] = search_key(want["last_name"])
+        want["search_last"] = name_key(want["last_name"])
     if year != "":
         want["birth_year"] = clean_birth_year(year, this_year=now_utc().year)
     if phone != "":
@@ -573,14 +574,14 @@ def test_find_me(db: Engine, seeded: dict[str, Any], first: str, hint: str) -> N
     with read_session(db) as s:
         found = find_me(s, first_name=first, hint=hint)
         assert len(found) <= MAX_RESULTS
-        if len(search_key(first[:MAX_QUERY])) < 3 or not hint.strip():
+        if len(name_key(first[:MAX_QUERY])) < 3 or not name_key(hint):
             assert found == []
         for m in found:
             p = s.get(Person, m.person_id)
             assert p is not None
             assert p.birth_year is None or p.birth_year <= year - 18
             assert p.age_band not in children
-            assert p.search_name.startswith(search_key(first[:MAX_QUERY]))
+            assert p.search_name.startswith(name_key(first[:MAX_QUERY]))
             assert m.label == display_label(p.first_name, p.last_name, p.birth_year)
             shown_first = first_word(p.first_name)  # one word of the name, never more
             assert m.label.startswith(shown_first)
@@ -597,7 +598,7 @@ def test_staff_search_and_people_list(db: Engine, seeded: dict[str, Any], query:
         found = staff_search(s, query=query)
         assert len(found) <= 20
         # Only the first MAX_QUERY characters of a search box are looked at.
-        words = [search_key(w) for w in query[:MAX_QUERY].split() if len(w.strip()) >= 2]
+        words = [name_key(w) for w in query[:MAX_QUERY].split() if len(w.strip()) >= 2]
         for m in found:
             p = s.get(Person, m.person_id)
             assert p is not None and p.anonymised_at is None

@@ -1243,6 +1243,38 @@ def test_a_second_kiosk_on_the_same_outbox_is_refused(rig: Rig, tmp_path: Path) 
     again.shutdown()
 
 
+def test_a_database_file_deleted_while_the_kiosk_runs_is_the_database_gone(
+        rig: Rig, tmp_path: Path) -> None:
+    """Someone tidies the wrong folder: the SQLite file goes while the kiosk has it open.
+    A sign-in is not written into the deleted file (lost when the kiosk stops): it is
+    kept, and lands once the file is put back (a restore)."""
+    import shutil
+    import sqlite3
+
+    _ids, pat = _family(rig.engine, ("Pat", "Jones", 1970))
+    _kai_ids, kai = _family(rig.engine, ("Kai", "Jones", 1972))
+    rig.scanner.show(pat)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Welcome, Pat")
+    db = tmp_path / "kiosk.sqlite3"
+    saved = tmp_path / "saved.sqlite3"
+    with sqlite3.connect(db) as src, sqlite3.connect(saved) as dst:
+        src.backup(dst)
+    for name in ("kiosk.sqlite3", "kiosk.sqlite3-wal", "kiosk.sqlite3-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    store = rig.kiosk.store
+    store._retry.setInterval(200)
+    rig.kiosk.reset()
+    rig.scanner.show(kai)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Thank you!",
+                        timeout=5000)
+    assert len(store.outbox) == 1 and not store.available
+    assert not db.exists()  # (not made again, empty)
+    shutil.copy(saved, db)  # put back
+    rig.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    with sqlite3.connect(db) as con:  # (the test's own engine still has the old file)
+        assert con.execute("SELECT COUNT(*) FROM attendance").fetchone() == (2,)
+
+
 def test_sign_ins_kept_every_few_seconds_do_not_put_off_the_next_try(
         rig: Rig, tmp_path: Path) -> None:
     """The database is away and visitors keep coming: each kept sign-in leaves the retry

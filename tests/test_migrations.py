@@ -55,3 +55,32 @@ def test_kiosk_checks_migrations_without_loading_alembic() -> None:
                          check=True, cwd=Path(__file__).resolve().parent.parent,
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.stdout.strip() == "[]"
+
+
+def test_names_on_record_get_accent_free_keys_on_upgrade(tmp_path: Path) -> None:
+    """0004: the search keys of everyone already on record are worked out again."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    try:
+        migrate.upgrade(eng, "0003")
+        with eng.begin() as conn:
+            conn.execute(text("INSERT INTO household (id, reference, created_at) "
+                              "VALUES (1, '', '2026-01-01 00:00:00')"))
+            conn.execute(text(
+                "INSERT INTO person (id, household_id, first_name, last_name, created_at, "
+                "search_name, search_last) VALUES (1, 1, 'Zoë', 'O''Neill', "
+                "'2026-01-01 00:00:00', 'zoë', 'o''neill')"))
+        migrate.upgrade(eng)
+        with eng.begin() as conn:
+            assert conn.execute(text("SELECT search_name, search_last FROM person")).one() == (
+                "zoe", "oneill")
+        from alembic import command
+
+        cfg = migrate.alembic_config()
+        with eng.begin() as conn:  # and back
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0003")
+        with eng.begin() as conn:
+            assert conn.execute(text("SELECT search_name, search_last FROM person")).one() == (
+                "zoë", "o'neill")
+    finally:
+        eng.dispose()
