@@ -1442,6 +1442,9 @@ def test_every_control_has_an_accessible_name_and_touch_size(qtbot, tmp_path: Pa
         r.tap(r.find("countPlus"))
         _assert_touchable(r, "Just count me")
         r.tap(r.find("countBackButton"))
+        r.wait_for(k.new)  # (back to the privacy step, then step by step to Welcome)
+        for _ in range(3):
+            r.tap(r.find("newBackButton"))
         r.wait_for(k.welcome)
         r.tap(k.welcome.sign_in_button)
         _assert_touchable(r, "Find me")
