@@ -19,6 +19,26 @@ if TYPE_CHECKING:
 WAIT = {"busy_ms": 1500, "attempts": 2}
 
 
+def _seconds(text: str) -> int:
+    """--idle: a whole number of seconds, 5 or more (less would reset the kiosk under a
+    visitor's fingers)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if value < 5:
+        raise argparse.ArgumentTypeError(f"{value} seconds is too short: give 5 or more")
+    return value
+
+
+def _size(text: str) -> str:
+    """--size: WIDTHxHEIGHT in pixels, like 1280x800."""
+    parts = text.lower().split("x")
+    if len(parts) != 2 or not all(p.isdigit() and 200 <= int(p) <= 10000 for p in parts):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size like 1280x800")
+    return text
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="dropin-kiosk",
                                 description="The Dropin touchscreen sign-in kiosk.")
@@ -27,9 +47,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--site", metavar="SLUG", help="the site this kiosk stands in")
     p.add_argument("--windowed", action="store_true",
                    help="an ordinary window that can be closed (for development)")
-    p.add_argument("--idle", type=int, default=30, metavar="SECONDS",
+    p.add_argument("--idle", type=_seconds, default=30, metavar="SECONDS",
                    help="return to Welcome after this long without a touch (default 30)")
-    p.add_argument("--size", metavar="WxH", help="window size with --windowed, e.g. 1280x800")
+    p.add_argument("--size", metavar="WxH", type=_size,
+                   help="window size with --windowed, e.g. 1280x800")
     p.add_argument("--no-camera", action="store_true", help="do not read cards with a camera")
     p.add_argument("--print-to", metavar="FOLDER", type=Path,
                    help="print cards as PDF files into FOLDER instead of on the system's "

@@ -532,8 +532,8 @@ class Kiosk(QObject):
 
     def _saved_for_later(self) -> None:
         self.finish(self.tr("Thank you!"),
-                    self.tr("The system is slow right now, but your visit is saved on this "
-                            "screen and will be recorded in a moment."))
+                    self.tr("Your visit is saved. It will be recorded as soon as the system is "
+                            "back."))
 
     # --- card scan ----------------------------------------------------------------
 
@@ -1113,12 +1113,7 @@ class Kiosk(QObject):
             self.call(lambda s: sessions_on_now(s, site_id=site),
                       lambda on: self.staff.show_hand_sessions(
                                 [(x.session_id, x.service) for x in on]), self.failed)
-        elif page == "referral":
-            if self.visit.staff_role == Role.volunteer.value:
-                self.say(self.tr("Referrals are logged by hub staff. Please ask a member of "
-                                 "staff."))
-                self.staff.show_page("room")
-                return
+        elif page == "referral":  # (volunteers too: DESIGN's "hub staff / volunteer")
             self.call(referrals.active_partners, self.staff.show_partners, self.failed)
         field = self.staff.first_field()
         if field is not None:

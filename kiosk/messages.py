@@ -54,7 +54,8 @@ CANT_USE = Said(QT_TRANSLATE_NOOP(
 PARTNER_GONE = Said(QT_TRANSLATE_NOOP(
     "Messages", "That partner is no longer on the list. Please choose another."))
 YEAR_OR_AGE = Said(QT_TRANSLATE_NOOP(
-    "Messages", "Please type the year born, like 1988, or an age, like 34, in numbers."))
+    "Messages", "Please type the year born, like 1988, or an age, like 34, in numbers. "
+    "For a baby under one, type 0."))
 
 MESSAGES: dict[str, Said] = {
     # a card shown to the scanner

@@ -132,3 +132,23 @@ def test_a_new_install_gets_its_site_and_first_manager_from_the_command_line(
         assert user is not None and user.role == "manager"
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("args", [["--size", "big"], ["--size", "1280"], ["--idle", "0"],
+                                  ["--idle", "-5"], ["--idle", "soon"]])
+def test_the_kiosk_refuses_a_bad_size_or_idle_time_in_one_line(args, capsys) -> None:
+    from kiosk.__main__ import parse_args
+
+    with pytest.raises(SystemExit) as ended:
+        parse_args(["--windowed", *args])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("dropin-kiosk: error: argument")
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_the_kiosk_takes_a_good_size_and_idle_time() -> None:
+    from kiosk.__main__ import parse_args
+
+    args = parse_args(["--size", "1920x1080", "--idle", "45"])
+    assert (args.size, args.idle) == ("1920x1080", 45)

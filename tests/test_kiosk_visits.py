@@ -263,6 +263,17 @@ def test_a_double_tap_on_add_adds_the_baby_once(rig: Rig) -> None:
     assert len(rig.kiosk.who.toggles) == 2
 
 
+def test_someone_with_you_keeps_an_ordinary_name_by_shortening_the_rest(rig: Rig) -> None:
+    """At 1280×800 "Someone with you, Mary-Jane? Sign them in" does not fit: the name
+    stays (the next in the queue must not take it for theirs) and "Sign them in" goes."""
+    _ids, token = _family(rig.engine, ("Mary-Jane", "Hill", 1990))
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    more = rig.find("addPeopleButton")
+    assert "Mary-Jane" in more.text()
+    assert more.fontMetrics().horizontalAdvance(more.text()) <= room_for_text(more)
+
+
 def test_someone_with_you_leaves_out_a_name_too_long_for_its_button(rig: Rig) -> None:
     _ids, token = _family(rig.engine, ("Wolfeschlegelsteinhausenbergerdorff", "Hill", 1990))
     rig.scanner.show(token)

@@ -293,8 +293,8 @@ class WhoScreen(Screen):
         self.title.setText(self.tr("Who's here today? Tap everyone who came with you."))
         _words(self.new_name, self.tr("Add someone: first name"),
                self.tr("New household member's first name"))
-        _words(self.new_year, self.tr("Year born or age"),
-               self.tr("New household member's year of birth or age"))
+        _words(self.new_year, self.tr("Year born or age (baby: 0)"),
+               self.tr("New household member's year of birth or age (0 for a baby under one)"))
         retext(self.add_button, self.tr("Add"))
         for b in self.toggles.values():
             b.setAccessibleName(self._here(b.text()))
@@ -451,12 +451,18 @@ class DoneScreen(Screen):
         self.add_button.setVisible(offer_more)
 
     def _ask_more(self, name: str) -> None:
-        """ "Someone with you?", with ``name`` in it where it fits (a long one is left out)."""
+        """ "Someone with you?", with ``name`` in it (the next in the queue must not take
+        it for their own way in): the whole question where it fits, else without "Sign
+        them in"; only a name too long even for that is left out."""
         self._asked = name
         text = self.tr("Someone with you? Sign them in")
-        named = self.tr("Someone with you, %s? Sign them in") % name
-        if name and self.add_button.fontMetrics().horizontalAdvance(named) <= self._room():
-            text = named
+        if name:
+            room, metrics = self._room(), self.add_button.fontMetrics()
+            for named in (self.tr("Someone with you, %s? Sign them in") % name,
+                          self.tr("Someone with you, %s?") % name):
+                if metrics.horizontalAdvance(named) <= room:
+                    text = named
+                    break
         if self.add_button.text() != text:
             retext(self.add_button, text)
 
@@ -627,8 +633,8 @@ class NewScreen(Screen):
         retext(self.you_next, self.tr("Next"))
         _words(self.member_name, self.tr("Their first name"),
                self.tr("Household member's first name"))
-        _words(self.member_year, self.tr("Year born or age"),
-               self.tr("Household member's year of birth or age"))
+        _words(self.member_year, self.tr("Year born or age (baby: 0)"),
+               self.tr("Household member's year of birth or age (0 for a baby under one)"))
         retext(self.member_add, self.tr("Add"))
         retext(self.agree_button, self.tr("Yes, save my details and sign us in"))
         retext(self.decline_button, self.tr("No thanks — just count me"))

@@ -146,5 +146,5 @@ class Banner(Words, QFrame):
         self.hide()
 
     def retranslate(self) -> None:
-        self.text.setText(self.tr("Working offline — sign-ins are saved on this screen and "
-                                  "will be recorded shortly."))
+        self.text.setText(self.tr("Working offline — sign-ins are saved here and will be "
+                                  "sent as soon as the system is back."))
