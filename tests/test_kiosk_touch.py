@@ -351,6 +351,18 @@ def test_a_tap_on_a_button_leaves_the_typing_where_it_was(rig: Rig) -> None:
     assert box.toPlainText() == "The stair light is out"
 
 
+def test_have_your_say_shows_the_name_field_above_the_keyboard(rig: Rig) -> None:
+    """At 1280×800 with the keyboard up: the topics, the message and the optional name
+    are all in view, so a visitor can see she may add her name."""
+    rig.tap(rig.kiosk.welcome.feedback_button)
+    rig.qtbot.waitUntil(rig.kiosk.w.keyboard.isVisible)
+    rig.qtbot.wait(50)
+    view = _in_view(rig)
+    for name in ("topic0", "topic4", "feedbackText", "feedbackName"):
+        widget = rig.kiosk.w.findChild(QWidget, name)
+        assert view.contains(_on_window(widget)), name
+
+
 def test_no_label_reads_a_name_or_message_as_html(rig: Rig) -> None:
     """A name stored at the office as "<b>Sam</b>" is shown as typed, not in bold."""
     from PySide6.QtCore import Qt

@@ -833,8 +833,12 @@ class FeedbackScreen(Screen):
             b.setCheckable(True)
             b.setAutoExclusive(True)
             b.setMinimumHeight(72)
+            # One row of equal buttons: the message and the name under them both stay above
+            # the keyboard at 1280×800 (the name is how a visitor chooses not to be anonymous).
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             self.topics[topic] = b
-            row.addWidget(b, i // 3, i % 3)
+            row.addWidget(b, 0, i)
+            row.setColumnStretch(i, 1)
         outer.addLayout(row)
         self.text = QPlainTextEdit()
         text_field(self.text)
