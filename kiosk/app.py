@@ -425,6 +425,10 @@ class Kiosk(QObject):
         self.visit.busy = False  # (the visitor may try again)
         if isinstance(exc, DropinError):  # in the kiosk's words, translated (never the core's)
             self.say(messages.explain(exc), "error")
+        elif isinstance(exc, Unavailable) and self.current() in (self.pin, self.staff):
+            # (to staff themselves: not "ask a member of staff")
+            self.say(self.tr("The database can't be reached just now. Use the paper register "
+                             "for now; the kiosk keeps trying."), "error")
         elif isinstance(exc, Unavailable):
             self.say(self.tr("Sorry — the system is having a problem. Please ask a member of "
                              "staff."), "error")
@@ -723,7 +727,7 @@ class Kiosk(QObject):
         v.busy = False  # (Who's here waits for the visitor)
         v.signed_in = not alone_signs_in
         self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
-                                {person.id})
+                                {person.id}, first=person.id)
         self.go(self.who)
 
     def who_back(self) -> None:
@@ -770,7 +774,7 @@ class Kiosk(QObject):
                 return
             self.visit.busy = False
             self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
-                                    selected | {new_id})
+                                    selected | {new_id}, first=self.visit.person_id)
 
         self.call(add, show, self.failed)
 

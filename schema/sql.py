@@ -330,10 +330,17 @@ class Database:
             return raw
         import psycopg
 
+        # A server or network gone without a word (no reset): TCP keepalives and a time
+        # limit on unacknowledged data end the wait in seconds, not the minutes TCP
+        # would take, and the kiosk keeps the sign-in in its outbox.
         pg = psycopg.connect(postgres_conninfo(self.url), autocommit=False,
-                             connect_timeout=max(2, self.busy_ms // 1000))
+                             connect_timeout=max(2, self.busy_ms // 1000), keepalives=1,
+                             keepalives_idle=10, keepalives_interval=3, keepalives_count=3,
+                             tcp_user_timeout=15000)
         try:
             pg.execute(f"SET lock_timeout = {int(self.busy_ms)}")
+            if self.lean:  # (a kiosk's operations are small; the admin's reports are not)
+                pg.execute("SET statement_timeout = 10000")
             pg.commit()
         except psycopg.Error:
             pg.close()

@@ -1797,3 +1797,16 @@ def test_settings_made_by_enum_key_take_effect(qtbot, engine_one: Engine,
         assert r.kiosk.w.toast.alignment() == Qt.AlignmentFlag.AlignCenter
     finally:
         r.kiosk.shutdown()
+
+
+def test_staff_are_told_in_staff_words_when_the_database_is_away(
+        rig: Rig, tmp_path: Path) -> None:
+    """Not "please ask a member of staff" to the member of staff."""
+    _hub_staff_and_partners(rig.engine)
+    rig.tap(rig.kiosk.welcome.staff_button)
+    _enter_pin(rig, "2468")
+    rig.wait_for(rig.kiosk.staff)
+    rig.kiosk.store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    rig.tap(rig.find("staffNav_signin"))
+    rig.qtbot.waitUntil(lambda: "paper register" in rig.kiosk.w.toast.text(), timeout=5000)
+    assert "ask a member of staff" not in rig.kiosk.w.toast.text()

@@ -80,6 +80,24 @@ def test_a_postgresql_connection_dropped_while_idle_is_replaced(postgres_server:
     assert again != pid  # a new connection did the work, and no error reached the kiosk
 
 
+@pytest.mark.postgres
+def test_a_kiosk_connection_to_postgresql_gives_up_on_a_silent_server(
+        postgres_server: object) -> None:
+    """TCP keepalives and a time limit on unacknowledged data (a server gone without a
+    word), and for a kiosk a limit on any one statement: a sign-in waits seconds, not
+    minutes, before it goes to the outbox."""
+    url = postgres_server.create_database()  # type: ignore[attr-defined]
+    kiosk, office = Database(url, lean=True), Database(url, lean=False)
+    try:
+        params = kiosk.connection().info.get_parameters()
+        assert params["keepalives"] == "1" and params["tcp_user_timeout"] == "15000"
+        assert kiosk.transaction(lambda db: db.value("SHOW statement_timeout")) == "10s"
+        assert office.transaction(lambda db: db.value("SHOW statement_timeout")) == "0"
+    finally:
+        kiosk.close()
+        office.close()
+
+
 def test_a_new_database_has_no_privacy_notice_of_its_own(engine: Engine) -> None:
     """(The kiosk then shows its default one, in its own language: tests/test_kiosk_visits.)"""
     from kiosk.app import load_config

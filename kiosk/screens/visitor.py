@@ -309,11 +309,18 @@ class WhoScreen(Screen):
     def _confirm(self) -> None:
         self.confirm.emit([p for p, b in self.toggles.items() if b.isChecked()])
 
-    def show_household(self, members: list[tuple[int, str]], selected: set[int]) -> None:
+    def show_household(self, members: list[tuple[int, str]], selected: set[int],
+                       first: int | None = None) -> None:
+        """A toggle for each member, ``first`` (the visitor) at the head, in columns of
+        equal width."""
         _clear_layout(self.grid)
         self.toggles = {}
+        members = sorted(members, key=lambda m: m[0] != first)  # (stable: oldest first)
+        for column in range(3):
+            self.grid.setColumnStretch(column, 1)
         for i, (person_id, name) in enumerate(members):
             b = button(name, f"member{i}", role="toggle", accessible=self._here(name))
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, b.sizePolicy().verticalPolicy())
             b.setCheckable(True)
             b.setChecked(person_id in selected)
             b.toggled.connect(self._update_next)
