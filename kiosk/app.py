@@ -180,7 +180,11 @@ def replay(actor: str, site_id: int,
                     s, members=[NewPerson(**m) for m in a["members"]],
                     postcode=a.get("postcode"), actor=actor,
                     consent_version=a["consent_version"])
-                ids = [m.id for m in members]
+                # Everyone lives there; those here today are signed in (all of them, for
+                # an entry kept by a version that did not ask).
+                here = a.get("here")
+                ids = [m.id for i, m in enumerate(members)
+                       if here is None or i == 0 or i - 1 in here]
                 signin.sign_in(s, person_ids=ids, method="new",
                                session_id=session_for(s, chosen, at),
                                actor=actor, at=at)
@@ -856,6 +860,7 @@ class Kiosk(QObject):
             you = {k: value for k, value in v.new_you.items() if k != "postcode"}
             # (read, not taken: a first try the core refuses comes back here with it)
             args = {"members": [you, *v.new_members], "postcode": v.new_you.get("postcode"),
+                    "here": self.new.here(),
                     "consent_version": self.cfg.notice_version, "session_id": sid, "at": at}
             self.keep("register", args, self._registered)
         elif v.then == "count":
@@ -873,7 +878,7 @@ class Kiosk(QObject):
     def _registered(self, result: tuple[int, int, int] | None) -> None:
         v = self.visit
         if result is None:  # it had landed already (a retry after an uncertain commit)
-            self.welcomed(1 + len(v.new_members))
+            self.welcomed(1 + len(self.new.here()))
             return
         v.person_id, v.household_id, count = result
         v.has_card = False
@@ -1022,7 +1027,8 @@ class Kiosk(QObject):
     def start_count(self) -> None:
         """Just count me: how many, starting from the visitor and whoever she had already
         added on I'm new (declining the notice after typing her family in)."""
-        self.count.start_at(1 + len(self.visit.new_members))
+        here = self.new.here() if self.new.step == 2 else self.visit.new_members
+        self.count.start_at(1 + len(here))
         self.go(self.count)
 
     def count_me(self, headcount: int) -> None:

@@ -748,6 +748,37 @@ def test_back_on_what_for_and_count_me_goes_one_step_back_with_everything_kept(
     assert _attendances(rig.engine) == 2
 
 
+def test_a_new_family_signs_in_only_those_here_today(rig: Rig) -> None:
+    """Amira lives with Yusuf, at work today, and Leila, who came with her: all three are
+    registered, and the two here are signed in (the fire register, the counts)."""
+    rig.tap(rig.kiosk.welcome.new_button)
+    rig.type("Amira")
+    rig.enter()
+    rig.type("K")
+    rig.enter()
+    rig.type("34")
+    rig.tap(rig.find("newNextButton"))
+    rig.qtbot.waitUntil(lambda: rig.kiosk.new.step == 1)
+    for name, age in (("Yusuf", "36"), ("Leila", "6")):
+        rig.type(name)
+        rig.enter()
+        rig.type(age)
+        rig.enter()
+    rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 2)
+    rig.tap(rig.find("familyNextButton"))
+    assert rig.find("hereTitle", QLabel).text() == "Who's here with you today?"
+    here = [rig.find(f"here{i}") for i in range(2)]
+    assert [b.text() for b in here] == ["Yusuf", "Leila"] and all(b.isChecked() for b in here)
+    assert rig.find("agreeButton").text() == "Yes, save our details and sign us in"
+    rig.tap(here[0])  # Yusuf is at work
+    rig.tap(rig.find("agreeButton"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.find("doneDetail", QLabel).text() == "You and 1 other are signed in."
+    assert rig.sql("SELECT COUNT(*) FROM person") == 3
+    assert rig.sql("SELECT group_concat(p.first_name, ',') FROM attendance a "
+                   "JOIN person p ON p.id = a.person_id") == "Amira,Leila"
+
+
 def test_search_privacy_on_screen(rig: Rig) -> None:
     """A visitor searches Find me: nothing under 3 letters, at most 5 adults shown as
     "Sam W. (1988)", and a child never, even when the child is the only match."""

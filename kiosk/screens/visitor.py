@@ -593,6 +593,15 @@ class NewScreen(Screen):
         con = QVBoxLayout(self.step_consent)
         con.setContentsMargins(0, 0, 0, 0)
         con.setSpacing(14)
+        # Who of the household came today: everyone lives with her, not all are here
+        # (a partner at work, a teenager at school must not be counted, nor be on the fire
+        # register). All on to start with: a family that came together taps nothing.
+        self.here_title = label("", "hereTitle", role="heading")
+        con.addWidget(self.here_title)
+        self.here_grid = QGridLayout()
+        self.here_grid.setSpacing(12)
+        con.addLayout(self.here_grid)
+        self.here_toggles: list[QPushButton] = []
         self.notice = label("", "privacyNotice", role="notice")
         con.addWidget(self.notice)
         row = QHBoxLayout()
@@ -643,8 +652,12 @@ class NewScreen(Screen):
         _words(self.member_year, self.tr("Year born or age (baby: 0)"),
                self.tr("Household member's year of birth or age (0 for a baby under one)"))
         retext(self.member_add, self.tr("Add"))
-        retext(self.agree_button, self.tr("Yes, save my details and sign us in"))
+        retext(self.agree_button, self.tr("Yes, save my details and sign me in")
+               if not self._names else self.tr("Yes, save our details and sign us in"))
         retext(self.decline_button, self.tr("No thanks — just count me"))
+        self.here_title.setText(self.tr("Who's here with you today?"))
+        for name, b in zip(self._names, self.here_toggles, strict=False):
+            b.setAccessibleName(self.tr("%s is here") % name)
         self.title.setText(self._title())
         if self._you is not None:
             self._you.setText(self.tr("You"))
@@ -668,8 +681,32 @@ class NewScreen(Screen):
     def _add(self) -> None:
         self.add_member.emit(self.member_name.text(), self.member_year.text())
 
+    def show_here(self) -> None:
+        """The consent step's "Who's here with you today?": a toggle for each member typed
+        in (on, or as last left if they are the same people), hidden when she lives alone."""
+        before = {b.text(): b.isChecked() for b in self.here_toggles}
+        _clear_layout(self.here_grid)
+        self.here_toggles = []
+        for column in range(self.MEMBER_COLUMNS):
+            self.here_grid.setColumnStretch(column, 1)
+        for i, name in enumerate(self._names):
+            b = button(name, f"here{i}", role="toggle")
+            b.setSizePolicy(QSizePolicy.Policy.Ignored, b.sizePolicy().verticalPolicy())
+            b.setCheckable(True)
+            b.setChecked(before.get(name, True))
+            self.here_toggles.append(b)
+            self.here_grid.addWidget(b, i // self.MEMBER_COLUMNS, i % self.MEMBER_COLUMNS)
+        self.here_title.setVisible(bool(self._names))
+        self.retranslate()
+
+    def here(self) -> list[int]:
+        """Which of the members typed in are here today, by their place in the list."""
+        return [i for i, b in enumerate(self.here_toggles) if b.isChecked()]
+
     def show_step(self, step: int) -> None:
         self.step = step
+        if step == 2:
+            self.show_here()
         self.step_you.setVisible(step == 0)
         self.step_family.setVisible(step == 1)
         self.step_consent.setVisible(step == 2)
@@ -742,6 +779,8 @@ class NewScreen(Screen):
     def reset(self) -> None:
         super().reset()
         self.show_members([])
+        _clear_layout(self.here_grid)
+        self.here_toggles = []
         self.show_step(0)
 
 
