@@ -1167,8 +1167,13 @@ class Kiosk(QObject):
 
     def staff_search(self, query: str, picker: Any) -> None:
         self._shown.add(self.staff)
-        self.call(lambda s: people.staff_search(s, query=query),
-                  lambda rows: picker.show_results([(r.person_id, r.label) for r in rows]),
+        shown = 20
+
+        def found(rows: list[people.StaffMatch]) -> None:
+            picker.show_results([(r.person_id, r.label) for r in rows[:shown]],
+                                searched=len(query.strip()) >= 2, more=len(rows) > shown)
+
+        self.call(lambda s: people.staff_search(s, query=query, limit=shown + 1), found,
                   self.failed)
 
     def staff_hand_sign_in(self, person_id: int, session_id: int) -> None:

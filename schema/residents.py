@@ -349,12 +349,18 @@ class StaffMatch:
 
 
 def staff_search(s: Db | Session, *, query: str, limit: int = 20) -> list[StaffMatch]:
-    """People whose first or last name starts with any word of ``query`` (2+ letters).
+    """People whose first name or surname starts with each word of ``query``: a word of
+    two letters or more, or of one with other words ("Sarah K"); a four-digit word is
+    the year born ("Sarah 1988").
 
     For staff mode and the admin window only: it shows full names.
     """
-    words = [k for k in (name_key(w) for w in query[:MAX_QUERY].split()
-                         if len(w.strip()) >= 2) if k][:MAX_WORDS]
+    terms = query[:MAX_QUERY].split()[:MAX_WORDS]
+    # A four-digit word is a year born ("Sarah 1988"); with another word, one letter is
+    # an initial ("Sarah K"); alone, a word needs two letters.
+    years = [int(w) for w in terms if w.isascii() and w.isdigit() and len(w) == 4]
+    keys = [name_key(w) for w in terms if not (w.isascii() and w.isdigit())]
+    words = [k for k in keys if k and (len(k) >= 2 or len(terms) > 1)]
     if not words:
         return []
     params: dict[str, Any] = {"limit": limit}
@@ -363,16 +369,21 @@ def staff_search(s: Db | Session, *, query: str, limit: int = 20) -> list[StaffM
         params[f"w{i}"] = _like_prefix(word)
         where.append(f"(p.search_name LIKE :w{i} ESCAPE '\\' "
                      f"OR p.search_last LIKE :w{i} ESCAPE '\\')")
+    if years:
+        params["year"] = years[0]
+        where.append("p.birth_year = :year")
     rows = Db.of(s).rows(
-        "SELECT p.id, p.household_id, p.first_name, p.last_name, p.birth_year, h.reference "
-        "FROM person p JOIN household h ON h.id = p.household_id WHERE "
+        "SELECT p.id, p.household_id, p.first_name, p.last_name, p.birth_year, h.reference, "
+        "h.postcode_district FROM person p JOIN household h ON h.id = p.household_id WHERE "
         + " AND ".join(where) + " ORDER BY p.first_name, p.last_name, p.id LIMIT :limit",
         params,
     )
     out = []
-    for pid, hid, first, last, year, ref in rows:
+    for pid, hid, first, last, year, ref, district in rows:
         label = f"{first} {last}".strip() + (f" ({year})" if year else "")
-        if ref:
-            label += f" · {ref}"
+        # What tells two Sarah Joneses (1985) apart: the household's reference, or for one
+        # registered at the kiosk (no reference) its postcode district.
+        if ref or district:
+            label += f" · {ref or district}"
         out.append(StaffMatch(person_id=pid, household_id=hid, label=label))
     return out

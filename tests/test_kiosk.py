@@ -1841,3 +1841,25 @@ def test_staff_are_told_in_staff_words_when_the_database_is_away(
     rig.tap(rig.find("staffNav_signin"))
     rig.qtbot.waitUntil(lambda: "paper register" in rig.kiosk.w.toast.text(), timeout=5000)
     assert "ask a member of staff" not in rig.kiosk.w.toast.text()
+
+
+def test_staff_search_says_when_nobody_or_more_than_it_lists_match(rig: Rig) -> None:
+    for i in range(22):
+        _family(rig.engine, ("Sam", f"Walker{i:02d}", 1980 + i % 10), card=False)
+    _hub_staff_and_partners(rig.engine)
+    rig.tap(rig.kiosk.welcome.staff_button)
+    _enter_pin(rig, "2468")
+    rig.wait_for(rig.kiosk.staff)
+    rig.tap(rig.find("staffNav_signin"))
+    hand = rig.find("handResults", QListWidget)
+    rig.type("Sam")
+    rig.qtbot.waitUntil(lambda: hand.count() == 21)
+    assert hand.item(20).text() == "More people match: add a surname, an initial or a year born"
+    assert not hand.item(20).flags() & Qt.ItemFlag.ItemIsEnabled
+    rig.type(" Zed")
+    rig.qtbot.waitUntil(lambda: hand.count() == 1 and hand.item(0).data(
+        Qt.ItemDataRole.UserRole) is None)
+    assert hand.item(0).text() == "Nobody found by that name"
+    rig.tap_row(hand, 0)  # a note, not a person: nothing happens
+    rig.qtbot.wait(100)
+    assert rig.kiosk.staff.hand_person is None

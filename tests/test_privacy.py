@@ -265,3 +265,29 @@ def test_a_hint_that_folds_to_nothing_finds_no_one(engine: Engine) -> None:
         assert find_me(s, first_name="Samira", hint="'") == []
         assert find_me(s, first_name="Samira", hint="-") == []
         assert find_me(s, first_name="S'a", hint="1985") == []  # (two letters: "sa")
+
+
+def test_staff_search_tells_namesakes_apart_by_year_initial_and_district(
+        engine: Engine) -> None:
+    """Staff mode: three Sarahs. A year born or a surname's initial picks one out, and
+    one registered at the kiosk (no household reference) shows her postcode district."""
+    from schema.people import staff_search
+
+    def reg(s):
+        register_household(s, members=[NewPerson("Sarah", "Smith", 1988)], actor=ACTOR,
+                           reference="BF-014")
+        register_household(s, members=[NewPerson("Sarah", "Khan", 1990)], actor=ACTOR)
+        register_household(s, members=[NewPerson("Sarah", "Jones", 1985)], actor=ACTOR,
+                           postcode="M40 1AA")
+
+    run_in_transaction(engine, reg)
+    with read_session(engine) as s:
+        def labels(query: str) -> list[str]:
+            return [m.label for m in staff_search(s, query=query)]
+
+        assert labels("Sarah 1988") == ["Sarah Smith (1988) · BF-014"]
+        assert labels("Sarah K") == ["Sarah Khan (1990)"]
+        assert labels("Sarah") == ["Sarah Jones (1985) · M40", "Sarah Khan (1990)",
+                                   "Sarah Smith (1988) · BF-014"]
+        assert labels("1988") == []  # a year alone picks out nobody
+        assert labels("S") == []  # nor one letter alone

@@ -226,13 +226,26 @@ class PersonPicker(Words, QWidget):
         self.list.setAccessibleName(self.tr("Matching people"))
 
     def _clicked(self, item: QListWidgetItem) -> None:
-        self.picked.emit(item.data(Qt.ItemDataRole.UserRole), item.text())
+        person_id = item.data(Qt.ItemDataRole.UserRole)
+        if person_id is not None:  # (not the line that says there are more, or none)
+            self.picked.emit(person_id, item.text())
 
-    def show_results(self, rows: list[tuple[int, str]]) -> None:
+    def show_results(self, rows: list[tuple[int, str]], *, searched: bool = True,
+                     more: bool = False) -> None:
+        """The people found; with a line to say so when nobody was, or when there are
+        more than are listed (a common name: type a surname or a year)."""
         self.list.clear()
         for person_id, text in rows:
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, person_id)
+            self.list.addItem(item)
+        note = (self.tr("More people match: add a surname, an initial or a year born")
+                if more else self.tr("Nobody found by that name")
+                if searched and not rows else "")
+        if note:
+            item = QListWidgetItem(note)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)  # (read, not chosen)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, note)
             self.list.addItem(item)
 
     def reset(self) -> None:
