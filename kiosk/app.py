@@ -1139,6 +1139,10 @@ class Kiosk(QObject):
             return (self.tr("Visitor (not named)") if r.headcount == 1
                     else self.tr("%n visitors", "", r.headcount))
 
+        # By name, as a roll is called (the head-counts after): "Sarah Smith" is found
+        # without reading the whole room in the order it came in.
+        rows = sorted(rows, key=lambda r: (r.person_id is None, r.label.casefold()
+                                           if r.person_id is not None else ""))
         self.staff.show_room(
             [(r.attendance_id, f"{who(r)}  ·  {r.service}  ·  "
               f"{r.signed_in_at.astimezone(LONDON):%H:%M}") for r in rows],

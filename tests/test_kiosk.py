@@ -1863,3 +1863,23 @@ def test_staff_search_says_when_nobody_or_more_than_it_lists_match(rig: Rig) -> 
     rig.tap_row(hand, 0)  # a note, not a person: nothing happens
     rig.qtbot.wait(100)
     assert rig.kiosk.staff.hand_person is None
+
+
+def test_the_fire_register_lists_people_by_name(rig: Rig) -> None:
+    """A roll is called by name: the register is in order of names, head-counts last,
+    not in the order people came in."""
+    tokens = [_family(rig.engine, (first, last, 1980))[1]
+              for first, last in (("Zara", "Ali"), ("Adam", "Reid"), ("Mo", "Farah"))]
+    for token in tokens:
+        rig.kiosk.reset()
+        rig.scanner.show(token)
+        rig.wait_for(rig.kiosk.done)
+    rig.kiosk.reset()
+    _hub_staff_and_partners(rig.engine)
+    rig.tap(rig.kiosk.welcome.staff_button)
+    _enter_pin(rig, "2468")
+    rig.wait_for(rig.kiosk.staff)
+    room = rig.find("roomList", QListWidget)
+    rig.qtbot.waitUntil(lambda: room.count() == 3)
+    assert [room.item(i).text().split("  ·  ")[0] for i in range(3)] == [
+        "Adam Reid", "Mo Farah", "Zara Ali"]

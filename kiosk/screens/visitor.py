@@ -293,7 +293,7 @@ class WhoScreen(Screen):
         self.title.setText(self.tr("Who's here today? Tap everyone who came with you."))
         _words(self.new_name, self.tr("Add someone: first name"),
                self.tr("New household member's first name"))
-        _words(self.new_year, self.tr("Year born or age (baby: 0)"),
+        _words(self.new_year, self.tr("Age (baby: 0) or year"),
                self.tr("New household member's year of birth or age (0 for a baby under one)"))
         retext(self.add_button, self.tr("Add"))
         for b in self.toggles.values():
@@ -649,7 +649,7 @@ class NewScreen(Screen):
         retext(self.you_next, self.tr("Next"))
         _words(self.member_name, self.tr("Their first name"),
                self.tr("Household member's first name"))
-        _words(self.member_year, self.tr("Year born or age (baby: 0)"),
+        _words(self.member_year, self.tr("Age (baby: 0) or year"),
                self.tr("Household member's year of birth or age (0 for a baby under one)"))
         retext(self.member_add, self.tr("Add"))
         retext(self.agree_button, self.tr("Yes, save my details and sign me in")
