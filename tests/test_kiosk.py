@@ -709,11 +709,9 @@ def test_a_double_tap_does_not_land_on_the_next_screen(rig3: Rig) -> None:
     assert _attendances(rig.engine) == 1
 
 
-def test_back_on_what_for_and_count_me_goes_one_step_back_with_everything_kept(
-        rig3: Rig) -> None:
-    """A newcomer on What for taps Back to check her child's age: she is on the privacy
-    step again, her family still there, not on Welcome with everything gone."""
-    rig = rig3
+def _new_household(rig: Rig, *members: tuple[str, str]) -> None:
+    """I'm new, typed as a visitor does: Amira K, 34, then each member (name, age) added,
+    then "That's everyone": the privacy step is on show."""
     rig.tap(rig.kiosk.welcome.new_button)
     rig.type("Amira")
     rig.enter()
@@ -722,12 +720,22 @@ def test_back_on_what_for_and_count_me_goes_one_step_back_with_everything_kept(
     rig.type("34")
     rig.tap(rig.find("newNextButton"))
     rig.qtbot.waitUntil(lambda: rig.kiosk.new.step == 1)
-    rig.type("Leila")
-    rig.enter()
-    rig.type("6")
-    rig.enter()
-    rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 1)
+    for name, age in members:
+        rig.type(name)
+        rig.enter()
+        rig.type(age)
+        rig.enter()
+    rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == len(members))
     rig.tap(rig.find("familyNextButton"))
+    rig.qtbot.waitUntil(lambda: rig.kiosk.new.step == 2)
+
+
+def test_back_on_what_for_and_count_me_goes_one_step_back_with_everything_kept(
+        rig3: Rig) -> None:
+    """A newcomer on What for taps Back to check her child's age: she is on the privacy
+    step again, her family still there, not on Welcome with everything gone."""
+    rig = rig3
+    _new_household(rig, ("Leila", "6"))
     rig.tap(rig.find("agreeButton"))
     rig.wait_for(rig.kiosk.what)
     rig.tap(rig.find("whatBackButton"))
@@ -751,21 +759,7 @@ def test_back_on_what_for_and_count_me_goes_one_step_back_with_everything_kept(
 def test_a_new_family_signs_in_only_those_here_today(rig: Rig) -> None:
     """Amira lives with Yusuf, at work today, and Leila, who came with her: all three are
     registered, and the two here are signed in (the fire register, the counts)."""
-    rig.tap(rig.kiosk.welcome.new_button)
-    rig.type("Amira")
-    rig.enter()
-    rig.type("K")
-    rig.enter()
-    rig.type("34")
-    rig.tap(rig.find("newNextButton"))
-    rig.qtbot.waitUntil(lambda: rig.kiosk.new.step == 1)
-    for name, age in (("Yusuf", "36"), ("Leila", "6")):
-        rig.type(name)
-        rig.enter()
-        rig.type(age)
-        rig.enter()
-    rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 2)
-    rig.tap(rig.find("familyNextButton"))
+    _new_household(rig, ("Yusuf", "36"), ("Leila", "6"))
     assert rig.find("hereTitle", QLabel).text() == "Who's here with you today?"
     here = [rig.find(f"here{i}") for i in range(2)]
     assert [b.text() for b in here] == ["Yusuf", "Leila"] and all(b.isChecked() for b in here)
@@ -1079,18 +1073,30 @@ def test_a_sign_in_waits_behind_kept_ones_not_yet_sent(rig: Rig, tmp_path: Path)
     rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Welcome, Pat")
 
 
-class _Tried:
-    """A database that counts the transactions tried on it."""
+class _StandIn:
+    """A database put in the kiosk's place for a test: the real one behind it, with a
+    behaviour of its own in ``transaction``."""
 
     def __init__(self, inner: Database) -> None:
-        self.inner, self.tries = inner, 0
+        self.inner = inner
 
     def transaction(self, work: Any) -> Any:
-        self.tries += 1
         return self.inner.transaction(work)
 
     def close(self) -> None:
         self.inner.close()
+
+
+class _Tried(_StandIn):
+    """A database that counts the transactions tried on it."""
+
+    def __init__(self, inner: Database) -> None:
+        super().__init__(inner)
+        self.tries = 0
+
+    def transaction(self, work: Any) -> Any:
+        self.tries += 1
+        return self.inner.transaction(work)
 
 
 def test_kept_visits_sent_to_a_database_still_away_wait_out_one_failure(
@@ -1121,12 +1127,13 @@ def test_kept_visits_sent_to_a_database_still_away_wait_out_one_failure(
     assert names == ["Pat", "Kai", "Mo"]
 
 
-class _LockedOnce:
+class _LockedOnce(_StandIn):
     """A database locked for its next transaction once ``armed`` (another program holds
     the SQLite write lock for half a second), then free again."""
 
     def __init__(self, inner: Database) -> None:
-        self.inner, self.armed = inner, False
+        super().__init__(inner)
+        self.armed = False
 
     def transaction(self, work: Any) -> Any:
         if self.armed:
@@ -1137,9 +1144,6 @@ class _LockedOnce:
             time.sleep(0.5)  # (the busy time-out)
             raise sqlite3.OperationalError("database is locked")
         return self.inner.transaction(work)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def test_a_sign_in_behind_kept_ones_that_do_not_land_is_kept_behind_them(
@@ -1191,12 +1195,13 @@ def test_an_entry_that_cannot_be_sent_is_set_aside_not_in_the_way(
     assert [json.loads(x) for x in store.outbox.aside.read_text().splitlines()] == odd
 
 
-class _Refusing:
+class _Refusing(_StandIn):
     """A database that refuses one kind of statement for good (a constraint the kept
     entry breaks), and runs everything else."""
 
     def __init__(self, inner: Database, poisoned: list[Any]) -> None:
-        self.inner, self.poisoned = inner, poisoned
+        super().__init__(inner)
+        self.poisoned = poisoned
 
     def transaction(self, work: Any) -> Any:
         import sqlite3
@@ -1204,9 +1209,6 @@ class _Refusing:
         if getattr(work, "work", work) in self.poisoned:
             raise sqlite3.IntegrityError("UNIQUE constraint failed: attendance.receipt")
         return self.inner.transaction(work)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def test_an_entry_the_database_refuses_for_good_is_set_aside_not_retried_for_ever(

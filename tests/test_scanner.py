@@ -18,41 +18,6 @@ from schema.cards import new_token
 from schema.tokens import PREFIX
 
 
-def test_wedge_scanner_catches_a_burst_whatever_has_focus(qtbot) -> None:
-    field = QLineEdit()
-    qtbot.addWidget(field)
-    field.show()
-    field.activateWindow()
-    qtbot.waitUntil(field.isActiveWindow)
-    field.setFocus()
-    scanner = WedgeScanner(QApplication.instance())
-    try:
-        token = new_token()
-        with qtbot.waitSignal(scanner.token_read, timeout=2000) as got:
-            qtbot.keyClicks(field, token)
-            qtbot.keyClick(field, Qt.Key.Key_Return)
-        assert got.args == [token]
-        assert field.text() == ""  # nothing of the token leaked into the focused field
-
-        # A person typing is not a card: keys that looked like a prefix are handed back.
-        qtbot.keyClicks(field, "Dave")
-        assert field.text() == "Dave"
-        field.clear()
-        qtbot.keyClicks(field, "DR")
-        qtbot.wait(300)  # too slow for a scanner: the held keys go to the field
-        qtbot.keyClicks(field, "ew")
-        assert field.text() == "DRew"
-        # A burst with the prefix that is not a whole token is not a card: a misread.
-        field.clear()
-        with (qtbot.assertNotEmitted(scanner.token_read, wait=200),
-              qtbot.waitSignal(scanner.misread, timeout=2000)):
-            qtbot.keyClicks(field, "DRP-SHORT")
-            qtbot.keyClick(field, Qt.Key.Key_Return)
-        assert field.text() == ""
-    finally:
-        QApplication.instance().removeEventFilter(scanner)
-
-
 @pytest.fixture
 def focused(qtbot) -> Iterator[tuple[QLineEdit, WedgeScanner]]:
     """A text field with the focus, and a wedge scanner listening."""
@@ -81,6 +46,32 @@ def _scanned(qtbot, field: QLineEdit, typed: str) -> None:
         else:
             qtbot.keyClick(field, char)
     qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def test_wedge_scanner_catches_a_burst_whatever_has_focus(qtbot, focused) -> None:
+    field, scanner = focused
+    token = new_token()
+    with qtbot.waitSignal(scanner.token_read, timeout=2000) as got:
+        qtbot.keyClicks(field, token)
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert got.args == [token]
+    assert field.text() == ""  # nothing of the token leaked into the focused field
+
+    # A person typing is not a card: keys that looked like a prefix are handed back.
+    qtbot.keyClicks(field, "Dave")
+    assert field.text() == "Dave"
+    field.clear()
+    qtbot.keyClicks(field, "DR")
+    qtbot.wait(300)  # too slow for a scanner: the held keys go to the field
+    qtbot.keyClicks(field, "ew")
+    assert field.text() == "DRew"
+    # A burst with the prefix that is not a whole token is not a card: a misread.
+    field.clear()
+    with (qtbot.assertNotEmitted(scanner.token_read, wait=200),
+          qtbot.waitSignal(scanner.misread, timeout=2000)):
+        qtbot.keyClicks(field, "DRP-SHORT")
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert field.text() == ""
 
 
 def test_a_card_typed_with_shift_around_its_capitals_is_read(qtbot, focused) -> None:
