@@ -644,7 +644,7 @@ class Kiosk(QObject):
                         self.tr("You're already signed out. See you soon!"))
         else:
             # Her children go with her (the core signs them out too): counted, not named.
-            children = len(set(result.signed_out) - {v.person_id})
+            children = result.children_out
             self.finish(self.tr("Goodbye, %s") % v.first_name,
                         self.tr("You're signed out. Thank you for coming — see you soon!")
                         if not children else
@@ -774,6 +774,10 @@ class Kiosk(QObject):
         def show(result: tuple[int, list[Any]]) -> None:
             new_id, members = result
             if and_sign_in:
+                # Who's here shows them now (a toggle, the fields emptied): Back from What
+                # for must not find them still typed in, to be added a second time.
+                self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
+                                        selected | {new_id}, first=self.visit.person_id)
                 self.people_chosen([m.id for m in members if m.id in selected | {new_id}])
                 return
             self.visit.busy = False

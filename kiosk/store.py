@@ -303,8 +303,10 @@ def _head_count(entry: dict[str, Any]) -> int:
     person merged into another record) was confirmed to the visitor on screen: it is
     counted as that many people without names rather than lost."""
     args = entry["args"]
+    here = args.get("here")  # (a registration: those here today, beside the visitor)
     return {"scan": 1, "sign_in": len(args.get("person_ids") or ()),
-            "register": len(args.get("members") or ())}.get(entry["kind"], 0)
+            "register": 1 + len(here) if here is not None else len(args.get("members") or ())
+            }.get(entry["kind"], 0)
 
 
 class Store(Runner):
@@ -325,6 +327,7 @@ class Store(Runner):
         self._retry.setInterval(RETRY_MS)
         self._retry.timeout.connect(self.drain)
         self._draining: set[str] = set()  # the ids of the batch on its way
+        self._stalled = False  # the outbox could not be rewritten for the batch on its way
         self._batch = _Batch()
         # Kept entries to be sent in place of ones on their way, should those not land.
         self._instead: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -444,6 +447,7 @@ class Store(Runner):
                 self.outbox.remove(entry["id"])
             except OSError:  # sent again later: every kind of entry lands once
                 log.exception("outbox: a landed entry could not be taken off")
+                self._stalled = True
             finally:
                 self._set_available(True)
                 self._sent(entry)
@@ -465,13 +469,17 @@ class Store(Runner):
                     log.error("outbox entry %s refused: %s", entry["kind"], exc)
                     counted = _head_count(entry)
                     if counted:  # confirmed on screen: the visit counts, without a name
-                        self.outbox.add("anonymous", headcount=counted,
-                                        session_id=entry["args"].get("session_id"),
-                                        at=entry["args"].get("at"), entry=uuid.uuid4().hex)
-                    self.outbox.remove(entry["id"])
+                        # In the entry's place, in one rewrite, with a receipt of its own
+                        # made from the entry's id: kept twice, it would still count once.
+                        receipt = uuid.uuid5(uuid.NAMESPACE_OID, str(entry["id"])).hex
+                        self.outbox.replace(entry["id"], "anonymous", headcount=counted,
+                                            session_id=entry["args"].get("session_id"),
+                                            at=entry["args"].get("at"), entry=receipt)
+                    else:
+                        self.outbox.remove(entry["id"])
             except OSError:  # left as it was, to be tried again
                 log.exception("outbox: an entry that did not land could not be updated")
-                self._retry_later()
+                self._stalled = True
             finally:
                 self._sent(entry)
 
@@ -492,6 +500,9 @@ class Store(Runner):
         if not len(self.outbox):
             self._retry.stop()
             self.outbox_drained.emit()
+        elif self._stalled:  # (the outbox could not be written: at the next try, not now)
+            self._stalled = False
+            self._retry_later()
         elif self.available:
             self.drain()
 

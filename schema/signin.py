@@ -38,6 +38,7 @@ class SignInResult:
     household_id: int | None = None
     signed_in: list[int] = field(default_factory=list)  # person ids newly in
     signed_out: list[int] = field(default_factory=list)
+    children_out: int = 0  # of signed_out: children who went with the parent leaving
     sessions: list[SessionOn] = field(default_factory=list)  # when outcome == "choose"
     has_card: bool = True
     session_id: int | None = None  # the session signed in to (outcome "in")
@@ -263,12 +264,14 @@ def _is_child(person: Any, year: int) -> bool:
     return person.age_band in CHILD_BANDS
 
 
-def _children_left_behind(db: Db, household_id: int, leaving: int, site_id: int,
-                          at: dt.datetime) -> list[_Row]:
-    """The open visits today at this site of the household's children, when ``leaving``
-    (an adult) goes and no other adult of the household is still in: children do not
-    stay on in the room alone, and a fire register must not list them after they have
-    gone home with her. With another adult of theirs still in, they are left as they are."""
+def _children_left_behind(db: Db, household_id: int, leaving: int, sessions: set[int],
+                          site_id: int, at: dt.datetime) -> list[_Row]:
+    """The open visits of the household's children in the sessions ``leaving`` (an adult)
+    is leaving, when no other adult of the household is still in: a child she brought
+    does not stay on in the room alone, and a fire register must not list them after
+    they have gone home with her. A child in a session of their own (the youth club
+    while she was at the coffee morning) is left as they are, and so are all of them
+    while another adult of theirs is still in."""
     year = local_date(at).year
     members = household_members(db, household_id)
     others = [m.id for m in members if m.id != leaving]
@@ -284,7 +287,7 @@ def _children_left_behind(db: Db, household_id: int, leaving: int, site_id: int,
     if any(not _is_child(by_id[p], year) for p in still_in if p in by_id):
         return []  # (another adult of theirs is still here with them)
     return [r for r in today if r.signed_out_at is None and r.person_id in by_id
-            and _is_child(by_id[r.person_id], year)]
+            and r.session_id in sessions and _is_child(by_id[r.person_id], year)]
 
 
 def scan(
@@ -342,7 +345,10 @@ def scan(
             return result
         result.outcome = "out"
         if card_person is not None:
-            open_rows += _children_left_behind(db, household_id, card_person, site_id, at)
+            children = _children_left_behind(db, household_id, card_person,
+                                             {r.session_id for r in open_rows}, site_id, at)
+            result.children_out = len({r.person_id for r in children})
+            open_rows += children
         result.signed_out = _sign_out_rows(db, open_rows, site_id=site_id, actor=actor,
                                            staff_id=None, at=at)
         return result

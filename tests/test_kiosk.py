@@ -1885,3 +1885,24 @@ def test_the_fire_register_lists_people_by_name(rig: Rig) -> None:
     rig.qtbot.waitUntil(lambda: room.count() == 3)
     assert [room.item(i).text().split("  ·  ")[0] for i in range(3)] == [
         "Adam Reid", "Mo Farah", "Zara Ali"]
+
+
+def test_an_outbox_that_cannot_be_rewritten_is_tried_again_later_not_at_once(
+        rig: Rig, tmp_path: Path) -> None:
+    """A landed entry the outbox cannot take off (a folder made read-only lets the file
+    grow but no new file be made): it waits for the next try, instead of being sent
+    again and again at once."""
+    _ids, pat = _family(rig.engine, ("Pat", "Jones", 1970))
+    store = _kept_while_away(rig, tmp_path, pat)
+    tried = _Tried(kiosk_database(rig.engine))
+    store.set_database(tried)  # type: ignore[arg-type]
+
+    def read_only(*_a: Any, **_k: Any) -> None:
+        raise OSError(30, "Read-only file system")
+
+    store.outbox._write = read_only  # type: ignore[method-assign]
+    store.drain()
+    rig.qtbot.wait(1000)
+    assert tried.tries <= 2  # (it landed once; a second send changes nothing)
+    assert store._retry.isActive()
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 1

@@ -19,6 +19,7 @@ from kiosk.screens.visitor import room_for_text
 from schema.cards import issue_card
 from schema.clock import LONDON, now_utc
 from schema.db import run_in_transaction
+from schema.people import NewPerson, register_household
 from tests import test_kiosk, test_kiosk_messages
 from tests.test_kiosk import (
     Rig,
@@ -604,5 +605,108 @@ def test_long_service_names_keep_every_tile_on_screen(qtbot, tmp_path: Path, siz
         for i in range(6):
             assert _on_screen(r, f"handSession{i}"), i
         assert _on_screen(r, "exitStaffButton")
+    finally:
+        r.kiosk.shutdown()
+
+
+def test_staff_mode_opens_again_after_a_hand_sign_in_was_left_half_way(rig: Rig) -> None:
+    """Staff chose a person on Sign someone in and left staff mode: the next PIN opens
+    staff mode again (its session buttons, gone with the last staff member, are not
+    touched again)."""
+    _family(rig.engine, ("Sam", "Wilson", 1988))
+    _hub_staff_and_partners(rig.engine)
+    hand = rig.find("handResults", QListWidget)
+    for _ in range(2):
+        rig.tap(rig.kiosk.welcome.staff_button)
+        _enter_pin(rig, "2468")
+        rig.wait_for(rig.kiosk.staff)
+        rig.tap(rig.find("staffNav_signin"))
+        rig.type("Sam")
+        rig.qtbot.waitUntil(lambda: hand.count() == 1)
+        rig.tap_row(hand, 0)
+        rig.qtbot.waitUntil(lambda: rig.shown("handSession0"))
+        rig.kiosk.reset()  # staff mode left (idle, or Leave)
+        rig.qtbot.wait(50)
+    assert rig.kiosk.staff.hand_tiles.shown == []
+
+
+def test_a_teenager_at_her_own_session_stays_when_her_mother_leaves(qtbot, tmp_path: Path) -> None:
+    """Jo (15) came for the youth club on her own card, her mother Sam for the coffee
+    morning: Sam's goodbye leaves Jo on the fire register."""
+    engine = _database_with(tmp_path, [("Coffee morning", False), ("Youth club", False)])
+    r = _build(qtbot, engine, tmp_path)
+    try:
+        year = now_utc().year
+
+        def work(s):
+            _h, people = register_household(
+                s, members=[NewPerson("Sam", "Wilson", 1988), NewPerson("Jo", "Wilson",
+                                                                         year - 15)],
+                actor="test", consent_version="1")
+            return [issue_card(s, person_id=p.id, actor="test").token for p in people]
+
+        sam, jo = run_in_transaction(engine, work)
+        for token, session in ((jo, "session1"), (sam, "session0")):
+            r.kiosk.reset()
+            r.scanner.show(token)
+            r.wait_for(r.kiosk.what)
+            r.tap(r.find(session))
+            r.wait_for(r.kiosk.done)
+        _an_hour_ago(r)
+        r.kiosk.reset()
+        r.scanner.show(sam)
+        r.qtbot.waitUntil(lambda: r.find("doneMessage", QLabel).text() == "Goodbye, Sam")
+        assert "child" not in r.find("doneDetail", QLabel).text()
+        assert _in_room(r) == ["Jo"]
+    finally:
+        r.kiosk.shutdown()
+
+
+def test_a_household_cards_goodbye_does_not_call_the_other_adults_children(rig: Rig) -> None:
+    def work(s):
+        h, _people = register_household(s, members=[NewPerson("Sam", "Wilson", 1988),
+                                                    NewPerson("Lee", "Wilson", 1986)],
+                                        actor="test", consent_version="1")
+        return issue_card(s, household_id=h.id, actor="test").token
+
+    token = run_in_transaction(rig.engine, work)
+    rig.scanner.show(token)
+    rig.wait_for(rig.kiosk.done)
+    _an_hour_ago(rig)
+    rig.kiosk.reset()
+    rig.scanner.show(token)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text().startswith("Goodbye"))
+    assert "child" not in rig.find("doneDetail", QLabel).text()
+    assert _in_room(rig) == []
+
+
+def test_back_from_what_for_does_not_add_a_typed_member_twice(qtbot, tmp_path: Path) -> None:
+    """Lauren types her baby into "Add someone" and taps Sign in without Add: the baby is
+    added and shown; Back from What for and Sign in again does not add her a second time."""
+    engine = _three_sessions_on(tmp_path)
+    r = _build(qtbot, engine, tmp_path)
+    try:
+        _family(engine, ("Lauren", "Lawrence", 1982), ("Gordon", "Lawrence", 1979), card=False)
+        r.tap(r.kiosk.welcome.sign_in_button)
+        r.type("Lau")
+        r.enter()
+        r.type("1982")
+        r.qtbot.waitUntil(lambda: r.shown("result0"))
+        r.tap(r.find("result0"))
+        r.wait_for(r.kiosk.who)
+        r.tap(r.kiosk.who.new_name)
+        r.type("Mia")
+        r.tap(r.kiosk.who.new_year)
+        r.type("0")
+        r.tap(r.find("whoNextButton"))
+        r.wait_for(r.kiosk.what)
+        r.tap(r.find("whatBackButton"))
+        r.wait_for(r.kiosk.who)
+        assert r.kiosk.who.new_name.text() == "" and len(r.kiosk.who.toggles) == 3
+        r.tap(r.find("whoNextButton"))
+        r.wait_for(r.kiosk.what)
+        r.tap(r.find("session0"))
+        r.wait_for(r.kiosk.done)
+        assert r.sql("SELECT COUNT(*) FROM person WHERE first_name = 'Mia'") == 1
     finally:
         r.kiosk.shutdown()

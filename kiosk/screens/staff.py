@@ -758,7 +758,7 @@ class StaffScreen(Screen):
         self.room_list.clear()
         self.room_count.clear()
         self.room_counted = None
-        _clear_layout(self.hand_sessions)  # session names, some of them sensitive
+        self.hand_tiles.fill([], self.hand_tiles.columns)  # session names, some sensitive
         self.hand_person = self.ref_person = self.card_person = None
         self.hand_name = self.card_name = ""
         for picker in (self.hand_picker, self.ref_picker, self.card_picker):
