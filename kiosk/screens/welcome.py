@@ -60,6 +60,10 @@ class WelcomeScreen(Screen):
         outer.addStretch(1)
         self.sign_in_button = button("", "signInButton", role="huge", pointer=False)
         outer.addWidget(self.sign_in_button)
+        # A regular need not tap anything: the card is enough, from any screen.
+        self.card_hint = label("", "cardHint", role="muted")
+        self.card_hint.setProperty("alignment", "AlignCenter")
+        outer.addWidget(self.card_hint)
         row = QHBoxLayout()
         row.setSpacing(20)
         self.new_button = button("", "newButton", role="primary", pointer=False)
@@ -90,6 +94,7 @@ class WelcomeScreen(Screen):
 
     def retranslate(self) -> None:
         retext(self.sign_in_button, self.tr("Sign in"))
+        self.card_hint.setText(self.tr("Have a card? Just hold it up to the scanner."))
         retext(self.new_button, self.tr("I'm new"))
         retext(self.feedback_button, self.tr("Have your say"))
         retext(self.language_button, self.tr("Language: %s") % self.language_name)
