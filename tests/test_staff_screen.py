@@ -26,7 +26,15 @@ from schema.db import read_session, run_in_transaction
 from schema.referrals import get_or_create_partner, set_partner_active
 from schema.staff import create_staff
 from tests import test_kiosk as journeys
-from tests.test_kiosk import ACTOR, Rig, _enter_pin, _family, _sessions_now, takes_touches
+from tests.test_kiosk import (
+    ACTOR,
+    Rig,
+    _enter_pin,
+    _family,
+    _hub_staff_and_partners,
+    _sessions_now,
+    takes_touches,
+)
 
 # The kiosk journeys' fixtures: a kiosk at 1280 x 800 on a fresh database, one session on.
 engine_one = journeys.engine_one
@@ -458,3 +466,26 @@ def test_print_waits_for_a_card_and_leaving_says_what_closing_does(rig: Rig) -> 
     assert leave.text().endswith("It will not start again until someone starts it.")
     rig.kiosk.staff.set_restarts(True)  # as the kiosk says under its system service
     assert "starts again by itself in a few seconds" in leave.text()
+
+
+def test_closing_the_kiosk_takes_a_second_tap(rig: Rig) -> None:
+    """One tap on "Close the kiosk" (a slip, a volunteer exploring) only asks; a second
+    within a few seconds closes; left alone, the question goes."""
+    st = rig.kiosk.staff
+    st.quit_kiosk.disconnect(rig.kiosk.quit)  # (the test's process stays up)
+    closed: list[bool] = []
+    st.quit_kiosk.connect(lambda: closed.append(True))
+    _hub_staff_and_partners(rig.engine)
+    rig.tap(rig.kiosk.welcome.staff_button)
+    _enter_pin(rig, "2468")
+    rig.wait_for(rig.kiosk.staff)
+    rig.tap(rig.find("staffNav_leave"))
+    quit_button = rig.find("quitKiosk")
+    rig.tap(quit_button)
+    assert closed == [] and quit_button.text() == "Tap again to close the kiosk"
+    st._quit_armed.setInterval(100)
+    st._quit_armed.start()
+    rig.qtbot.waitUntil(lambda: quit_button.text() == "Close the kiosk")
+    rig.tap(quit_button)
+    rig.tap(quit_button)
+    assert closed == [True]

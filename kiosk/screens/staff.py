@@ -468,8 +468,13 @@ class StaffScreen(Screen):
         lv.addStretch(1)
         self.pages.addWidget(leave)
 
+        # Closing takes two taps: the first asks, a second within a few seconds closes.
+        self._quit_armed = QTimer(self)
+        self._quit_armed.setSingleShot(True)
+        self._quit_armed.setInterval(5000)
+        self._quit_armed.timeout.connect(self._disarm_quit)
         self.exit_button.clicked.connect(self.leave_staff)
-        self.quit_button.clicked.connect(self.quit_kiosk)
+        self.quit_button.clicked.connect(self._quit_tapped)
         self.sign_out_button.clicked.connect(self._sign_out)
         self.hand_picker.picked.connect(self._hand_pick)
         self.ref_picker.picked.connect(self._ref_pick)
@@ -737,6 +742,18 @@ class StaffScreen(Screen):
         self.card_qr.clear()
         self.print_button.setEnabled(False)
 
+    def _quit_tapped(self) -> None:
+        if self._quit_armed.isActive():
+            self._quit_armed.stop()
+            self.quit_kiosk.emit()
+            return
+        self._quit_armed.start()
+        retext(self.quit_button, self.tr("Tap again to close the kiosk"))
+
+    def _disarm_quit(self) -> None:
+        self._quit_armed.stop()
+        retext(self.quit_button, self.tr("Close the kiosk"))
+
     def set_restarts(self, restarts: bool) -> None:
         """Say what closing the kiosk does here: under its system service (deploy/), the
         program is started again at once; elsewhere it stays closed."""
@@ -770,6 +787,7 @@ class StaffScreen(Screen):
         self._card_prompt()
         self._hand_prompt()
         self.who.setText("")
+        self._disarm_quit()
         # Back to the first page without loading it: the fire register is read when staff
         # mode opens, not on every return to Welcome (a query growing with the room, and
         # full names held in a hidden list while visitors use the kiosk).
