@@ -236,26 +236,38 @@ class IdleWatcher(QObject):
     """
 
     idle = Signal()
+    warning = Signal()  # ``warn_s`` before ``idle``, for a countdown of 20 s or more
+    warn_s = 10.0
 
-    def __init__(self, app: QApplication, seconds: int,
+    def __init__(self, app: QApplication, seconds: float,
                  scanner: WedgeScanner | None = None) -> None:
         super().__init__()
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.idle)
+        self.warn_timer = QTimer(self)
+        self.warn_timer.setSingleShot(True)
+        self.warn_timer.timeout.connect(self.warning)
         self.set_seconds(seconds)
         if scanner is not None:
-            scanner.on_activity(self.timer.start)
+            scanner.on_activity(self._active)
         else:
             app.installEventFilter(self)
 
-    def set_seconds(self, seconds: int) -> None:
+    def set_seconds(self, seconds: float) -> None:
         self.timer.setInterval(int(seconds * 1000))
+        warn = seconds >= 2 * self.warn_s
+        self.warn_timer.setInterval(int((seconds - self.warn_s) * 1000) if warn else 0)
+        self._active()
+
+    def _active(self) -> None:
         self.timer.start()
+        if self.warn_timer.interval():
+            self.warn_timer.start()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if isinstance(event, ACTIVITY):
-            self.timer.start()
+            self._active()
         return False
 
 
@@ -338,6 +350,7 @@ class Kiosk(QObject):
             reader.token_read.connect(self.on_token)
             reader.misread.connect(self.misread)
         self.idle.idle.connect(self._on_idle)
+        self.idle.warning.connect(self._idle_warning)
         self.store.availability_changed.connect(lambda ok: self.w.banner.setVisible(not ok))
         wl, idf, who, what, done = self.welcome, self.identify, self.who, self.what, self.done
         wl.sign_in.connect(lambda: self.go(idf))
@@ -465,6 +478,15 @@ class Kiosk(QObject):
         language, for whoever is next."""
         self.reset()
         self.speak(self.first_language())
+
+    def _idle_warning(self) -> None:
+        """Ten seconds before the idle reset, on a screen with something to lose (a
+        family half typed in, a notice being read, staff mode): a touch keeps it."""
+        if self.current() in (self.welcome, self.done):
+            return
+        self.w.toast.show_message(
+            self.tr("Still there? Touch the screen to carry on."),
+            ms=int(self.idle.warn_s * 1000))
 
     def _on_idle(self) -> None:
         if self.current() is not self.welcome or self.w.toast.isVisible():
@@ -1259,7 +1281,7 @@ class Kiosk(QObject):
     def shutdown(self) -> None:
         """Stop timers, readers and the database thread; the window may then close."""
         for timer in (self.clock, self.on_now_timer, self.done_timer, self.slow_timer,
-                      self.idle.timer):
+                      self.idle.timer, self.idle.warn_timer):
             timer.stop()
         self.app.removeEventFilter(self.idle)
         for reader in self.readers:

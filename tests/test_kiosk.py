@@ -1909,3 +1909,22 @@ def test_an_outbox_that_cannot_be_rewritten_is_tried_again_later_not_at_once(
     assert tried.tries <= 2  # (it landed once; a second send changes nothing)
     assert store._retry.isActive()
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
+
+
+def test_a_visitor_is_asked_if_she_is_still_there_before_the_idle_reset(rig: Rig) -> None:
+    """A slow reader on I'm new: before everything typed is forgotten she is asked, and a
+    touch keeps it; with no touch the kiosk goes back to Welcome as before."""
+    idle = rig.kiosk.idle
+    idle.warn_s = 0.6
+    rig.tap(rig.kiosk.welcome.new_button)
+    rig.type("Amira")
+    idle.set_seconds(1.5)  # (30 s, and 10 s of warning, at this test's pace)
+    toast = rig.kiosk.w.toast
+    rig.qtbot.waitUntil(lambda: toast.isVisible() and toast.text() == (
+        "Still there? Touch the screen to carry on."), timeout=3000)
+    assert rig.kiosk.current() is rig.kiosk.new
+    rig.tap(rig.kiosk.new.first)  # a touch: carrying on
+    rig.qtbot.wait(1000)
+    assert rig.kiosk.current() is rig.kiosk.new and rig.kiosk.new.first.text() == "Amira"
+    rig.wait_for(rig.kiosk.welcome, timeout=4000)  # and then nobody: forgotten
+    assert rig.kiosk.new.first.text() == ""
