@@ -672,8 +672,8 @@ class Kiosk(QObject):
                         if not children else
                         self.tr("You and 1 child are signed out. See you soon!")
                         if children == 1 else
-                        self.tr("You and %d children are signed out. See you soon!")
-                        % children)
+                        self.tr("You and %n children are signed out. See you soon!", "",
+                                children))
 
     def welcomed(self, count: int, people: list[int] | None = None) -> None:
         v = self.visit
@@ -681,7 +681,7 @@ class Kiosk(QObject):
             # The visitor signed others in, not herself: she is thanked, and they counted
             # (a child's name is not put on the shared screen).
             detail = (self.tr("1 person is signed in.") if len(people) == 1
-                      else self.tr("%d people are signed in.") % len(people))
+                      else self.tr("%n people are signed in.", "", len(people)))
             self.finish(self.tr("Thank you, %s") % v.first_name if v.first_name
                         else self.tr("Thank you!"), detail, offer_card=not v.has_card,
                         offer_more=True)
@@ -689,7 +689,7 @@ class Kiosk(QObject):
         name = self.visit.first_name
         detail = (self.tr("You're signed in.") if count <= 1 else
                   self.tr("You and 1 other are signed in.") if count == 2 else
-                  self.tr("You and %d others are signed in.") % (count - 1))
+                  self.tr("You and %n others are signed in.", "", count - 1))
         self.finish(self.tr("Welcome, %s") % name if name else self.tr("Welcome!"), detail,
                     offer_card=not self.visit.has_card, offer_more=v.person_id is not None)
 
@@ -1128,8 +1128,8 @@ class Kiosk(QObject):
                 self.say(self.tr("That PIN didn't work. Please try again."), "error")
                 return
             self.visit.staff_id, self.visit.staff_role = user.id, user.role
-            self.staff.set_user(self.tr("Staff mode — %s (%s)") % (user.name,
-                                                                   self._role_name(user.role)))
+            self.staff.set_user(messages.fill(self.tr("Staff mode — %1 (%2)"), user.name,
+                                              self._role_name(user.role)))
             self.idle.set_seconds(self.cfg.staff_idle_seconds)
             self.go(self.staff)
             self.staff.show_page("room")
@@ -1192,7 +1192,7 @@ class Kiosk(QObject):
                                 staff_id=staff_id)
             return len(rows)
 
-        self.call(out, lambda n: (self.say(self.tr("Signed out: %d") % n, "ok"),
+        self.call(out, lambda n: (self.say(self.tr("Signed out: %n", "", n), "ok"),
                                         self.staff_page("room")), self.failed)
 
     def staff_search(self, query: str, picker: Any) -> None:

@@ -163,8 +163,12 @@ def explain(exc: DropinError) -> str:
         log.warning("no kiosk message for %s %r%s", type(exc).__name__, exc.code,
                     f" (without {', '.join(missing)})" if missing else "")
         return QCoreApplication.translate(CONTEXT, GENERIC)
-    values = [_shown(exc.params[f]) for f in said.fills]
-    text = QCoreApplication.translate(CONTEXT, said.text)
-    # One pass, so that a value holding "%2" is never filled in itself.
+    return fill(QCoreApplication.translate(CONTEXT, said.text),
+                *(_shown(exc.params[f]) for f in said.fills))
+
+
+def fill(text: str, *values: str) -> str:
+    """``text`` with ``%1``, ``%2``... filled in (Qt's markers: a translation may put them
+    in another order). One pass, so that a value holding "%2" is never filled in itself."""
     return _MARKER.sub(lambda m: values[int(m.group(1)) - 1]
                        if int(m.group(1)) <= len(values) else m.group(0), text)

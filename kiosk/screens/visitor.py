@@ -334,7 +334,7 @@ class WhoScreen(Screen):
         n = sum(b.isChecked() for b in self.toggles.values())
         self.next_button.setEnabled(n > 0)
         retext(self.next_button, self.tr("Sign in") if n <= 1
-               else self.tr("Sign in all %d") % n)
+               else self.tr("Sign in all %n", "", n))
 
     def reset(self) -> None:
         super().reset()
@@ -840,7 +840,7 @@ class CountMeScreen(Screen):
     def _set(self, n: int) -> None:
         self.count = max(1, min(12, n))
         self.value.setText(self.tr("Just me") if self.count == 1
-                           else self.tr("Me + %d") % (self.count - 1))
+                           else self.tr("Me + %n", "", self.count - 1))
 
     def start_at(self, n: int) -> None:
         self._set(n)
