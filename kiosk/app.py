@@ -434,9 +434,9 @@ class Kiosk(QObject):
     def current(self) -> QWidget:
         return self.w.stack.currentWidget()
 
-    def say(self, text: str, kind: str = "info") -> None:
-        """The one door for messages on the kiosk."""
-        self.w.toast.show_message(text, kind=kind)
+    def say(self, text: str, kind: str = "info", ms: int = 6000) -> None:
+        """The one door for messages on the kiosk (on show for ``ms``)."""
+        self.w.toast.show_message(text, kind=kind, ms=ms)
 
     def failed(self, exc: Exception) -> None:
         self.visit.busy = False  # (the visitor may try again)
@@ -484,9 +484,8 @@ class Kiosk(QObject):
         family half typed in, a notice being read, staff mode): a touch keeps it."""
         if self.current() in (self.welcome, self.done):
             return
-        self.w.toast.show_message(
-            self.tr("Still there? Touch the screen to carry on."),
-            ms=int(self.idle.warn_s * 1000))
+        self.say(self.tr("Still there? Touch the screen to carry on."),
+                 ms=int(self.idle.warn_s * 1000))
 
     def _on_idle(self) -> None:
         if self.current() is not self.welcome or self.w.toast.isVisible():
@@ -795,16 +794,14 @@ class Kiosk(QObject):
 
         def show(result: tuple[int, list[Any]]) -> None:
             new_id, members = result
+            # Who's here shows them now (a toggle, the fields emptied): after Sign in, Back
+            # from What for must not find them still typed in, to be added a second time.
+            self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
+                                    selected | {new_id}, first=self.visit.person_id)
             if and_sign_in:
-                # Who's here shows them now (a toggle, the fields emptied): Back from What
-                # for must not find them still typed in, to be added a second time.
-                self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
-                                        selected | {new_id}, first=self.visit.person_id)
                 self.people_chosen([m.id for m in members if m.id in selected | {new_id}])
                 return
             self.visit.busy = False
-            self.who.show_household([(m.id, first_word(m.first_name)) for m in members],
-                                    selected | {new_id}, first=self.visit.person_id)
 
         self.call(add, show, self.failed)
 
