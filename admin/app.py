@@ -34,10 +34,11 @@ from sqlmodel import Session, col, select
 
 from admin.pages import PAGES, Page, save_path
 from kiosk.app import IdleWatcher
-from kiosk.store import Runner, Unavailable
+from kiosk.store import OwnTransactions, Runner, Unavailable
 from schema.counting import Filters, Period
 from schema.db import Sessions, read_session
 from schema.errors import DropinError, LockedOut
+from schema.sql import Source
 from schema.staff import StaffRow, check_pin
 from schema.tables import StaffUser
 
@@ -257,8 +258,8 @@ class Admin(QObject):
         if uid is None:
             return
 
-        def work(s: Session) -> StaffRow | None:
-            return check_pin(s, pin=pin, actor="admin", staff_id=uid)
+        def work(source: Source) -> StaffRow | None:
+            return check_pin(source, pin=pin, actor="admin", staff_id=uid)
 
         def done(user: StaffRow | None) -> None:
             if user is None:
@@ -277,7 +278,7 @@ class Admin(QObject):
             else:
                 self.failed(exc)
 
-        self.runner.call(work, done, failed)
+        self.runner.call(OwnTransactions(work), done, failed)
 
     @property
     def actor(self) -> str:

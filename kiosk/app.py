@@ -40,7 +40,7 @@ from kiosk.screens.visitor import (
     WhatForScreen,
     WhoScreen,
 )
-from kiosk.store import Store, Unavailable, Work
+from kiosk.store import OwnTransactions, Store, Unavailable, Work
 from kiosk.widgets import forget
 from kiosk.window import KioskWindow, ScreenStack  # noqa: F401  (their old home)
 from schema import cards, feedback, referrals, signin, staff
@@ -1133,7 +1133,8 @@ class Kiosk(QObject):
 
         # A locked PIN pad (LockedOut, "pin.locked") is told, with the time it opens
         # again, by the one door for refusals.
-        self.call(lambda s: staff.check_pin(s, pin=pin, actor=self.cfg.actor),
+        actor = self.cfg.actor
+        self.call(OwnTransactions(lambda db: staff.check_pin(db, pin=pin, actor=actor)),
                   checked, self.failed)
 
     def staff_page(self, page: str) -> None:

@@ -60,6 +60,14 @@ class _Sent:
         return self.work(db)
 
 
+@dataclass(frozen=True)
+class OwnTransactions:
+    """Work that is given the database itself and opens its transactions as it needs
+    them (a PIN checked between two, say), instead of running inside one."""
+
+    work: Callable[[Source], Any]
+
+
 class _Worker(QObject):
     finished = Signal(int, object)
     failed = Signal(int, object)
@@ -75,7 +83,10 @@ class _Worker(QObject):
             self.failed.emit(job_id, Unavailable("the database was away for an earlier entry"))
             return
         try:
-            result = self.database.transaction(work)
+            if isinstance(work, OwnTransactions):
+                result = work.work(self.database)
+            else:
+                result = self.database.transaction(work)
         except DropinError as exc:
             self.failed.emit(job_id, exc)
         except Exception as exc:

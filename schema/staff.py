@@ -14,7 +14,7 @@ from schema.clock import now_utc
 from schema.errors import LockedOut, NotFound, Refused
 from schema.journal import record
 from schema.kinds import Role
-from schema.sql import Db
+from schema.sql import Db, Source
 from schema.text import clean_text
 
 # OWASP's argon2id minimum: 19 MiB of memory, two passes, one lane.
@@ -87,49 +87,88 @@ def reset_pin(s: Any, *, staff_id: int, pin: str, actor: str) -> None:
 
 
 def check_pin(
-    s: Any, *, pin: str, actor: str, at: dt.datetime | None = None,
+    source: Source, *, pin: str, actor: str, at: dt.datetime | None = None,
     staff_id: int | None = None,
 ) -> StaffRow | None:
-    """The active staff user whose PIN this is, or None.
+    """The active staff user whose PIN this is, or None; ``source`` runs the work in
+    transactions of its own (a :class:`schema.sql.Database`, or
+    :class:`schema.db.Sessions`).
 
     A wrong PIN counts against every active user it could have been meant for
     (or against ``staff_id``); after MAX_FAILURES in a row the PIN pad is locked
-    for LOCK_FOR. The caller commits even when this returns None, so failures
-    are remembered.
+    for LOCK_FOR. The PIN is checked against the hashes between two short
+    transactions, never inside one: argon2 takes tens of milliseconds a user, and the
+    wrong PIN's delay half a second, and meanwhile another kiosk or the admin window
+    on the same database must be free to write.
     """
-    db = Db.of(s)
     at = at or now_utc()
+    users = source.transaction(lambda s: _candidates(Db.of(s), at=at, staff_id=staff_id))
+    user = next((u for u in users if _verified(u.pin_hash, pin)), None)
+    if user is not None:
+        pin_hash = (HASHER.hash(pin) if HASHER.check_needs_rehash(user.pin_hash)
+                    else user.pin_hash)
+        return source.transaction(
+            lambda s: _logged_in(Db.of(s), user, pin_hash, actor=actor, at=at))
+    source.transaction(lambda s: _failed(Db.of(s), [u.id for u in users], actor=actor,
+                                         at=at, staff_id=staff_id))
+    time.sleep(FAIL_DELAY_S)
+    return None
+
+
+def _candidates(db: Db, *, at: dt.datetime, staff_id: int | None) -> list[StaffRow]:
+    """The active users a PIN could be meant for, less those locked out; LockedOut when
+    every one of them is."""
     sql = _STAFF + " WHERE active = :yes"
     params: dict[str, Any] = {"yes": True}
     if staff_id is not None:
         sql += " AND id = :id"
         params["id"] = staff_id
     users = [_staff(r) for r in db.rows(sql + " ORDER BY id", params)]
-    locked = {u.id for u in users if u.locked_until and u.locked_until > at}
-    if users and len(locked) == len(users):
+    free = [u for u in users if not (u.locked_until and u.locked_until > at)]
+    if users and not free:
         until = min(u.locked_until for u in users)  # type: ignore[type-var]
         raise LockedOut(f"too many wrong PINs: try again after {until:%H:%M} UTC",
                         code="pin.locked", until=until)
-    for user in users:
-        if user.id in locked:
-            continue
-        try:
-            HASHER.verify(user.pin_hash, pin)
-        except (VerificationError, InvalidHashError):
-            continue
-        pin_hash = HASHER.hash(pin) if HASHER.check_needs_rehash(user.pin_hash) else user.pin_hash
-        db.run("UPDATE staff_user SET failed_attempts = 0, locked_until = NULL, pin_hash = :hash"
-               " WHERE id = :id", {"hash": pin_hash, "id": user.id})
-        record(db, actor=actor, staff_id=user.id, action="staff.login",
-               entity="staff_user", entity_id=user.id)
-        return replace(user, failed_attempts=0, locked_until=None, pin_hash=pin_hash)
-    for user in users:
-        failed, until = user.failed_attempts + 1, user.locked_until
-        if failed >= MAX_FAILURES:
-            failed, until = 0, at + LOCK_FOR
-        db.run("UPDATE staff_user SET failed_attempts = :failed, locked_until = :until"
-               " WHERE id = :id", {"failed": failed, "until": until, "id": user.id})
+    return free
+
+
+def _verified(pin_hash: str, pin: str) -> bool:
+    try:
+        return HASHER.verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _logged_in(db: Db, user: StaffRow, pin_hash: str, *, actor: str,
+               at: dt.datetime) -> StaffRow | None:
+    """The right PIN: its user's failures forgotten. Read again first, as the hash was
+    checked outside the transaction: a user since made inactive is not let in, nor one
+    another kiosk's wrong PINs have just locked."""
+    row = db.row(_STAFF + " WHERE id = :id", {"id": user.id})
+    now = _staff(row) if row is not None else None
+    if now is None or not now.active or now.pin_hash != user.pin_hash:
+        return None
+    if now.locked_until and now.locked_until > at:
+        raise LockedOut(f"too many wrong PINs: try again after {now.locked_until:%H:%M} UTC",
+                        code="pin.locked", until=now.locked_until)
+    db.run("UPDATE staff_user SET failed_attempts = 0, locked_until = NULL, pin_hash = :hash"
+           " WHERE id = :id", {"hash": pin_hash, "id": user.id})
+    record(db, actor=actor, staff_id=user.id, action="staff.login",
+           entity="staff_user", entity_id=user.id)
+    return replace(now, failed_attempts=0, locked_until=None, pin_hash=pin_hash)
+
+
+def _failed(db: Db, user_ids: list[int], *, actor: str, at: dt.datetime,
+            staff_id: int | None) -> None:
+    """A wrong PIN: one more failure for each user it was tried against, counted in the
+    UPDATE itself (two kiosks' wrong PINs at once both count); the MAX_FAILURES-th locks
+    the user for LOCK_FOR and starts the count again."""
+    for user_id in user_ids:
+        db.run("UPDATE staff_user SET failed_attempts = failed_attempts + 1"
+               " WHERE id = :id AND (locked_until IS NULL OR locked_until <= :at)",
+               {"id": user_id, "at": at})
+        db.run("UPDATE staff_user SET failed_attempts = 0, locked_until = :until"
+               " WHERE id = :id AND failed_attempts >= :most",
+               {"id": user_id, "until": at + LOCK_FOR, "most": MAX_FAILURES})
     record(db, actor=actor, action="staff.login_failed", entity="staff_user",
            entity_id=staff_id)
-    time.sleep(FAIL_DELAY_S)
-    return None

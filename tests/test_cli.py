@@ -126,9 +126,9 @@ def test_a_new_install_gets_its_site_and_first_manager_from_the_command_line(
             assert s.execute(text("SELECT slug, name FROM site")).all() == [
                 ("burns-flats", "Burns Flats Community Room")]
             assert s.execute(text("SELECT COUNT(*) FROM person")).scalar() == 0
-        from schema.db import run_in_transaction
+        from schema.db import Sessions
 
-        user = run_in_transaction(engine, lambda s: check_pin(s, pin="482913", actor="test"))
+        user = check_pin(Sessions(engine), pin="482913", actor="test")
         assert user is not None and user.role == "manager"
     finally:
         engine.dispose()

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from schema.counting import Period, report
-from schema.db import make_engine, read_session, run_in_transaction
+from schema.db import Sessions, make_engine, read_session, run_in_transaction
 from schema.demo import load_demo
 from schema.errors import Refused
 from schema.migrate import upgrade
@@ -90,7 +90,7 @@ def test_demo_is_believable_and_deterministic(engine: Engine, tmp_path: Path) ->
 
     # The demo PINs work, each for its own role.
     for pin, role in (("1234", "manager"), ("2468", "staff"), ("1357", "volunteer")):
-        user = run_in_transaction(engine, lambda s, pin=pin: check_pin(s, pin=pin, actor="t"))
+        user = check_pin(Sessions(engine), pin=pin, actor="t")
         assert user is not None and user.role == role
 
     # Last month looks like a busy community room.

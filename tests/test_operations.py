@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from schema.cards import issue_card, live_card, new_token, revoke_card
-from schema.db import read_session, run_in_transaction
+from schema.db import Sessions, read_session, run_in_transaction
 from schema.errors import LockedOut, NotFound, Refused
 from schema.feedback import leave_feedback, update_feedback
 from schema.people import NewPerson, find_me, register_household, update_person
@@ -25,6 +25,7 @@ from schema.referrals import (
     update_referral,
 )
 from schema.signin import scan, sign_out, who_is_here
+from schema.sql import Db
 from schema.staff import FAIL_DELAY_S, MAX_FAILURES, check_pin, create_staff
 from schema.tables import AuditEvent, Card, Consent, Feedback, Person, Referral
 from schema.timetable import GENERAL, add_closure, add_slot, sessions_on_now
@@ -274,19 +275,86 @@ def test_staff_pin_lockout(engine) -> None:
         (stored,) = s.execute(text("SELECT pin_hash FROM staff_user")).scalars()
     assert stored.startswith("$argon2id$") and "m=19456,t=2" in stored and "2468" not in stored
     at = local(2026, 6, 1)
-    assert w.tx(lambda s: check_pin(s, pin="2468", actor=ACTOR, at=at)).name == "Jo"
+    assert check_pin(Sessions(engine), pin="2468", actor=ACTOR, at=at).name == "Jo"
     started = time.monotonic()
     for _ in range(MAX_FAILURES):
-        assert w.tx(lambda s: check_pin(s, pin="0000", actor=ACTOR, at=at)) is None
+        assert check_pin(Sessions(engine), pin="0000", actor=ACTOR, at=at) is None
     assert time.monotonic() - started >= MAX_FAILURES * FAIL_DELAY_S  # rate limited
     with pytest.raises(LockedOut):  # even the right PIN, for five minutes
-        w.tx(lambda s: check_pin(s, pin="2468", actor=ACTOR, at=at + dt.timedelta(minutes=4)))
+        check_pin(Sessions(engine), pin="2468", actor=ACTOR, at=at + dt.timedelta(minutes=4))
     later = at + dt.timedelta(minutes=6)
-    assert w.tx(lambda s: check_pin(s, pin="2468", actor=ACTOR, at=later)).name == "Jo"
+    assert check_pin(Sessions(engine), pin="2468", actor=ACTOR, at=later).name == "Jo"
     with pytest.raises(Refused):
         w.tx(lambda s: create_staff(s, name="Al", role="staff", pin="12", actor=ACTOR))
     with pytest.raises(Refused):
         w.tx(lambda s: create_staff(s, name="Al", role="boss", pin="1234", actor=ACTOR))
+
+
+def test_a_pin_is_checked_with_no_lock_held_on_the_database(engine, monkeypatch) -> None:
+    """argon2 and a wrong PIN's delay take ~0.6 s: meanwhile another kiosk or the admin
+    window on the same database can still write (it waits at most 50 ms here)."""
+    import schema.staff as staff_module
+    from schema.sql import Database
+
+    w = World(engine)
+    w.tx(lambda s: create_staff(s, name="Jo", role="staff", pin="2468", actor=ACTOR))
+    url = engine.url.render_as_string(hide_password=False)
+    other = Database(url, busy_ms=50, attempts=1)
+    writes: list[str] = []
+
+    def another_writer(when: str) -> None:
+        other.transaction(lambda db: db.run("UPDATE staff_user SET name = name"))
+        writes.append(when)
+
+    verify, sleep = staff_module._verified, staff_module.time.sleep
+
+    def verifying(pin_hash: str, pin: str) -> bool:
+        another_writer("while the hash is checked")
+        return verify(pin_hash, pin)
+
+    def delaying(seconds: float) -> None:
+        another_writer("during a wrong PIN's delay")
+        sleep(seconds)
+
+    monkeypatch.setattr(staff_module, "_verified", verifying)
+    monkeypatch.setattr(staff_module.time, "sleep", delaying)
+    try:
+        assert check_pin(Sessions(engine), pin="1111", actor=ACTOR) is None
+        assert check_pin(Sessions(engine), pin="2468", actor=ACTOR).name == "Jo"
+    finally:
+        other.close()
+    assert writes == ["while the hash is checked", "during a wrong PIN's delay",
+                      "while the hash is checked"]
+    with read_session(engine) as s:  # the wrong PIN counted, then the right one cleared it
+        assert s.execute(text("SELECT failed_attempts FROM staff_user")).scalar() == 0
+        assert s.execute(text("SELECT COUNT(*) FROM audit_event WHERE action = "
+                              "'staff.login_failed'")).scalar() == 1
+
+
+def test_a_pin_right_but_for_a_user_locked_or_deactivated_meanwhile_lets_nobody_in(
+        engine, monkeypatch) -> None:
+    """The hash is checked outside a transaction: what happened to the user meanwhile
+    (another kiosk's wrong PINs locked her, a manager made her inactive) is read again."""
+    import schema.staff as staff_module
+
+    w = World(engine)
+    w.tx(lambda s: create_staff(s, name="Jo", role="staff", pin="2468", actor=ACTOR))
+    verify = staff_module._verified
+    at = local(2026, 6, 1)
+    meanwhile = [("UPDATE staff_user SET locked_until = :until",
+                  {"until": at + dt.timedelta(minutes=5)}),
+                 ("UPDATE staff_user SET active = :no", {"no": False})]
+
+    def verifying(pin_hash: str, pin: str) -> bool:
+        sql, params = meanwhile.pop(0)
+        w.tx(lambda s: Db.of(s).run(sql, params))
+        return verify(pin_hash, pin)
+
+    monkeypatch.setattr(staff_module, "_verified", verifying)
+    with pytest.raises(LockedOut):
+        check_pin(Sessions(engine), pin="2468", actor=ACTOR, at=at)
+    w.tx(lambda s: s.execute(text("UPDATE staff_user SET locked_until = NULL")))
+    assert check_pin(Sessions(engine), pin="2468", actor=ACTOR, at=at) is None
 
 
 def test_every_change_is_audited_and_the_audit_is_append_only(engine) -> None:

@@ -42,14 +42,13 @@ def test_kiosk_role_does_kiosk_work_and_reads_no_referrals(postgres_server) -> N
     kiosk = make_engine(kiosk_url)
     at = dt.datetime(2026, 5, 12, 10, tzinfo=dt.UTC)
 
-    def kiosk_work(s):
+    def kiosk_work(s, staff):
         load_config(s, site_slug="burns-flats")
         sessions_on_now(s, site_id=site_id, at=at)
         _h, people = register_household(s, members=[NewPerson("Sam", "W", 1988)],
                                         consent_version="1", actor="kiosk")
         card = issue_card(s, person_id=people[0].id, actor="kiosk")
         scan(s, token=card.token, site_id=site_id, actor="kiosk", at=at)
-        staff = check_pin(s, pin="2468", actor="kiosk")
         partner = active_partners(s)[0][0]
         log_referral(s, person_id=people[0].id, partner_id=partner, reason="Damp",
                      note="private note", actor="kiosk", staff_id=staff.id, at=at)
@@ -60,7 +59,9 @@ def test_kiosk_role_does_kiosk_work_and_reads_no_referrals(postgres_server) -> N
     database = Database(kiosk_url)
     try:
         assert is_current(database)
-        pid = database.transaction(kiosk_work)
+        staff = check_pin(database, pin="2468", actor="kiosk")  # (its own transactions)
+        assert staff is not None
+        pid = database.transaction(lambda s: kiosk_work(s, staff))
     finally:
         database.close()
     assert pid
