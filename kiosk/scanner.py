@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QInputEvent, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
@@ -197,11 +197,31 @@ class WedgeScanner(CardReader):
             self._replaying = False
 
 
+class _Decoder(QObject):
+    """Decodes camera pictures on a thread of its own: zxing-cpp takes tens of
+    milliseconds a picture, which the UI thread (a finger on the keyboard, a paint)
+    must not wait for."""
+
+    decoded = Signal(str, float)  # the text read ("" for none), when the frame came
+
+    @Slot(QImage, float)
+    def decode(self, image: QImage, at: float) -> None:
+        try:
+            text = decode_qr(image) or ""
+        except Exception:  # a broken frame is no card; the camera goes on
+            log.exception("a camera frame could not be decoded")
+            text = ""
+        self.decoded.emit(text, at)
+
+
 class CameraScanner(CardReader):
     """Reads QR cards from a camera (QtMultimedia frames decoded with zxing-cpp).
 
-    Only built where a camera exists; frames are decoded a few times a second.
+    Only built where a camera exists. A few frames a second are decoded, on a thread of
+    their own, one at a time: frames that come while one is being decoded are dropped.
     """
+
+    _decode = Signal(QImage, float)
 
     def __init__(self, parent: QObject | None = None, every_ms: int = 200) -> None:
         super().__init__(parent)
@@ -213,6 +233,15 @@ class CameraScanner(CardReader):
         self.sink = QVideoSink(self)
         self.session.setCamera(self.camera)
         self.session.setVideoSink(self.sink)
+        self._thread = QThread(self)
+        self._thread.setObjectName("dropin-qr")
+        self._decoder = _Decoder()
+        self._decoder.moveToThread(self._thread)
+        self._thread.finished.connect(self._decoder.deleteLater)
+        self._decode.connect(self._decoder.decode)
+        self._decoder.decoded.connect(self._decoded)
+        self._thread.start()
+        self._busy = False
         self.sink.videoFrameChanged.connect(self._frame)
         self._every = every_ms / 1000
         self._last = 0.0
@@ -227,20 +256,31 @@ class CameraScanner(CardReader):
             return False
         return bool(QMediaDevices.videoInputs())
 
+    def idle(self) -> bool:
+        """No frame is being decoded."""
+        return not self._busy
+
     # A code is read again only once it has been out of view this long: a card held up
     # (while its owner goes on to Who's here, say) is one scan, not one every few seconds.
     AWAY_S = 3.0
 
     def _frame(self, frame) -> None:
         now = time.monotonic()
-        if now - self._last < self._every:
+        if self._busy or now - self._last < self._every or not self._thread.isRunning():
             return
-        self._last = now
-        text = decode_qr(frame.toImage())
-        if not text or not text.startswith(PREFIX):
+        image = frame.toImage()
+        if image.isNull():
+            return
+        self._last, self._busy = now, True
+        self._decode.emit(image, now)
+
+    @Slot(str, float)
+    def _decoded(self, text: str, at: float) -> None:
+        self._busy = False
+        if not text.startswith(PREFIX):
             return  # nothing, or some other QR code (a poster, a parcel): not a card
-        seen, self._last_seen = self._last_seen, (text, now)
-        if text == seen[0] and now - seen[1] < self.AWAY_S:
+        seen, self._last_seen = self._last_seen, (text, at)
+        if text == seen[0] and at - seen[1] < self.AWAY_S:
             return  # still in view
         if looks_like_token(text):
             self.token_read.emit(text)
@@ -249,6 +289,8 @@ class CameraScanner(CardReader):
 
     def stop(self) -> None:
         self.camera.stop()
+        self._thread.quit()
+        self._thread.wait(5000)
 
 
 def decode_qr(image: QImage) -> str | None:

@@ -281,19 +281,35 @@ def test_the_camera_reads_a_card_once_while_it_is_held_up(qtbot, monkeypatch) ->
     token = new_token()
     card, empty = _camera_frame(token), QImage(1280, 720, QImage.Format.Format_RGB32)
     empty.fill(QColor("#8a8f94"))
+
+    def show(picture: QImage) -> None:
+        """One frame from the camera, decoded (on the reader's own thread)."""
+        camera.sink.setVideoFrame(QVideoFrame(picture))
+        assert not camera.idle()  # (the UI thread did not decode it)
+        qtbot.waitUntil(camera.idle, timeout=5000)
+
     try:
         for _ in range(21):  # ten seconds in view, a frame every half second
-            camera.sink.setVideoFrame(QVideoFrame(card))
+            show(card)
             clock[0] += 0.5
         assert read == [token]
         for _ in range(8):  # four seconds with nothing in view
-            camera.sink.setVideoFrame(QVideoFrame(empty))
+            show(empty)
             clock[0] += 0.5
-        camera.sink.setVideoFrame(QVideoFrame(card))  # shown again: a second scan
+        show(card)  # shown again: a second scan
         assert read == [token, token]
-        camera.sink.setVideoFrame(QVideoFrame(_camera_frame("https://example.org/menu")))
+        show(_camera_frame("https://example.org/menu"))
         assert read == [token, token] and misread == []
-        camera.sink.setVideoFrame(QVideoFrame(_camera_frame(PREFIX + "TORN")))
+        show(_camera_frame(PREFIX + "TORN"))
         assert misread == [True]
+        # A frame that comes while one is being decoded is dropped, not queued up.
+        decoded: list[str] = []
+        camera._decoder.decoded.connect(lambda text, _at: decoded.append(text))
+        clock[0] += 10
+        camera.sink.setVideoFrame(QVideoFrame(card))
+        camera.sink.setVideoFrame(QVideoFrame(empty))
+        qtbot.waitUntil(camera.idle, timeout=5000)
+        qtbot.wait(50)
+        assert decoded == [token] and read == [token, token, token]
     finally:
         camera.stop()
