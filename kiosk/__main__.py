@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,6 +103,15 @@ def create(app, database: Database | str, *, site: str | None, windowed: bool,
     return kiosk
 
 
+@dataclass
+class Away:
+    """The start found the database away: the error, and the site's settings noted at
+    the last start that reached it (None if none has)."""
+
+    error: Exception
+    config: object | None
+
+
 def database_url(url: str | None) -> str:
     """``--database``, else ``$DROPIN_DATABASE_URL``, else the user data folder's file."""
     from schema.sql import default_url
@@ -160,6 +170,7 @@ class Startup:
         from kiosk.theme import stylesheet
         from kiosk.window import KioskWindow
         from schema.clock import LONDON, now_utc
+        from schema.sql import data_dir
 
         class Relay(QObject):
             loaded = Signal(object)  # (database, config) or an exception, from the thread
@@ -178,7 +189,12 @@ class Startup:
         self.welcome.set_room(quick_room_name(self.url, args.site))
         self.welcome.tick(now_utc().astimezone(LONDON))
         self.scanner = WedgeScanner(app, listen=False)  # from the first paint on
-        self.scanner.token_read.connect(self.queued.append)
+        self.scanner.token_read.connect(self._token)
+        self._waiting = False  # for a database it has never reached
+        for button in (self.welcome.sign_in, self.welcome.new, self.welcome.feedback,
+                       self.welcome.staff):
+            button.connect(self._touched)
+        self.memory = data_dir() / "kiosk-starts.json"  # (see kiosk.app.remember_config)
         self._started = self._listening = False
         self.thread = None
         self._fallback = QTimer()
@@ -206,6 +222,10 @@ class Startup:
             w.setStyleSheet(stylesheet(w.screen().size().height()))
             w.showFullScreen()
 
+    def _touched(self) -> None:
+        if self._waiting:
+            self._not_open()
+
     def _listen(self) -> None:
         if not self._listening:
             self._listening = True
@@ -224,35 +244,65 @@ class Startup:
         self.thread.start()
 
     def _load(self) -> None:
-        """On a background thread: the operations, the connection, migrations, settings."""
+        """On a background thread: the operations, the connection, migrations, settings.
+        With the database away, the settings noted at the last start that reached it."""
         try:
             import kiosk.app  # noqa: F401  (the controller and the screens: imports only)
-            from kiosk.app import load_config
+            from kiosk.app import load_config, remember_config, remembered_config
+            from kiosk.store import unavailable
             from schema.migrate import is_current
             from schema.sql import Database
 
             database = Database(self.url, lean=True, **WAIT)
-            if not is_current(database):
-                from schema.db import make_engine
-                from schema.migrate import upgrade
+            try:
+                if not is_current(database):
+                    from schema.db import make_engine
+                    from schema.migrate import upgrade
 
-                engine = make_engine(self.url)
-                upgrade(engine)
-                engine.dispose()
-            config = database.transaction(  # a first start may create the site
-                lambda db: load_config(db, site_slug=self.args.site,
-                                       idle_seconds=self.args.idle))
+                    engine = make_engine(self.url)
+                    upgrade(engine)
+                    engine.dispose()
+                config = database.transaction(  # a first start may create the site
+                    lambda db: load_config(db, site_slug=self.args.site,
+                                           idle_seconds=self.args.idle))
+            except Exception as exc:
+                if not unavailable(exc):
+                    raise
+                database.close()
+                remembered = remembered_config(self.memory, self.url, self.args.site,
+                                               self.args.idle)
+                self.relay.loaded.emit(Away(exc, remembered))
+                return
+            try:
+                remember_config(self.memory, self.url, self.args.site, config)
+            except OSError:  # (a start with the database away would wait for it)
+                logging.getLogger(__name__).exception("could not note the site's settings")
             self.relay.loaded.emit((database, config))
         except Exception as exc:  # reported on the UI thread
             self.relay.loaded.emit(exc)
+
+    RETRY_MS = 5000
 
     def _loaded(self, result) -> None:
         from PySide6.QtCore import QTimer
 
         from schema.errors import DropinError
+        from schema.sql import Database
 
-        if not isinstance(result, Exception):
+        away = isinstance(result, Away)
+        if away and result.config is None:
+            self._wait(result.error)
+            return
+        if away:
+            logging.getLogger(__name__).warning(
+                "the database can't be reached (%s): starting with the settings noted at the "
+                "last start; sign-ins are kept in the outbox until it is back", result.error)
+            self.database, config = Database(self.url, lean=True, **WAIT), result.config
+        elif not isinstance(result, Exception):
             self.database, config = result
+        if not isinstance(result, Exception):
+            self._waiting = False
+            self.window.banner.show_starting(False)
             try:
                 self.kiosk = create(
                     self.app, self.database, site=self.args.site,
@@ -261,6 +311,9 @@ class Startup:
                     window=self.window, config=config, printer=self._printer())
             except Exception as exc:  # (a kiosk half made must not stay up, eating cards)
                 result = exc
+            else:
+                if away:
+                    self.kiosk.store.away()
         if isinstance(result, Exception):
             if isinstance(result, DropinError):
                 print(f"dropin-kiosk: {result}", file=sys.stderr)
@@ -270,7 +323,7 @@ class Startup:
                 self.code = 1
             self.app.exit(self.code)
             return
-        self.scanner.token_read.disconnect(self.queued.append)
+        self.scanner.token_read.disconnect(self._token)
         queued, self.queued = self.queued, []
         for token in queued:  # shown while the kiosk was starting
             self.kiosk.on_token(token)
@@ -278,6 +331,41 @@ class Startup:
         self._keyboard_timer.setInterval(250)
         self._keyboard_timer.timeout.connect(self._keyboard_when_quiet)
         self._keyboard_timer.start()
+
+    def _wait(self, error: Exception) -> None:
+        """The database can't be reached and this kiosk has never reached it: Welcome says
+        signing in is not open yet, and the start is tried again every few seconds (a
+        kiosk that quit instead would only be started again, and again, by its service)."""
+        import threading
+
+        from PySide6.QtCore import QTimer
+
+        if not self._waiting:
+            logging.getLogger(__name__).warning(
+                "the database can't be reached (%s), and no earlier start has noted this "
+                "site's settings: trying again every %d s", error, self.RETRY_MS // 1000)
+            self._waiting = True
+            self.window.banner.show_starting(True)
+            if self.queued:  # never confirmed to anyone: they are told, not kept
+                self.queued.clear()
+                self._not_open()
+        self.thread = threading.Thread(target=self._load, name="dropin-start", daemon=True)
+        QTimer.singleShot(self.RETRY_MS, self.window, self.thread.start)
+
+    def _token(self, token: str) -> None:
+        """A card read before the kiosk is ready: kept for it, unless it is waiting for
+        its database (then nobody could be signed in for a while)."""
+        if self._waiting:
+            self._not_open()
+        else:
+            self.queued.append(token)
+
+    def _not_open(self) -> None:
+        from PySide6.QtCore import QCoreApplication
+
+        self.window.toast.show_message(QCoreApplication.translate(
+            "Kiosk", "Sorry, signing in isn't open yet. Please ask a member of staff."),
+            kind="error")
 
     QUIET_MS = 1000
 

@@ -8,14 +8,17 @@ message through the one toast.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
+import json
 import logging
 import os
 import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
@@ -82,6 +85,40 @@ class KioskConfig:
     @property
     def actor(self) -> str:
         return f"kiosk:{self.site_slug}"
+
+
+def _config_key(url: str, site_slug: str | None) -> str:
+    """Which database and site a remembered start is for (the URL may hold a password:
+    only its hash is written down)."""
+    return hashlib.sha256(f"{url}\0{site_slug or ''}".encode()).hexdigest()
+
+
+def remember_config(path: Path, url: str, site_slug: str | None, config: KioskConfig) -> None:
+    """Note the site's settings, as read at this start, for a start with the database
+    away (see ``remembered_config``). Written whole or not at all."""
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(known, dict):
+            known = {}
+    except (OSError, ValueError):
+        known = {}
+    known[_config_key(url, site_slug)] = asdict(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(known, indent=1), encoding="utf-8")
+    part.replace(path)
+
+
+def remembered_config(path: Path, url: str, site_slug: str | None,
+                      idle_seconds: int = 30) -> KioskConfig | None:
+    """The site's settings from the last start that reached this database, if any: the
+    kiosk then starts without it, keeping sign-ins in its outbox until it is back."""
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+        saved = known[_config_key(url, site_slug)]
+        return replace(KioskConfig(**saved), idle_seconds=idle_seconds)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 # Shown when the managers have not written a notice of their own: in the kiosk's language.

@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from schema.errors import DropinError
-from schema.sql import Source, driver_bugs, driver_errors
+from schema.sql import Db, Source, driver_bugs, driver_errors
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class _Worker(QObject):
         except DropinError as exc:
             self.failed.emit(job_id, exc)
         except Exception as exc:
-            if _unavailable(exc):
+            if unavailable(exc):
                 log.warning("database unavailable: %s", exc)
                 if batch is not None:
                     batch.broken = True
@@ -102,7 +102,7 @@ class _Worker(QObject):
             self.finished.emit(job_id, result)
 
 
-def _unavailable(exc: BaseException) -> bool:
+def unavailable(exc: BaseException) -> bool:
     """A failure of the database or the way to it (the environment's fault, not ours):
     a DB-API error, or SQLAlchemy's wrapping of one (the admin window's runner) — but not
     one that blames the statement or its data (a constraint, bad SQL): that would fail
@@ -307,6 +307,11 @@ class Runner(QObject):
         self.database.close()
 
 
+def _look(db: Any) -> Any:
+    """Whether the database answers (run as a job: an error says it does not)."""
+    return Db.of(db).value("SELECT 1")
+
+
 def _head_count(entry: dict[str, Any]) -> int:
     """How many people a kept sign-in was for (0 for a head-count: it has no name to lose).
 
@@ -444,7 +449,10 @@ class Store(Runner):
                 log.exception("outbox: an entry that cannot be sent, set aside")
                 self._set_aside(entry)
         if not sends:
-            self._retry.stop()
+            if self.available:
+                self._retry.stop()
+            else:  # away, with nothing kept to find out by: a look is enough
+                self.call(_look, self._back, lambda _exc: None)
             return
         self._batch = _Batch()
         self._draining = {str(entry["id"]) for entry, _work in sends}
@@ -516,6 +524,17 @@ class Store(Runner):
             self._retry_later()
         elif self.available:
             self.drain()
+
+    def away(self) -> None:
+        """The database is known to be away (the kiosk started without it): sign-ins go
+        straight to the outbox, and every few seconds the database is looked for."""
+        self._set_available(False)
+        self._retry_later()
+
+    def _back(self, _result: Any) -> None:
+        if not len(self.outbox):
+            self._retry.stop()
+        self._set_available(True)
 
     def _set_available(self, ok: bool) -> None:
         if ok != self.available:

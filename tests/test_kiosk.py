@@ -34,6 +34,7 @@ from schema.referrals import get_or_create_partner
 from schema.sql import Database
 from schema.staff import create_staff
 from schema.timetable import add_one_off, get_or_create_service, get_or_create_site
+from schema.tokens import new_token
 
 ACTOR = "test"
 GOALS = {"card": 1, "find-me": 7, "family of four": 40}
@@ -1710,6 +1711,96 @@ def _stop(start: Any) -> None:
         start.thread.join(10)
     if start.database is not None:
         start.database.close()
+
+
+def _start_on(qtbot, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from kiosk.__main__ import Startup, parse_args
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # outbox, noted settings
+    monkeypatch.setattr(Startup, "RETRY_MS", 200)
+    start = Startup(QApplication.instance(), parse_args(
+        ["--database", url, "--windowed", "--no-camera", "--size", "1280x800"]))
+    qtbot.addWidget(start.window)
+    return start
+
+
+def test_a_kiosk_started_with_its_database_away_signs_people_in_all_the_same(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The room's PC switched on after the kiosk, a share not mounted yet: the kiosk
+    starts with the site's settings noted at its last start, says it is working offline,
+    keeps a card scanned in its outbox, and sends it once the database is there."""
+    from schema.migrate import upgrade
+
+    folder = tmp_path / "share"
+    folder.mkdir()
+    url = f"sqlite:///{folder / 'dropin.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    _sessions_now(engine, [("Coffee morning", False)])
+    ids, token = _family(engine, ("Sam", "Wilson", 1988))
+    engine.dispose()
+    start = _start_on(qtbot, url, tmp_path, monkeypatch)  # a day when all was well
+    try:
+        qtbot.waitUntil(lambda: start.kiosk is not None, timeout=30_000)
+        room = start.kiosk.cfg.room_name
+    finally:
+        _stop(start)
+    folder.rename(tmp_path / "unmounted")
+    start = _start_on(qtbot, url, tmp_path, monkeypatch)
+    try:
+        qtbot.waitUntil(lambda: start.kiosk is not None, timeout=30_000)
+        kiosk = start.kiosk
+        assert start.code is None and kiosk.cfg.room_name == room
+        banner = kiosk.w.findChild(QLabel, "offlineText")
+        assert kiosk.w.banner.isVisible() and banner.text().startswith("Working offline")
+        target = QApplication.focusWidget() or kiosk.w
+        qtbot.keyClicks(target, token)
+        qtbot.keyClick(target, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: kiosk.current() is kiosk.done, timeout=10_000)
+        assert kiosk.done.message.text() == "Thank you!"
+        assert [e["args"]["token"] for e in kiosk.store.outbox.entries()] == [token]
+        (tmp_path / "unmounted").rename(folder)  # back
+        qtbot.waitUntil(lambda: not len(kiosk.store.outbox), timeout=20_000)
+        assert not kiosk.w.banner.isVisible()
+    finally:
+        _stop(start)
+    engine = make_engine(url)
+    with read_session(engine) as s:
+        assert s.execute(text("SELECT COUNT(*) FROM attendance WHERE person_id = :p"),
+                         {"p": ids[0]}).scalar() == 1
+    engine.dispose()
+
+
+def test_a_kiosk_that_never_reached_its_database_waits_for_it_instead_of_quitting(
+        qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No start has ever reached this database: Welcome says signing in will open once
+    the system is reached; a card or a touch is told so (nothing is confirmed, nothing
+    kept); the kiosk tries again every few seconds and is ready once the database is."""
+    folder = tmp_path / "share"
+    url = f"sqlite:///{folder / 'dropin.sqlite3'}"
+    start = _start_on(qtbot, url, tmp_path, monkeypatch)
+    try:
+        banner = start.window.findChild(QLabel, "offlineText")
+        qtbot.waitUntil(lambda: start.window.banner.isVisible(), timeout=30_000)
+        assert banner.text().startswith("Getting ready")
+        assert start.kiosk is None and start.code is None
+        target = QApplication.focusWidget() or start.welcome
+        qtbot.keyClicks(target, new_token())
+        qtbot.keyClick(target, Qt.Key.Key_Return)
+        toast = start.window.toast
+        assert toast.isVisible() and "isn't open yet" in toast.text()
+        assert start.queued == []
+        toast.hide()
+        qtbot.mouseClick(start.welcome.sign_in_button, Qt.MouseButton.LeftButton)
+        assert toast.isVisible() and "isn't open yet" in toast.text()
+        qtbot.wait(600)  # a few tries later, still waiting
+        assert start.kiosk is None and start.code is None
+        folder.mkdir()  # the share is there: a new database is made and the kiosk is up
+        qtbot.waitUntil(lambda: start.kiosk is not None, timeout=30_000)
+        assert not start.window.banner.isVisible()
+        assert start.kiosk.current() is start.kiosk.welcome
+    finally:
+        _stop(start)
 
 
 def test_the_keyboard_is_built_once_the_started_kiosk_is_quiet(

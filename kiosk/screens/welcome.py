@@ -138,11 +138,13 @@ class WelcomeScreen(Screen):
 
 
 class Banner(Words, QFrame):
-    """A strip across the top: the database is away, sign-ins are being kept safely."""
+    """A strip across the top: the database is away, sign-ins are being kept safely; or
+    (``starting``) the kiosk has never reached its database and cannot sign anyone in."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("offline")
+        self.starting = False
         lay = QHBoxLayout(self)
         lay.setContentsMargins(24, 8, 24, 8)
         self.text = label("", "offlineText")
@@ -150,6 +152,15 @@ class Banner(Words, QFrame):
         self.retranslate()
         self.hide()
 
+    def show_starting(self, starting: bool) -> None:
+        self.starting = starting
+        self.retranslate()
+        self.setVisible(starting)
+
     def retranslate(self) -> None:
-        self.text.setText(self.tr("Working offline — sign-ins are saved here and will be "
-                                  "sent as soon as the system is back."))
+        if self.starting:
+            self.text.setText(self.tr("Getting ready — signing in will open as soon as the "
+                                      "system is reached. Staff: see the kiosk's log."))
+        else:
+            self.text.setText(self.tr("Working offline — sign-ins are saved here and will "
+                                      "be sent as soon as the system is back."))
