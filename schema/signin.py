@@ -337,6 +337,15 @@ def scan(
     today_on = local_date(at)
     today = _rows(db, _TODAY_AT_SITE, {"ids": ids, "site_id": site_id, "on": today_on})
     open_rows = [r for r in today if r.signed_out_at is None]
+    in_now = {r.person_id for r in open_rows}
+    if card_person is None and open_rows and not in_now >= set(ids):
+        # A household card while some of the family are in already (one came earlier
+        # with a card of their own, or was signed in by staff): the rest are arriving.
+        # They are signed in, and greeted; those in stay in.
+        ids = [pid for pid in ids if pid not in in_now]
+        arriving = next(p for p in people if p.id == ids[0])
+        result.first_name, result.person_id = arriving.first_name, arriving.id
+        open_rows = []
     if open_rows:
         latest = max(r.last_in() for r in open_rows)
         if at - latest < RESCAN_GRACE:

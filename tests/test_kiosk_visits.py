@@ -445,6 +445,32 @@ def test_a_household_card_after_one_of_them_left_signs_the_rest_in(rig: Rig) -> 
                    "AND person_id = :p", p=mum) == 1
 
 
+def test_a_household_card_while_one_of_them_is_in_signs_the_rest_in(rig: Rig) -> None:
+    """Dad came in with his own card; Mum and their son come later with the household
+    card: they are signed in and Mum is greeted; Dad is not signed out. At the end of
+    the day the household card signs the three of them out."""
+    dad, mum, son = _family(rig.engine, ("Dev", "Shah", 1980), ("Priya", "Shah", 1982),
+                            ("Arun", "Shah", 2016))[0]
+    household = rig.sql("SELECT household_id FROM person WHERE id = :p", p=dad)
+    dads = run_in_transaction(rig.engine, lambda s: issue_card(
+        s, person_id=dad, actor="test").token)
+    family = run_in_transaction(rig.engine, lambda s: issue_card(
+        s, household_id=household, actor="test").token)
+    rig.scanner.show(dads)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Welcome, Dev")
+    rig.tap(rig.find("doneButton"))
+    rig.scanner.show(family)  # within the minutes a second scan is "already in"
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Welcome, Priya")
+    assert rig.find("doneDetail", QLabel).text() == "You and 1 other are signed in."
+    open_ = "SELECT COUNT(*) FROM attendance WHERE signed_out_at IS NULL AND person_id = :p"
+    assert [rig.sql(open_, p=p) for p in (dad, mum, son)] == [1, 1, 1]
+    rig.tap(rig.find("doneButton"))
+    _an_hour_ago(rig)
+    rig.scanner.show(family)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text().startswith("Goodbye"))
+    assert [rig.sql(open_, p=p) for p in (dad, mum, son)] == [0, 0, 0]
+
+
 def test_making_a_card_holds_done_until_the_card_is_shown(rig: Rig) -> None:
     """Sam (no card) taps "Make me a card": Done does not time out under him."""
     _sam_without_a_card_asks_for_one(rig)
