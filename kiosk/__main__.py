@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -435,11 +436,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc_timer.stop()
     if start.thread is not None:
         start.thread.join(10)
-    if start.kiosk is not None:
-        start.kiosk.store.shutdown()
-    elif start.database is not None:
+    code = start.code if start.code is not None else code
+    if start.kiosk is not None and not start.kiosk.store.shutdown():
+        # Its database thread is stuck in the driver: whatever it was doing is in the
+        # outbox still. Python's own exit would wait on it, then Qt abort over it.
+        logging.shutdown()
+        os._exit(code)
+    if start.kiosk is None and start.database is not None:
         start.database.close()
-    return start.code if start.code is not None else code
+    return code
 
 
 if __name__ == "__main__":

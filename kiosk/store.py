@@ -269,6 +269,7 @@ class Runner(QObject):
         self._worker.finished.connect(self._finished)
         self._worker.failed.connect(self._failed)
         self._thread.start()
+        self._stopping = False
 
     def set_database(self, database: Source) -> None:
         """Point the worker at another database (used when the database moves; the
@@ -301,10 +302,38 @@ class Runner(QObject):
     def idle(self) -> bool:
         return not self._jobs
 
-    def shutdown(self) -> None:
-        self._thread.quit()
-        self._thread.wait(5000)
-        self.database.close()
+    # How long shutting down waits for the job on hand: then it is interrupted, and waited
+    # for as long again and more (a dead server's connection gives up within ~15 s).
+    STOP_MS = 5000
+
+    def shutdown(self) -> bool:
+        """Close the database and stop the worker thread, once the work already given it
+        is done (a job stuck on a dead connection or a locked file is interrupted after
+        a few seconds). The connection is closed on the worker thread, never from under
+        a transaction. False if the thread would not stop (the caller should then not
+        wait for it either); calling it again does nothing."""
+        if self._stopping:
+            return not self._thread.isRunning()
+        self._stopping = True
+        self.call(OwnTransactions(_close_and_stop))
+        if self._thread.wait(self.STOP_MS):
+            return True
+        interrupt = getattr(self.database, "interrupt", None)
+        if interrupt is not None:
+            interrupt()
+        if self._thread.wait(3 * self.STOP_MS):
+            return True
+        log.error("the database thread did not stop: left behind")
+        return False
+
+
+def _close_and_stop(database: Source) -> None:
+    """The worker's last job: the connection closed on its own thread, then its loop
+    ended."""
+    try:
+        database.close()
+    finally:
+        QThread.currentThread().quit()
 
 
 def _look(db: Any) -> Any:
@@ -541,9 +570,10 @@ class Store(Runner):
             self.available = ok
             self.availability_changed.emit(ok)
 
-    def shutdown(self) -> None:
+    def shutdown(self) -> bool:
         self._retry.stop()
-        super().shutdown()
+        stopped = super().shutdown()
         if self._lock_fd >= 0:
             os.close(self._lock_fd)  # (the next kiosk on this outbox may start)
             self._lock_fd = -1
+        return stopped

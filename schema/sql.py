@@ -16,6 +16,7 @@ zone) and a flag 0 or 1; on PostgreSQL the driver's own types, moments as ``time
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import random
 import re
@@ -25,6 +26,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ENV_VAR = "DROPIN_DATABASE_URL"
@@ -359,6 +362,20 @@ class Database:
             except driver_errors():
                 pass
             self._raw = None
+
+    def interrupt(self) -> None:
+        """From another thread: end the statement under way (the kiosk shutting down
+        while its worker waits on a locked file or a server gone quiet)."""
+        raw = self._raw
+        if raw is None:
+            return
+        try:
+            if self.dialect == "sqlite":
+                raw.interrupt()
+            else:
+                raw.cancel_safe(timeout=2.0)
+        except Exception:  # (best effort: the connection may be gone already)
+            log.warning("could not interrupt the database's work", exc_info=True)
 
     def transaction(self, work: Callable[[Db], T], attempts: int | None = None) -> T:
         """Run ``work`` in one writing transaction and commit; do it again after a

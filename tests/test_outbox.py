@@ -99,3 +99,73 @@ def test_a_kept_sign_in_whose_session_was_cancelled_lands_on_what_was_on(
     assert landed and landed != youth  # not dropped: in what was on at the time
     with read_session(engine) as s:
         assert sessions_on_now(s, site_id=w.site("Room"), at=AT)[0].session_id == landed
+
+
+# --- shutting down ------------------------------------------------------------------------
+
+def test_shutting_down_finishes_the_work_on_hand_then_closes_on_the_worker_thread(
+        qtbot, tmp_path, monkeypatch) -> None:
+    """The kiosk closing (SIGTERM, "Close the kiosk") while a job waits on a file another
+    program has locked: the job runs out its wait, the connection is closed on the
+    worker's own thread (never from under a transaction), and a second shutdown (the
+    kiosk's, then main's) does not wait again."""
+    import sqlite3
+    import threading
+
+    from kiosk.store import Runner
+
+    path = tmp_path / "locked.sqlite3"
+    con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    con.execute("CREATE TABLE t (x INTEGER)")
+    database = Database(f"sqlite:///{path}", busy_ms=5000, attempts=1)
+    closed_on: list[bool] = []  # on the UI (main) thread?
+    close = database.close
+    monkeypatch.setattr(database, "close", lambda: (
+        closed_on.append(threading.current_thread() is threading.main_thread()), close()))
+    runner = Runner(database)
+    done: list[object] = []
+    runner.call(lambda db: db.value("SELECT 1"), done.append)  # connected, in WAL
+    qtbot.waitUntil(lambda: done == [1])
+    con.execute("BEGIN IMMEDIATE")  # another program writing, for a moment yet
+    runner.call(lambda db: db.run("INSERT INTO t VALUES (1)"))
+    runner.call(lambda db: db.run("INSERT INTO t VALUES (2)"))  # queued behind it
+    qtbot.wait(100)  # the first job is waiting for the lock
+    threading.Timer(0.4, lambda: con.execute("COMMIT")).start()
+    assert runner.shutdown() is True
+    assert con.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
+    assert closed_on == [False]  # on the worker's thread, after both jobs
+    assert runner.shutdown() is True and closed_on == [False]
+    con.close()
+
+
+def test_a_worker_stuck_past_every_time_limit_is_left_behind_not_aborted_on(
+        qtbot, monkeypatch) -> None:
+    """A job that will not end (a driver blocked past its own time-outs): shutting down
+    interrupts it, waits a while, then says so (False) rather than waiting for ever or
+    destroying a running thread (Qt would abort the process)."""
+    import threading
+
+    from kiosk.store import Runner
+
+    release = threading.Event()
+    interrupted: list[bool] = []
+
+    class Stuck:
+        def transaction(self, work, attempts=8):
+            release.wait(30)
+            return None
+
+        def interrupt(self) -> None:
+            interrupted.append(True)
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(Runner, "STOP_MS", 100)
+    runner = Runner(Stuck())
+    runner.call(lambda _db: None)
+    qtbot.wait(50)
+    assert runner.shutdown() is False
+    assert interrupted == [True]
+    release.set()  # (the test lets it go, so that the thread ends before it is destroyed)
+    qtbot.waitUntil(lambda: not runner._thread.isRunning(), timeout=5000)
