@@ -338,7 +338,7 @@ class Kiosk(QObject):
         self.what = w.add(WhatForScreen())
         self.done = w.add(DoneScreen())
         self.new = w.add(NewScreen())
-        self.count = w.add(CountMeScreen())
+        self.count = w.add(CountMeScreen(signin.MAX_HEADCOUNT))
         self.feedback = w.add(FeedbackScreen(feedback.TOPICS))
         self.pin = w.add(PinScreen())
         self.staff = w.add(StaffScreen())
@@ -635,6 +635,8 @@ class Kiosk(QObject):
         def answer(then: Callable[..., None]) -> Callable[..., None]:
             def told(*result: Any) -> None:
                 self.slow_timer.stop()
+                if self.w.toast.text() == self.tr("One moment…"):  # (the moment is over)
+                    self.w.toast.clear_now()
                 then(*result)
 
             return self._for_visit(told)

@@ -1357,6 +1357,7 @@ def test_a_locked_database_keeps_the_visitor_waiting_no_more_than_a_moment(
         qtbot.waitUntil(lambda: k.w.toast.text() == "One moment…", timeout=2000)
         qtbot.waitUntil(lambda: k.current() is k.done, timeout=5000)
         assert k.done.message.text() == "Thank you!"
+        assert not k.w.toast.isVisible()  # "One moment…" is over: not left on top of Done
         assert len(k.store.outbox) == 1
         k.reset()
         fake.show(token2)  # kept at once: nobody waits on the locked file again

@@ -536,6 +536,32 @@ def test_declining_after_typing_the_family_counts_them_all(rig: Rig) -> None:
     assert rig.find("countValue", QLabel).text() == "Just me"
 
 
+def test_a_big_family_declining_is_counted_whole(rig: Rig) -> None:
+    """Amira types in fifteen more people (as many as I'm new takes), then declines:
+    the head-count is all sixteen of them, and "+" goes on up to the core's limit."""
+    from schema.signin import MAX_HEADCOUNT
+
+    _to_family_step(rig, ())
+    for i in range(15):
+        rig.type(f"Kid{'abcdefghijklmnop'[i]}")
+        rig.enter()
+        rig.type("5")
+        rig.enter()
+    rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 15)
+    rig.tap(rig.find("familyNextButton"))
+    rig.tap(rig.find("declineButton"))
+    rig.wait_for(rig.kiosk.count)
+    assert rig.find("countValue", QLabel).text() == "Me + 15"
+    for _ in range(MAX_HEADCOUNT):
+        rig.tap(rig.find("countPlus"))
+    assert rig.find("countValue", QLabel).text() == f"Me + {MAX_HEADCOUNT - 1}"
+    for _ in range(MAX_HEADCOUNT - 16):
+        rig.tap(rig.find("countMinus"))
+    rig.tap(rig.find("countConfirm"))
+    rig.wait_for(rig.kiosk.done)
+    assert rig.sql("SELECT SUM(headcount) FROM attendance WHERE person_id IS NULL") == 16
+
+
 def _in_room(rig: Rig) -> list[str]:
     names = rig.sql("SELECT group_concat(first_name, ',') FROM (SELECT p.first_name "
                     "FROM attendance a JOIN person p ON p.id = a.person_id "

@@ -790,8 +790,10 @@ class CountMeScreen(Screen):
     confirm = Signal(int)
     back = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, most: int = 30) -> None:
+        """``most``: the largest head-count the kiosk takes (the core's limit)."""
         super().__init__()
+        self.most = most
         self.setObjectName("countMeScreen")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(60, 30, 60, 30)
@@ -838,7 +840,7 @@ class CountMeScreen(Screen):
         self.confirm.emit(self.count)
 
     def _set(self, n: int) -> None:
-        self.count = max(1, min(12, n))
+        self.count = max(1, min(self.most, n))
         self.value.setText(self.tr("Just me") if self.count == 1
                            else self.tr("Me + %n", "", self.count - 1))
 
