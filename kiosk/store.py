@@ -514,7 +514,9 @@ class Store(Runner):
                 elif not isinstance(exc, DropinError):  # our fault, not the visitor's: kept
                     self._set_aside(entry)
                 else:  # refused for good (a card revoked since, a person merged away)
-                    log.error("outbox entry %s refused: %s", entry["kind"], exc)
+                    # (its code, not its words: they may carry what the visitor typed)
+                    log.error("outbox entry %s refused: %s", entry["kind"],
+                              getattr(exc, "code", type(exc).__name__))
                     counted = _head_count(entry)
                     if counted:  # confirmed on screen: the visit counts, without a name
                         # In the entry's place, in one rewrite, with a receipt of its own

@@ -275,10 +275,12 @@ def test_card_sign_in_with_three_sessions_needs_one_touch(qtbot, tmp_path: Path)
         r.kiosk.shutdown()
 
 
-def test_a_kept_scan_refused_when_sent_is_still_counted(rig: Rig, tmp_path: Path) -> None:
+def test_a_kept_scan_refused_when_sent_is_still_counted(rig: Rig, tmp_path: Path,
+                                                         caplog) -> None:
     """Sam's card is scanned while the database is away ("Thank you!"), and revoked in the
     office before the kiosk can send it: his visit was confirmed on screen, so it is
-    counted, as one person without a name, not dropped."""
+    counted, as one person without a name, not dropped. The log says why by the refusal's
+    code (the core's words may carry what a visitor typed)."""
     from schema.cards import card_for_person, revoke_card
 
     ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
@@ -294,6 +296,8 @@ def test_a_kept_scan_refused_when_sent_is_still_counted(rig: Rig, tmp_path: Path
     rig.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
     assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id IS NOT NULL") == 0
     assert rig.sql("SELECT SUM(headcount) FROM attendance WHERE person_id IS NULL") == 1
+    (refused,) = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refused == "outbox entry scan refused: card.unknown"
 
 
 def _scanned_while_away(r: Rig, tmp_path: Path, token: str) -> None:
