@@ -39,15 +39,14 @@ from kiosk.screens.visitor import (
     IdentifyScreen,
     NewScreen,
     Screen,
-    WelcomeScreen,
     WhatForScreen,
     WhoScreen,
 )
+from kiosk.screens.welcome import WelcomeScreen
 from kiosk.store import OwnTransactions, Store, Unavailable, Work
 from kiosk.widgets import forget
-from kiosk.window import KioskWindow, ScreenStack  # noqa: F401  (their old home)
-from schema import cards, feedback, referrals, signin, staff
-from schema import residents as people
+from kiosk.window import KioskWindow
+from schema import cards, feedback, referrals, residents, signin, staff
 from schema.clock import LONDON, now_utc
 from schema.errors import DropinError, Refused
 from schema.kinds import Role
@@ -213,7 +212,7 @@ def replay(actor: str, site_id: int,
                     s, session_id=session_for(s, chosen, at),
                     headcount=a["headcount"], actor=actor, at=at)
             if kind == "register":
-                household, members = people.register_household(
+                household, members = residents.register_household(
                     s, members=[NewPerson(**m) for m in a["members"]],
                     postcode=a.get("postcode"), actor=actor,
                     consent_version=a["consent_version"])
@@ -236,6 +235,33 @@ def replay(actor: str, site_id: int,
 _VISITS = itertools.count(1)
 
 
+class CardsToday:
+    """The cards this kiosk has signed in today and not out since (as it was told, or as
+    it kept them in its outbox). With the database away, such a card shown again is its
+    holder leaving: What for is not asked of her."""
+
+    def __init__(self) -> None:
+        self._day: dt.date | None = None
+        self._in: dict[str, float] = {}  # token -> when it was signed in (monotonic)
+
+    def _today(self) -> dict[str, float]:
+        day = now_utc().astimezone(LONDON).date()
+        if day != self._day:
+            self._day, self._in = day, {}
+        return self._in
+
+    def came(self, token: str) -> None:
+        self._today()[token] = time.monotonic()
+
+    def left(self, token: str) -> None:
+        self._today().pop(token, None)
+
+    def since(self, token: str) -> float | None:
+        """Seconds since the card was signed in today, if it is in."""
+        at = self._today().get(token)
+        return None if at is None else time.monotonic() - at
+
+
 @dataclass
 class Visit:
     """What the kiosk knows about the person in front of it. Forgotten on reset."""
@@ -246,13 +272,11 @@ class Visit:
     first_name: str = ""
     has_card: bool = True
     people: list[int] = field(default_factory=list)
-    sessions: list[SessionOn] = field(default_factory=list)
     then: str = ""  # what to do once a session is chosen
     new_you: dict[str, Any] = field(default_factory=dict)
     new_members: list[dict[str, Any]] = field(default_factory=list)
     headcount: int = 1
     staff_id: int | None = None
-    staff_role: str = ""
     card_token: str = ""
     card_name: str = ""  # the first name of the person the card was issued to
     search_seq: int = 0
@@ -311,7 +335,6 @@ class IdleWatcher(QObject):
 class Kiosk(QObject):
     """The controller: every flow, every message, every call to the database."""
 
-    touched = Signal()  # counts taps on controls, for the journey tests
 
     def __init__(self, app: QApplication, window: KioskWindow, store: Store,
                  readers: list[CardReader], config: KioskConfig,
@@ -329,6 +352,7 @@ class Kiosk(QObject):
         # "On now" as last read, and when (monotonic): a card scan within a minute or so
         # uses it instead of reading the timetable again.
         self._on_now: tuple[float, list[SessionOn]] | None = None
+        self.cards_today = CardsToday()
         w = window
         # A Welcome screen already on show (painted before the database was up) is kept.
         first = w.stack.widget(0) if w.stack.count() else None
@@ -588,6 +612,20 @@ class Kiosk(QObject):
         session chosen would land, once the database is back, on the first session on:
         with several on a little while ago, the visitor is asked which, and the entry is
         kept again with her answer (should she walk away instead, the first one stands)."""
+        if kind == "scan":
+            token = args["token"]
+            since = self.cards_today.since(token)
+            if since is not None and since >= signin.RESCAN_GRACE.total_seconds():
+                # In since earlier today: she is leaving (sent, the scan signs her out).
+                self.cards_today.left(token)
+                self.finish(self.tr("Goodbye!"),
+                            self.tr("Your visit is saved. It will be recorded as soon as the "
+                                    "system is back."))
+                return
+            if since is not None:  # the same card again a moment later: changes nothing
+                self._saved_for_later()
+                return
+            self.cards_today.came(token)
         on = (self.on_now_remembered() if kind == "scan" and args.get("session_id") is None
               else [])
         if len(on) > 1:
@@ -689,6 +727,10 @@ class Kiosk(QObject):
         # On the shared screen a name is its first word, however much of it was stored.
         v.person_id, v.first_name = result.person_id, first_word(result.first_name)
         v.session_id = result.session_id
+        if result.outcome == "in":
+            self.cards_today.came(v.token)
+        elif result.outcome in ("out", "already_out"):
+            self.cards_today.left(v.token)
         if result.outcome == "choose":
             v.then = "scan"
             self.ask_session(result.sessions)
@@ -739,13 +781,13 @@ class Kiosk(QObject):
         clue = hint.strip()
         # A year half typed ("19", "198") is not a search yet: no "No match" while typing it.
         typing_a_year = clue.isascii() and clue.isdigit() and len(clue) < 4
-        searched = (len(people.name_key(first)) >= people.MIN_LETTERS
-                    and bool(people.name_key(clue)) and not typing_a_year)
+        searched = (len(residents.name_key(first)) >= residents.MIN_LETTERS
+                    and bool(residents.name_key(clue)) and not typing_a_year)
         if not searched:  # nothing to look for yet (or the fields were just emptied)
             self.identify.show_results([], searched=False)
             return
 
-        def show(matches: list[people.Match]) -> None:
+        def show(matches: list[residents.Match]) -> None:
             if seq == self.visit.search_seq and self.current() is self.identify:
                 self.identify.show_results([(m.person_id, m.label) for m in matches], searched)
 
@@ -759,12 +801,12 @@ class Kiosk(QObject):
             if self.w.toast.text() != text or not self.w.toast.isVisible():
                 self.say(text, "error")
 
-        self.call(lambda s: people.find_me(s, first_name=first, hint=hint), show, failed)
+        self.call(lambda s: residents.find_me(s, first_name=first, hint=hint), show, failed)
 
     def picked(self, person_id: int) -> None:
         if not self._begin():
             return
-        self.call(lambda s: people.person_card_brief(s, person_id),
+        self.call(lambda s: residents.person_card_brief(s, person_id),
                   lambda found: self._household(found, alone_signs_in=True))
 
     def add_people(self) -> None:
@@ -774,7 +816,7 @@ class Kiosk(QObject):
         if person is None or not self._begin():
             return
         self.done_timer.stop()
-        self.call(lambda s: people.person_card_brief(s, person),
+        self.call(lambda s: residents.person_card_brief(s, person),
                   lambda found: self._household(found, alone_signs_in=False),
                   self._done_failed)
 
@@ -827,9 +869,9 @@ class Kiosk(QObject):
         selected = {p for p, b in self.who.toggles.items() if b.isChecked()}
 
         def add(s: Db) -> tuple[int, list[Any]]:
-            added = people.add_member(s, household_id=household, member=member,  # type: ignore[arg-type]
+            added = residents.add_member(s, household_id=household, member=member,  # type: ignore[arg-type]
                                       actor=self.cfg.actor)
-            return added.id, people.household_members(s, household)  # type: ignore[arg-type]
+            return added.id, residents.household_members(s, household)  # type: ignore[arg-type]
 
         def show(result: tuple[int, list[Any]]) -> None:
             new_id, members = result
@@ -881,7 +923,6 @@ class Kiosk(QObject):
 
     def ask_session(self, on: list[SessionOn]) -> None:
         self.visit.busy = False
-        self.visit.sessions = on
         self.what.show_sessions([(x.session_id, x.service,
                                   f"{x.start:%H:%M}–{x.end:%H:%M}" if x.kind != "general"
                                   else self.tr("all day")) for x in on])
@@ -1163,7 +1204,7 @@ class Kiosk(QObject):
             if user is None:
                 self.say(self.tr("That PIN didn't work. Please try again."), "error")
                 return
-            self.visit.staff_id, self.visit.staff_role = user.id, user.role
+            self.visit.staff_id = user.id
             self.staff.set_user(messages.fill(self.tr("Staff mode — %1 (%2)"), user.name,
                                               self._role_name(user.role)))
             self.idle.set_seconds(self.cfg.staff_idle_seconds)
@@ -1236,11 +1277,11 @@ class Kiosk(QObject):
         self._shown.add(self.staff)
         shown = 20
 
-        def found(rows: list[people.StaffMatch]) -> None:
+        def found(rows: list[residents.StaffMatch]) -> None:
             picker.show_results([(r.person_id, r.label) for r in rows[:shown]],
                                 searched=len(query.strip()) >= 2, more=len(rows) > shown)
 
-        self.call(lambda s: people.staff_search(s, query=query, limit=shown + 1), found,
+        self.call(lambda s: residents.staff_search(s, query=query, limit=shown + 1), found,
                   self.failed)
 
     def staff_hand_sign_in(self, person_id: int, session_id: int) -> None:
@@ -1292,7 +1333,7 @@ class Kiosk(QObject):
         def issue(s: Db) -> tuple[Any, str]:
             card = cards.issue_card(s, person_id=person_id, actor=self.cfg.actor,
                                     staff_id=staff_id)
-            person, _members, _has_card = people.person_card_brief(s, person_id)
+            person, _members, _has_card = residents.person_card_brief(s, person_id)
             return card, first_word(person.first_name)
 
         def issued(made: tuple[Any, str]) -> None:

@@ -272,10 +272,12 @@ class Runner(QObject):
         self._stopping = False
 
     def set_database(self, database: Source) -> None:
-        """Point the worker at another database (used when the database moves; the
-        next job runs there)."""
+        """Point the worker at another database: the jobs given after this run there
+        (the tests and the screenshots use it to take the database away and bring it
+        back). The worker takes it between two jobs, on its own thread."""
         self.database = database
-        self._worker.database = database
+        worker = self._worker
+        self.call(OwnTransactions(lambda _old: setattr(worker, "database", database)))
 
     def call(
         self,

@@ -341,6 +341,46 @@ def test_a_card_scanned_with_the_database_away_still_asks_what_for(
     assert r.sql("SELECT COUNT(*) FROM attendance") == 2
 
 
+def test_leaving_with_the_database_away_is_a_goodbye_not_what_for(
+        rig3: Rig, tmp_path: Path) -> None:
+    """Sam came in this morning (this kiosk signed him in); the database is away when he
+    leaves, with three sessions on: his card is a goodbye, not "What are you here for
+    today?", and the kept scan signs him out once the database is back. Shown again at
+    once it is "Thank you!" (it changes nothing); a card never signed in here is asked."""
+    r = rig3
+    ids, token = _family(r.engine, ("Sam", "Wilson", 1988))
+    store = r.kiosk.store
+    store._retry.setInterval(200)
+    r.qtbot.waitUntil(lambda: len(r.kiosk.on_now_remembered()) == 3)
+    r.scanner.show(token)
+    r.wait_for(r.kiosk.what)
+    r.tap(r.find("session0"))
+    r.qtbot.waitUntil(lambda: r.find("doneMessage", QLabel).text() == "Welcome, Sam")
+    _an_hour_ago(r)
+    r.kiosk.cards_today._in[token] -= 3600  # (and so the kiosk remembers it)
+    r.tap(r.find("doneButton"))
+    r.kiosk.store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    r.scanner.show(token)
+    r.qtbot.waitUntil(lambda: r.kiosk.current() is r.kiosk.done)
+    assert r.find("doneMessage", QLabel).text() == "Goodbye!"
+    assert len(store.outbox) == 1
+    r.tap(r.find("doneButton"))
+    _ids2, token2 = _family(r.engine, ("Kai", "Brown", 1990))
+    r.scanner.show(token2)  # never signed in here: asked which session
+    r.wait_for(r.kiosk.what)
+    r.tap(r.find("session0"))
+    r.wait_for(r.kiosk.done)
+    r.tap(r.find("doneButton"))
+    r.scanner.show(token2)  # the same card again at once
+    r.qtbot.waitUntil(lambda: r.kiosk.current() is r.kiosk.done)
+    assert r.find("doneMessage", QLabel).text() == "Thank you!"
+    store.set_database(kiosk_database(r.engine))
+    r.qtbot.waitUntil(lambda: len(store.outbox) == 0, timeout=5000)
+    assert r.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p "
+                 "AND signed_out_at IS NOT NULL", p=ids[0]) == 1
+    assert r.sql("SELECT COUNT(*) FROM attendance WHERE signed_out_at IS NULL") == 1  # Kai
+
+
 def test_the_database_back_while_a_kept_scan_waits_for_its_session(
         rig3: Rig, tmp_path: Path) -> None:
     """Sam's scan was kept, and he is choosing a session, when the database comes back and

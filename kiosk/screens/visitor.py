@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.screens.welcome import Banner, Screen, WelcomeScreen  # noqa: F401  (old home)
+from kiosk.screens.welcome import Screen
 from kiosk.widgets import button, forget, label, qr_pixmap, retext, slot, text_field
 
 # Have your say's topics (schema.feedback.TOPICS: stored in English, shown translated),
