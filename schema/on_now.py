@@ -202,7 +202,8 @@ def sessions_on_now(s: Any, *, site_id: int, at: dt.datetime | None = None) -> l
                 row = ensure_session(db, site_id=site_id, service_id=service_id, on=today,
                                      start=start, end=end,  # type: ignore[arg-type]
                                      kind=SessionKind.timetabled.value)
-                found.append((row, service(service_id)))
+                if not row.cancelled:  # (called off for today: not on, not offered)
+                    found.append((row, service(service_id)))
     for raw in db.rows(
         _SESSION + " WHERE site_id = :site AND on_date = :on AND kind = :kind"
         " AND cancelled = :no ORDER BY id",

@@ -131,6 +131,14 @@ def test_sessions_on_now_timetable_general_and_closure(engine) -> None:
                 ] == [GENERAL]
         assert [x.service for x in sessions_on_now(s, site_id=site, at=local(2026, 5, 12, 11))
                 ] == [GENERAL]
+    # Monday the 18th's coffee morning called off (its session marked cancelled): it is
+    # not offered, and the room is a general drop-in that morning.
+    w.tx(lambda s: sessions_on_now(s, site_id=site, at=local(2026, 5, 18, 10, 30)))
+    w.tx(lambda s: s.execute(text("UPDATE session SET cancelled = :yes WHERE on_date = :on"),
+                             {"yes": True, "on": dt.date(2026, 5, 18)}))
+    with read_session(engine) as s:
+        assert [x.service for x in sessions_on_now(s, site_id=site, at=local(2026, 5, 18, 11))
+                ] == [GENERAL]
     w.tx(lambda s: add_closure(s, site_id=site, on=monday, reason="Bank holiday", actor=ACTOR))
     with read_session(engine) as s:
         assert [x.service for x in sessions_on_now(s, site_id=site, at=local(2026, 5, 11, 11))
