@@ -865,12 +865,19 @@ class Kiosk(QObject):
         if checked is None:
             self.visit.busy = False  # (told what to put right)
             return
-        member = NewPerson(checked[0], birth_year=checked[1])
         selected = {p for p, b in self.who.toggles.items() if b.isChecked()}
+        visitor = self.visit.person_id
 
         def add(s: Db) -> tuple[int, list[Any]]:
+            # The visitor's surname, as I'm new gives it to the family she types in (staff
+            # can tell "Noor Khan" from another Noor, and Find me finds her by it).
+            family = residents.household_members(s, household)  # type: ignore[arg-type]
+            named = ([m for m in family if m.id == visitor and m.last_name]
+                     or [m for m in family if m.last_name])
+            member = NewPerson(checked[0], named[0].last_name if named else "",
+                               birth_year=checked[1])
             added = residents.add_member(s, household_id=household, member=member,  # type: ignore[arg-type]
-                                      actor=self.cfg.actor)
+                                         actor=self.cfg.actor)
             return added.id, residents.household_members(s, household)  # type: ignore[arg-type]
 
         def show(result: tuple[int, list[Any]]) -> None:

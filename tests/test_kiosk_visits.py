@@ -188,6 +188,8 @@ def test_a_baby_typed_in_on_whos_here_is_signed_in_too(rig: Rig) -> None:
     assert rig.find("doneDetail", QLabel).text() == "You and 1 other are signed in."
     assert rig.sql("SELECT group_concat(p.first_name, ',') FROM attendance a "
                    "JOIN person p ON p.id = a.person_id") == "Lauren,Noah"
+    # Her surname, as I'm new gives the family: staff can tell this Noah from another.
+    assert rig.sql("SELECT last_name FROM person WHERE first_name = 'Noah'") == "Lawrence"
 
 
 def test_done_thanks_someone_who_signed_in_only_another_member(rig: Rig) -> None:
