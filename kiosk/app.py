@@ -581,15 +581,19 @@ class Kiosk(QObject):
     def refresh_on_now(self) -> None:
         site = self.cfg.site_id
 
-        def show(on: list[SessionOn]) -> None:
-            self._on_now = (time.monotonic(), list(on))
+        def named(on: list[SessionOn]) -> list[str]:
             # A sensitive service is not named on the shared screen: with one session on,
             # "On now" would tell anyone watching where the last visitor went.
-            self.welcome.set_on_now([x.service for x in on
-                                     if x.kind != "general" and not x.sensitive])
+            return [x.service for x in on if x.kind != "general" and not x.sensitive]
 
-        self.store.call(lambda s: sessions_on_now(s, site_id=site), show,
-                        lambda _e: self.welcome.set_on_now([]))
+        def show(on: list[SessionOn]) -> None:
+            self._on_now = (time.monotonic(), list(on))
+            self.welcome.set_on_now(named(on))
+
+        def away(_exc: Exception) -> None:  # what was on a little while ago, still on
+            self.welcome.set_on_now(named(self.on_now_remembered()))
+
+        self.store.call(lambda s: sessions_on_now(s, site_id=site), show, away)
 
     def finish(self, message: str, detail: str = "", offer_card: bool = False,
                offer_more: bool = False) -> None:

@@ -341,6 +341,20 @@ def test_a_card_scanned_with_the_database_away_still_asks_what_for(
     assert r.sql("SELECT COUNT(*) FROM attendance") == 2
 
 
+def test_welcome_goes_on_showing_what_is_on_while_the_database_is_away(
+        rig3: Rig, tmp_path: Path) -> None:
+    """The minute's "On now" refresh finds the database away: Welcome keeps what was on a
+    little while ago, rather than "Drop in: everyone welcome" during three sessions."""
+    r = rig3
+    on_now = r.kiosk.welcome.on_now
+    r.qtbot.waitUntil(lambda: "Youth club" in on_now.text())
+    r.kiosk.store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    r.kiosk.on_now_timer.setInterval(50)  # (the next minute, sooner)
+    r.qtbot.waitUntil(lambda: not r.kiosk.store.idle(), timeout=2000)
+    r.qtbot.waitUntil(r.kiosk.store.idle)
+    assert on_now.text() == "On now: Coffee morning · Housing surgery · Youth club"
+
+
 def test_leaving_with_the_database_away_is_a_goodbye_not_what_for(
         rig3: Rig, tmp_path: Path) -> None:
     """Sam came in this morning (this kiosk signed him in); the database is away when he
