@@ -145,10 +145,14 @@ MESSAGES: dict[str, Said] = {
 _MARKER = re.compile(r"%([1-9])")
 
 
-def _shown(value: object) -> str:
-    """A value as the kiosk shows it: a moment as the room's clock time."""
+def _shown(value: object, *, until: bool = False) -> str:
+    """A value as the kiosk shows it: a moment as the room's clock time; the end of a
+    wait (``until``) as the first minute it is over ("until 14:06" for 14:05:29, since
+    at 14:05 it still holds)."""
     if isinstance(value, dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        if until and (moment.second or moment.microsecond):
+            moment = moment.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
         return f"{moment.astimezone(LONDON):%H:%M}"
     return str(value)
 
@@ -164,7 +168,7 @@ def explain(exc: DropinError) -> str:
                     f" (without {', '.join(missing)})" if missing else "")
         return QCoreApplication.translate(CONTEXT, GENERIC)
     return fill(QCoreApplication.translate(CONTEXT, said.text),
-                *(_shown(exc.params[f]) for f in said.fills))
+                *(_shown(exc.params[f], until=f == "until") for f in said.fills))
 
 
 def fill(text: str, *values: str) -> str:

@@ -386,6 +386,10 @@ def test_values_are_filled_in_and_times_are_the_rooms() -> None:
     until = dt.datetime(2026, 7, 1, 13, 5, tzinfo=UTC)  # 14:05 in London (summer time)
     assert explain(LockedOut("too many", code="pin.locked", until=until)) == (
         "Too many wrong PINs. The PIN pad is locked until 14:05.")
+    # A lock that ends within a minute: the first minute it is over (at 14:05 it holds).
+    assert explain(LockedOut("too many", code="pin.locked",
+                             until=until.replace(second=29))) == (
+        "Too many wrong PINs. The PIN pad is locked until 14:06.")
     # a value is put in once, never filled in itself
     assert explain(Refused("x", code="year.impossible", year="%1")).startswith("%1 can't")
 
@@ -487,8 +491,9 @@ def test_a_locked_pin_pad_says_until_when_in_the_rooms_time(rig: Rig) -> None:
         rig.qtbot.waitUntil(lambda: rig.kiosk.w.toast.isVisible(), timeout=5000)
     locked = rig.sql("SELECT locked_until FROM staff_user")
     until = dt.datetime.fromisoformat(str(locked)).replace(tzinfo=UTC)
+    over = until.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)  # (rounded up)
     assert rig.kiosk.w.toast.text() == (
-        f"Too many wrong PINs. The PIN pad is locked until {until.astimezone(LONDON):%H:%M}.")
+        f"Too many wrong PINs. The PIN pad is locked until {over.astimezone(LONDON):%H:%M}.")
     assert rig.kiosk.current() is rig.kiosk.pin
 
 
