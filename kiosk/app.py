@@ -936,7 +936,8 @@ class Kiosk(QObject):
         self.visit.busy = False
         self.what.show_sessions([(x.session_id, x.service,
                                   f"{x.start:%H:%M}–{x.end:%H:%M}" if x.kind != "general"
-                                  else self.tr("all day")) for x in on])
+                                  else self.tr("all day")) for x in on],
+                                self.visit.first_name)
         self.go(self.what)
 
     def what_back(self) -> None:

@@ -264,6 +264,8 @@ def test_card_sign_in_with_three_sessions_needs_one_touch(qtbot, tmp_path: Path)
         r.touches.count = 0
         r.scanner.show(token)
         r.wait_for(r.kiosk.what)
+        # It was his card that was read: the question says so.
+        assert r.find("whatTitle", QLabel).text() == "Sam, what are you here for today?"
         assert "Housing surgery" in r.find("session1").text()
         r.tap(r.find("session1"))
         r.wait_for(r.kiosk.done)

@@ -363,14 +363,20 @@ class WhatForScreen(Screen):
         outer.addStretch(1)
         self.tiles = Tiles(self.grid, 2)
         self.back_button.clicked.connect(self.back)
+        self.name = ""
         self.retranslate()
 
     def retranslate(self) -> None:
         retext(self.back_button, self.tr("‹ Back"))
-        self.title.setText(self.tr("What are you here for today?"))
+        # With her name (a card's holder sees it was hers that was read), when known.
+        self.title.setText(self.tr("%s, what are you here for today?") % self.name
+                           if self.name else self.tr("What are you here for today?"))
 
-    def show_sessions(self, sessions: list[tuple[int, str, str]]) -> None:
-        """(session id, service name, times) per tile."""
+    def show_sessions(self, sessions: list[tuple[int, str, str]], name: str = "") -> None:
+        """(session id, service name, times) per tile; ``name``: the visitor's first
+        name, if known."""
+        self.name = name
+        self.retranslate()
         tiles = []
         for i, (session_id, name, times) in enumerate(sessions):
             b = button(f"{name}\n{times}", f"session{i}", role="tile", accessible=name)
