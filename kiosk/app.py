@@ -1338,17 +1338,29 @@ class Kiosk(QObject):
         self.staff.saving(True)
         self.call(log_it, saved, not_saved)
 
-    def staff_issue_card(self, person_id: int) -> None:
+    def staff_issue_card(self, person_id: int, replace: bool = False) -> None:
+        """A card for the person chosen. One who has a card already is asked about first
+        (her old card stops working), and a double tap issues one card, not two."""
         self._shown.add(self.staff)
+        if not self._begin():
+            return
         staff_id = self.visit.staff_id
 
-        def issue(s: Db) -> tuple[Any, str]:
+        def issue(s: Db) -> tuple[Any, str] | None:
+            if not replace and cards.card_for_person(s, person_id) is not None:
+                return None
             card = cards.issue_card(s, person_id=person_id, actor=self.cfg.actor,
                                     staff_id=staff_id)
             person, _members, _has_card = residents.person_card_brief(s, person_id)
             return card, first_word(person.first_name)
 
-        def issued(made: tuple[Any, str]) -> None:
+        def issued(made: tuple[Any, str] | None) -> None:
+            self.visit.busy = False
+            if made is None:
+                self.staff.ask_to_replace()
+                self.say(self.tr("%s has a card already. A new one stops the old one "
+                                 "working: tap again to issue it.") % self.staff.card_name)
+                return
             card, self.visit.card_name = made
             self.visit.card_token = card.token
             can_print = self.printer().available()
@@ -1357,7 +1369,11 @@ class Kiosk(QObject):
                      else self.tr("New card issued. Any old card no longer works. No printer "
                                   "is set up: they can take a photo of the code."), "ok")
 
-        self.call(issue, issued, self.failed)
+        def failed(exc: Exception) -> None:
+            self.visit.busy = False
+            self.failed(exc)
+
+        self.call(issue, issued, failed)
 
     def staff_print_card(self) -> None:
         token = self.visit.card_token

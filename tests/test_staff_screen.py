@@ -377,6 +377,32 @@ def test_card_page_shows_the_qr_beside_the_buttons(sized: Rig) -> None:
     assert qr.pixmap().height() <= qr.height()
 
 
+def test_replacing_a_card_takes_a_second_tap_and_a_double_tap_issues_one(rig: Rig) -> None:
+    """Pat has a card (made on Done a moment ago). Staff tap Issue a new card: asked first,
+    as her old card would stop working; nothing changes. Tapped again in time, one new
+    card, even for a double tap; the old one stops working."""
+    ids, old = _family(rig.engine, ("Pat", "Jones", 1970))
+    _staff_mode(rig)
+    rig.tap(rig.find("staffNav_card"))
+    _pick(rig, "cardResults", "Pat")
+    issue = rig.find("issueCard")
+    rig.tap(issue)
+    rig.qtbot.waitUntil(lambda: issue.text() == "Tap again to replace the card")
+    assert rig.kiosk.w.toast.text() == ("Pat Jones (1970) has a card already. A new one "
+                                        "stops the old one working: tap again to issue it.")
+    live = "SELECT COUNT(*) FROM card WHERE person_id = :p AND revoked_at IS NULL"
+    assert rig.sql("SELECT COUNT(*) FROM card WHERE person_id = :p", p=ids[0]) == 1
+    rig.tap(issue)
+    rig.tap(issue)  # a double tap, before the first one's answer
+    qr = rig.find("staffCardQr", QLabel)
+    rig.qtbot.waitUntil(lambda: not qr.pixmap().isNull())
+    rig.qtbot.waitUntil(rig.kiosk.store.idle)
+    assert rig.sql("SELECT COUNT(*) FROM card WHERE person_id = :p", p=ids[0]) == 2
+    assert rig.sql(live, p=ids[0]) == 1
+    assert rig.sql("SELECT revoked_at IS NOT NULL FROM card WHERE token = :t", t=old) == 1
+    assert issue.text() == "Issue a new card"
+
+
 def test_taps_with_nobody_chosen_say_what_to_do_first(rig: Rig) -> None:
     _family(rig.engine, ("Pat", "Jones", 1970), card=False)
     _staff_mode(rig)

@@ -261,7 +261,7 @@ class StaffScreen(Screen):
     sign_out_selected = Signal(list)
     hand_sign_in = Signal(int, int)  # person, session
     log_referral = Signal(int, int, str, str, int)  # person, partner, reason, note, follow-up days
-    issue_card = Signal(int)
+    issue_card = Signal(int, bool)  # the person; True: replace the card she has
     print_card = Signal()
 
     PAGES = ("room", "signin", "referral", "card", "leave")
@@ -473,6 +473,11 @@ class StaffScreen(Screen):
         self._quit_armed.setSingleShot(True)
         self._quit_armed.setInterval(5000)
         self._quit_armed.timeout.connect(self._disarm_quit)
+        # So is replacing someone's card (her old one stops working): see ask_to_replace.
+        self._card_armed = QTimer(self)
+        self._card_armed.setSingleShot(True)
+        self._card_armed.setInterval(5000)
+        self._card_armed.timeout.connect(self._disarm_card)
         self.exit_button.clicked.connect(self.leave_staff)
         self.quit_button.clicked.connect(self._quit_tapped)
         self.sign_out_button.clicked.connect(self._sign_out)
@@ -545,7 +550,18 @@ class StaffScreen(Screen):
         if self.card_person is None:
             self._card_prompt(alert=True)
             return
-        self.issue_card.emit(self.card_person)
+        replace = self._card_armed.isActive()
+        self._disarm_card()
+        self.issue_card.emit(self.card_person, replace)
+
+    def ask_to_replace(self) -> None:
+        """The person has a card already: a second tap within a few seconds replaces it."""
+        self._card_armed.start()
+        retext(self.issue_button, self.tr("Tap again to replace the card"))
+
+    def _disarm_card(self) -> None:
+        self._card_armed.stop()
+        retext(self.issue_button, self.tr("Issue a new card"))
 
     def _hand(self, session_id: int) -> None:
         if self.hand_person is None:
@@ -737,6 +753,7 @@ class StaffScreen(Screen):
         self._ref_step(REF_WHO)
 
     def _card_pick(self, person_id: int, text: str) -> None:
+        self._disarm_card()
         self.card_person, self.card_name = person_id, text
         self._card_prompt()
         self.card_qr.clear()
@@ -777,6 +794,7 @@ class StaffScreen(Screen):
         self.room_counted = None
         self.hand_tiles.fill([], self.hand_tiles.columns)  # session names, some sensitive
         self.hand_person = self.ref_person = self.card_person = None
+        self._disarm_card()
         self.hand_name = self.card_name = ""
         for picker in (self.hand_picker, self.ref_picker, self.card_picker):
             picker.reset()
