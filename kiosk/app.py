@@ -894,6 +894,7 @@ class Kiosk(QObject):
                 self.people_chosen([m.id for m in members if m.id in selected | {new_id}])
                 return
             self.visit.busy = False
+            self.who.added()
 
         self.call(add, show, self.failed)
 

@@ -86,6 +86,7 @@ class KioskWindow(Words, QWidget):
         lay.addWidget(self.keyboard)
         self.toast = Toast(self)
         QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
+        QGuiApplication.inputMethod().visibleChanged.connect(self._keyboard_put_away)
         if not windowed:  # no frame: set on the native window, by enum key (kiosk.widgets)
             self.create()
             handle = self.windowHandle()
@@ -155,6 +156,20 @@ class KioskWindow(Words, QWidget):
             # given the focus by the kiosk (Find me, I'm new) starts with a capital letter.
             QGuiApplication.inputMethod().show()
             QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(new, 10, 40))
+
+    def _keyboard_put_away(self) -> None:
+        """The keyboard's own hide key (the digit pad has one): the field gives up the
+        focus, so the keyboard stays away until a field is tapped again. Looked at once
+        the event loop turns: going from one field to the next hides and shows it."""
+        if not QGuiApplication.inputMethod().isVisible():
+            QTimer.singleShot(0, self._after_put_away)
+
+    def _after_put_away(self) -> None:
+        focused = QApplication.focusWidget()
+        if (not QGuiApplication.inputMethod().isVisible() and self.keyboard.isVisible()
+                and isinstance(focused, QLineEdit | QPlainTextEdit)
+                and self.isAncestorOf(focused)):
+            focused.clearFocus()
 
     def add(self, screen: Screen) -> Screen:
         self.stack.addWidget(screen)

@@ -515,3 +515,33 @@ def test_closing_the_kiosk_takes_a_second_tap(rig: Rig) -> None:
     rig.tap(quit_button)
     rig.tap(quit_button)
     assert closed == [True]
+
+
+def test_whos_here_keeps_its_way_on_in_sight_and_puts_the_keyboard_away(sized: Rig) -> None:
+    """Lauren adds her baby on Who's here: Sign in is in sight while she types (in the
+    header, not under the keyboard); once the baby is added the keyboard goes; and the
+    digit pad's own hide key puts it away, not to pop straight back."""
+    from PySide6.QtGui import QGuiApplication
+
+    from tests.test_kiosk_messages import _to_whos_here
+
+    rig = sized
+    _to_whos_here(rig)
+    rig.tap(rig.find("newMemberName", QLineEdit))
+    rig.type("Noah")
+    rig.enter()
+    rig.type("0")
+    keyboard = rig.kiosk.w.keyboard
+    rig.qtbot.waitUntil(keyboard.isVisible)
+    rig.qtbot.wait(50)
+    _assert_in_sight(rig, "whoNextButton", "newMemberYear")
+    rig.enter()  # Add
+    rig.qtbot.waitUntil(lambda: len(rig.kiosk.who.toggles) == 3)
+    rig.qtbot.waitUntil(lambda: not keyboard.isVisible())
+    _assert_in_sight(rig, "whoNextButton", "member2")
+    rig.tap(rig.find("newMemberYear", QLineEdit))
+    rig.qtbot.waitUntil(keyboard.isVisible)
+    QGuiApplication.inputMethod().hide()  # what the pad's hide key does
+    rig.qtbot.waitUntil(lambda: not keyboard.isVisible())
+    rig.qtbot.wait(100)
+    assert not keyboard.isVisible() and not rig.find("newMemberYear", QLineEdit).hasFocus()

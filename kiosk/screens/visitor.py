@@ -263,6 +263,11 @@ class WhoScreen(Screen):
         head.addWidget(self.back_button)
         self.title = label("", "whoTitle", role="heading")
         head.addWidget(self.title, 1)
+        # The way on sits in the header, as I'm new's family step's does: never under the
+        # keyboard, nor below a big household's rows.
+        self.next_button = button("", "whoNextButton", role="primary")
+        self.next_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        head.addWidget(self.next_button)
         outer.addLayout(head)
         self.grid = QGridLayout()
         self.grid.setSpacing(14)
@@ -278,8 +283,6 @@ class WhoScreen(Screen):
         add.addWidget(self.add_button, 1)
         outer.addLayout(add)
         outer.addStretch(1)
-        self.next_button = button("", "whoNextButton", role="primary")
-        outer.addWidget(self.next_button)
         self.toggles: dict[int, QPushButton] = {}
         self.back_button.clicked.connect(self.back)
         self.add_button.clicked.connect(self._add)
@@ -305,6 +308,13 @@ class WhoScreen(Screen):
 
     def _add(self) -> None:
         self.add_member.emit(self.new_name.text(), self.new_year.text())
+
+    def added(self) -> None:
+        """Someone was added: the keyboard is put away (a tap on the name field brings it
+        back for another), so the household and the way on are in sight."""
+        for field in (self.new_name, self.new_year):
+            if field.hasFocus():
+                field.clearFocus()
 
     def _confirm(self) -> None:
         self.confirm.emit([p for p, b in self.toggles.items() if b.isChecked()])
