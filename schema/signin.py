@@ -10,13 +10,13 @@ written.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from schema.clock import local_date, now_utc
+from schema.clock import LONDON, local_date, now_utc
 from schema.errors import NotFound, Refused
 from schema.journal import record
-from schema.on_now import SessionOn, SessionRow, session_by_id, sessions_on_now
+from schema.on_now import LATE, SessionOn, SessionRow, session_by_id, sessions_on_now
 from schema.residents import ADULT_AGE, CHILD_BANDS, display_label, household_members
 from schema.rollup import note_attendance
 from schema.sql import Db
@@ -62,8 +62,10 @@ _PEOPLE = ("SELECT id, household_id, merged_into_id, anonymised_at FROM person "
 _ATTENDANCE_COLUMNS = "id, person_id, session_id, signed_in_at, signed_out_at, changed_at"
 # Everyone's attendances today at the site, open or not: answers both "already in?" and
 # "signed out of this session earlier, back again?" in one read.
-_TODAY_AT_SITE = (f"SELECT {_ATTENDANCE_COLUMNS} FROM attendance WHERE person_id IN (:ids) "
-                  "AND site_id = :site_id AND local_date = :on")
+_TODAY_AT_SITE = ("SELECT a.id, a.person_id, a.session_id, a.signed_in_at, a.signed_out_at, "
+                  "a.changed_at, s.end_time FROM attendance a "
+                  "JOIN session s ON s.id = a.session_id WHERE a.person_id IN (:ids) "
+                  "AND a.site_id = :site_id AND a.local_date = :on")
 _IN_SESSION = (f"SELECT {_ATTENDANCE_COLUMNS} FROM attendance WHERE person_id IN (:ids) "
                "AND session_id = :session_id")
 _SET_SIGNED_OUT = "UPDATE attendance SET signed_out_at = :out_at WHERE id IN (:ids)"
@@ -74,9 +76,11 @@ _VISITOR_SIGNED_OUT = ("UPDATE attendance SET signed_out_at = :out_at, changed_a
 _BACK_IN = "UPDATE attendance SET signed_out_at = NULL, changed_at = :at WHERE id IN (:ids)"
 _WHO_IS_HERE = (
     "SELECT attendance.id, attendance.person_id, attendance.signed_in_at, "
-    "attendance.headcount, person.first_name, person.last_name, service.name "
+    "attendance.headcount, person.first_name, person.last_name, service.name, "
+    "session.end_time "
     "FROM attendance LEFT OUTER JOIN person ON person.id = attendance.person_id "
     "JOIN service ON service.id = attendance.service_id "
+    "JOIN session ON session.id = attendance.session_id "
     "WHERE attendance.site_id = :site_id AND attendance.local_date = :on "
     "AND attendance.signed_out_at IS NULL ORDER BY attendance.signed_in_at, attendance.id"
 )
@@ -92,6 +96,7 @@ class _Row:
     signed_in_at: dt.datetime
     signed_out_at: dt.datetime | None
     changed_at: dt.datetime | None  # the latest sign-in, return or own sign-out
+    ends: dt.time | None = None  # its session's end (read with today's attendances)
 
     def last_in(self) -> dt.datetime:
         """When the person came in, or back in, most recently."""
@@ -116,7 +121,24 @@ class _New:
 
 def _rows(db: Db, sql: str, params: dict[str, Any]) -> list[_Row]:
     return [_Row(r[0], r[1], r[2], Db.moment(r[3]),  # type: ignore[arg-type]
-                 Db.moment(r[4]), Db.moment(r[5])) for r in db.rows(sql, params)]
+                 Db.moment(r[4]), Db.moment(r[5]), Db.clock(r[6]) if len(r) > 6 else None)
+            for r in db.rows(sql, params)]
+
+
+def session_over(on: dt.date, ends: dt.time | None, at: dt.datetime) -> bool:
+    """Whether a session of day ``on`` ending at ``ends`` is over at ``at``, by more than
+    the half hour it counts as on after its end (a general drop-in, to 23:59, is over
+    only once the day is). Someone signed in to it and not out is taken to have left at
+    its end: a scan later that day is a return, not a goodbye, and the fire register
+    no longer lists them."""
+    if ends is None:
+        return False
+    end = dt.datetime.combine(on, ends, tzinfo=LONDON)
+    return at > end + LATE
+
+
+def _session_end(on: dt.date, ends: dt.time) -> dt.datetime:
+    return dt.datetime.combine(on, ends, tzinfo=LONDON).astimezone(dt.UTC)
 
 
 def _session_row(db: Db, session_id: int) -> SessionRow:
@@ -337,6 +359,19 @@ def scan(
     today_on = local_date(at)
     today = _rows(db, _TODAY_AT_SITE, {"ids": ids, "site_id": site_id, "on": today_on})
     open_rows = [r for r in today if r.signed_out_at is None]
+    over = [r for r in open_rows if session_over(today_on, r.ends, at)]
+    if over:
+        # In since a session long over, never signed out: taken to have left at its end
+        # (as staff would mark it from the register). This scan is a return.
+        closed = {r.id: replace(r, signed_out_at=_session_end(today_on, r.ends))  # type: ignore[arg-type]
+                  for r in over}
+        for r in closed.values():
+            db.run(_SET_SIGNED_OUT, {"ids": [r.id], "out_at": r.signed_out_at})
+        record(db, actor=actor, action="attendance.sign_out", entity="site",
+               entity_id=site_id, people=sorted({r.person_id for r in over if r.person_id}),
+               reason="session over")
+        today = [closed.get(r.id, r) for r in today]
+        open_rows = [r for r in today if r.signed_out_at is None]
     in_now = {r.person_id for r in open_rows}
     if card_person is None and open_rows and not in_now >= set(ids):
         # A household card while some of the family are in already (one came earlier
@@ -420,8 +455,11 @@ def who_is_here(s: Db | Any, *, site_id: int, at: dt.datetime | None = None) -> 
     db = Db.of(s)
     seen: set[int] = set()
     out: list[InRoom] = []
-    for att_id, person_id, signed_in_at, headcount, first, last, service in db.rows(
-            _WHO_IS_HERE, {"site_id": site_id, "on": local_date(at)}):
+    today = local_date(at)
+    for att_id, person_id, signed_in_at, headcount, first, last, service, ends in db.rows(
+            _WHO_IS_HERE, {"site_id": site_id, "on": today}):
+        if session_over(today, Db.clock(ends), at):
+            continue  # (taken to have left at its end: see session_over)
         if person_id is not None:
             if person_id in seen:
                 continue

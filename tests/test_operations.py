@@ -117,6 +117,51 @@ def test_household_card_signs_in_the_family_and_asks_which_session(engine) -> No
     assert (r.outcome, sorted(r.signed_in), r.others) == ("in", sorted(people), 2)
 
 
+def test_a_scan_after_the_session_is_long_over_is_a_return_not_a_goodbye(engine) -> None:
+    """Hamza came to the coffee morning (10-12) and left without scanning out. At 19:44,
+    for the youth club, his card signs him in, not out: the morning's attendance is taken
+    to have ended with its session, and the fire register lists only people whose session
+    is still on (or ended within the half hour it counts as on). Half an hour after the
+    end is still a goodbye."""
+    w = World(engine)
+    site = w.site("Room")
+    coffee, youth = w.service("Coffee"), w.service("Youth club")
+    for service, start, end in ((coffee, 10, 12), (youth, 18, 20)):
+        w.tx(lambda s, sv=service, a=start, b=end: add_slot(
+            s, site_id=site, service_id=sv, weekday=1, start=dt.time(a), end=dt.time(b),
+            actor=ACTOR))
+    (hamza,) = w.household("Hamza")
+    card = w.tx(lambda s: issue_card(s, person_id=hamza, actor=ACTOR))
+    (blessing,) = w.household("Blessing")
+    card_b = w.tx(lambda s: issue_card(s, person_id=blessing, actor=ACTOR))
+    tuesday = (2026, 5, 12)
+
+    def scan_at(token: str, hour: int, minute: int = 0):
+        return w.tx(lambda s: scan(s, token=token, site_id=site, actor=ACTOR,
+                                   at=local(*tuesday, hour, minute)))
+
+    assert scan_at(card.token, 10, 5).outcome == "in"
+    assert scan_at(card_b.token, 10, 20).outcome == "in"
+    assert scan_at(card_b.token, 12, 25).outcome == "out"  # just after the end: goodbye
+    with read_session(engine) as s:
+        assert [r.person_id for r in who_is_here(s, site_id=site,
+                                                 at=local(*tuesday, 12, 20))] == [hamza]
+        assert who_is_here(s, site_id=site, at=local(*tuesday, 19, 45)) == []
+    r = scan_at(card.token, 19, 44)
+    assert (r.outcome, r.signed_in) == ("in", [hamza])
+    with read_session(engine) as s:
+        rows = s.execute(text(
+            "SELECT sv.name, a.signed_out_at FROM attendance a JOIN service sv "
+            "ON sv.id = a.service_id WHERE a.person_id = :p ORDER BY a.id"),
+            {"p": hamza}).all()
+        (here,) = who_is_here(s, site_id=site, at=local(*tuesday, 19, 45))
+    assert [name for name, _out in rows] == ["Coffee", "Youth club"]
+    morning_out = Db.moment(rows[0][1])
+    assert morning_out == local(*tuesday, 12, 0) and rows[1][1] is None
+    assert (here.person_id, here.service) == (hamza, "Youth club")
+    assert scan_at(card.token, 19, 45).outcome == "already"  # the same card again at once
+
+
 def test_sessions_on_now_timetable_general_and_closure(engine) -> None:
     w = World(engine)
     site = w.site("Room")
