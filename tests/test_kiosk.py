@@ -1648,6 +1648,17 @@ def test_have_your_say_is_anonymous_unless_named(rig: Rig) -> None:
     assert tuple(row) == ("Safety", "The stair light is out again", None, "", "new")
 
 
+def test_enter_in_the_message_goes_on_to_the_name(rig: Rig) -> None:
+    """Jo types her message, presses Enter and types her name: the name goes in the name
+    field, not inside the message (which would no longer be anonymous)."""
+    rig.tap(rig.kiosk.welcome.feedback_button)
+    rig.type("More chairs please")
+    rig.enter()
+    rig.type("Jo")
+    assert rig.find("feedbackText", QPlainTextEdit).toPlainText() == "More chairs please"
+    assert rig.find("feedbackName", QLineEdit).text() == "Jo"
+
+
 def test_staff_fire_register_hand_sign_in_and_idle_exit(rig: Rig) -> None:
     ids, token = _family(rig.engine, ("Sam", "Wilson", 1988))
     others, _ = _family(rig.engine, ("Pat", "Jones", 1970), card=False)

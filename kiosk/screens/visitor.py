@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -867,6 +867,20 @@ class CountMeScreen(Screen):
         self._set(1)
 
 
+class _Message(QPlainTextEdit):
+    """Have your say's message. Enter goes on to the name field: a new line there only
+    ever put the visitor's name inside her anonymous message."""
+
+    enter = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            self.enter.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class FeedbackScreen(Screen):
     """Have your say: a topic, a few words, a name only if they want."""
 
@@ -904,7 +918,7 @@ class FeedbackScreen(Screen):
             row.addWidget(b, 0, i)
             row.setColumnStretch(i, 1)
         outer.addLayout(row)
-        self.text = QPlainTextEdit()
+        self.text = _Message()
         text_field(self.text)
         self.text.setObjectName("feedbackText")
         self.text.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -912,6 +926,7 @@ class FeedbackScreen(Screen):
         outer.addWidget(self.text)
         self.name = _line("feedbackName")
         outer.addWidget(self.name)
+        self.text.enter.connect(self.name.setFocus)
         outer.addStretch(1)
         self.send_button.clicked.connect(self._send)
         self.back_button.clicked.connect(self.back)
