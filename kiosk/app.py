@@ -1261,8 +1261,9 @@ class Kiosk(QObject):
         rows = sorted(rows, key=lambda r: (r.person_id is None, r.label.casefold()
                                            if r.person_id is not None else ""))
         self.staff.show_room(
-            [(r.attendance_id, f"{who(r)}  ·  {r.service}  ·  "
-              f"{r.signed_in_at.astimezone(LONDON):%H:%M}") for r in rows],
+            # The time before the service: a long service name is cut, not the time.
+            [(r.attendance_id, f"{who(r)}  ·  {r.signed_in_at.astimezone(LONDON):%H:%M}  ·  "
+              f"{r.service}") for r in rows],
             len(named), anonymous)
 
     def staff_sign_out(self, attendance_ids: list[int]) -> None:
