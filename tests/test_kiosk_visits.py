@@ -428,14 +428,21 @@ def test_a_double_tap_on_yes_registers_one_household(rig: Rig) -> None:
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
 
 
-def test_a_household_card_after_one_of_them_left_signs_the_rest_in(rig: Rig) -> None:
-    """Dad leaves with his own card; a minute later Mum scans the household card."""
-    dad, mum = _family(rig.engine, ("Dev", "Shah", 1980), ("Priya", "Shah", 1982))[0]
-    household = rig.sql("SELECT household_id FROM person WHERE id = :p", p=dad)
+def _shahs(rig: Rig, *others: tuple[str, str, int]) -> tuple[list[int], str, str]:
+    """Dev Shah's household (Dev, then ``others``): their ids, Dev's own card and the
+    household's card."""
+    ids = _family(rig.engine, ("Dev", "Shah", 1980), *others)[0]
+    household = rig.sql("SELECT household_id FROM person WHERE id = :p", p=ids[0])
     dads = run_in_transaction(rig.engine, lambda s: issue_card(
-        s, person_id=dad, actor="test").token)
+        s, person_id=ids[0], actor="test").token)
     family = run_in_transaction(rig.engine, lambda s: issue_card(
         s, household_id=household, actor="test").token)
+    return ids, dads, family
+
+
+def test_a_household_card_after_one_of_them_left_signs_the_rest_in(rig: Rig) -> None:
+    """Dad leaves with his own card; a minute later Mum scans the household card."""
+    (_dad, mum), dads, family = _shahs(rig, ("Priya", "Shah", 1982))
     rig.scanner.show(dads)
     rig.wait_for(rig.kiosk.done)
     _an_hour_ago(rig)
@@ -451,13 +458,8 @@ def test_a_household_card_while_one_of_them_is_in_signs_the_rest_in(rig: Rig) ->
     """Dad came in with his own card; Mum and their son come later with the household
     card: they are signed in and Mum is greeted; Dad is not signed out. At the end of
     the day the household card signs the three of them out."""
-    dad, mum, son = _family(rig.engine, ("Dev", "Shah", 1980), ("Priya", "Shah", 1982),
-                            ("Arun", "Shah", 2016))[0]
-    household = rig.sql("SELECT household_id FROM person WHERE id = :p", p=dad)
-    dads = run_in_transaction(rig.engine, lambda s: issue_card(
-        s, person_id=dad, actor="test").token)
-    family = run_in_transaction(rig.engine, lambda s: issue_card(
-        s, household_id=household, actor="test").token)
+    (dad, mum, son), dads, family = _shahs(rig, ("Priya", "Shah", 1982),
+                                           ("Arun", "Shah", 2016))
     rig.scanner.show(dads)
     rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Welcome, Dev")
     rig.tap(rig.find("doneButton"))
@@ -481,15 +483,20 @@ def test_making_a_card_holds_done_until_the_card_is_shown(rig: Rig) -> None:
     assert rig.kiosk.done_timer.isActive()
 
 
-def test_a_sixteenth_member_typed_in_does_not_hold_the_visitor_up(rig: Rig) -> None:
-    """Amira adds fifteen people, types a sixteenth, and taps Next."""
-    _to_family_step(rig, ())  # I'm new: Amira K, 34, at the household step
+def _fifteen_more(rig: Rig) -> None:
+    """I'm new: Amira K, 34, then fifteen more people typed in (as many as it takes)."""
+    _to_family_step(rig, ())
     for i in range(15):
         rig.type(f"Kid{'abcdefghijklmnop'[i]}")
         rig.enter()
         rig.type("5")
         rig.enter()
     rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 15)
+
+
+def test_a_sixteenth_member_typed_in_does_not_hold_the_visitor_up(rig: Rig) -> None:
+    """Amira adds fifteen people, types a sixteenth, and taps Next."""
+    _fifteen_more(rig)  # I'm new: Amira K, 34, and fifteen more
     rig.type("Zara")
     rig.tap(rig.find("familyNextButton"))
     assert rig.find("privacyNotice", QLabel).isVisible()
@@ -543,13 +550,7 @@ def test_a_big_family_declining_is_counted_whole(rig: Rig) -> None:
     the head-count is all sixteen of them, and "+" goes on up to the core's limit."""
     from schema.signin import MAX_HEADCOUNT
 
-    _to_family_step(rig, ())
-    for i in range(15):
-        rig.type(f"Kid{'abcdefghijklmnop'[i]}")
-        rig.enter()
-        rig.type("5")
-        rig.enter()
-    rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 15)
+    _fifteen_more(rig)  # I'm new: Amira K, 34, and fifteen more
     rig.tap(rig.find("familyNextButton"))
     rig.tap(rig.find("declineButton"))
     rig.wait_for(rig.kiosk.count)
