@@ -184,7 +184,10 @@ def _shoot_all(app, engine, tmp: Path, tokens: tuple[str, str], out: Path, width
 
     working = k.store.database
     k.store.set_database(Database(f"sqlite:///{tmp / 'gone' / 'x.sqlite3'}"))
-    fake.show(token)  # (two sessions were on a moment ago: she is asked which)
+    # (as on a morning she arrives: not signed in here yet today, so, with two sessions on
+    # a moment ago, she is asked which)
+    k.cards_today.left(token)
+    fake.show(token)
     settle(900)
     shot("offline", lambda: tap("session0"), 900)
     k.store.set_database(working)
