@@ -348,6 +348,11 @@ class StaffMatch:
     label: str  # full name, birth year and household reference: for staff eyes only
 
 
+def a_year(word: str) -> bool:
+    """Whether staff search takes ``word`` as a year born: four digits, 1880 to 2100."""
+    return word.isascii() and word.isdigit() and len(word) == 4 and 1880 <= int(word) <= 2100
+
+
 def staff_search(s: Db | Session, *, query: str, limit: int = 20) -> list[StaffMatch]:
     """People whose first name or surname starts with each word of ``query``: a word of
     two letters or more, or of one with other words ("Sarah K"); a four-digit word is
@@ -358,8 +363,10 @@ def staff_search(s: Db | Session, *, query: str, limit: int = 20) -> list[StaffM
     terms = query[:MAX_QUERY].split()[:MAX_WORDS]
     # A four-digit word is a year born ("Sarah 1988"); with another word, one letter is
     # an initial ("Sarah K"); alone, a word needs two letters.
-    years = [int(w) for w in terms if w.isascii() and w.isdigit() and len(w) == 4]
+    years = [int(w) for w in terms if a_year(w)]
     keys = [name_key(w) for w in terms if not (w.isascii() and w.isdigit())]
+    if not keys:  # digits alone, not a year: a name, however odd ("00" came in an import)
+        keys = [name_key(w) for w in terms if not a_year(w)]
     words = [k for k in keys if k and (len(k) >= 2 or len(terms) > 1)]
     if not words:
         return []

@@ -64,7 +64,7 @@ from schema.people import (
 )
 from schema.privacy import subject_access, write_subject_access
 from schema.referrals import get_or_create_partner, log_referral
-from schema.residents import first_word
+from schema.residents import a_year, first_word
 from schema.settings import get_settings, set_setting
 from schema.signin import sign_in
 from schema.staff import create_staff
@@ -370,7 +370,8 @@ def test_register_household(db: Engine, tables: list[str], first: str, last: str
         # Shown in the admin window's list and in staff search exactly as stored.
         assert pid in people_ids(s, query=e_first.split()[0])  # type: ignore[union-attr]
         word = e_first.split()[0]  # type: ignore[union-attr]
-        if len(word) >= 2:
+        # (searched by its letters and digits, as staff type it; "1988" alone is a year)
+        if len(name_key(word)) >= 2 and not a_year(word):
             found = staff_search(s, query=word, limit=10**6)
             label = f"{e_first} {e_last}".strip() + (f" ({e_year})" if e_year else "")
             mine = [m for m in found if m.person_id == pid]

@@ -360,6 +360,9 @@ def test_a_new_card_comes_out_of_the_printer(qtbot, tmp_path: Path) -> None:
         r.wait_for(r.kiosk.staff)
         r.tap(r.find("staffNav_card"))
         r.pick("cardSearch", "cardResults", "Sam")
+        r.tap(r.find("issueCard"))  # he has one (lost): asked first, then a new one
+        r.qtbot.waitUntil(lambda: r.find("issueCard").text()
+                          == "Tap again to replace the card")
         r.tap(r.find("issueCard"))
         r.qtbot.waitUntil(lambda: r.find("printCard").isEnabled())
         r.tap(r.find("printCard"))

@@ -279,6 +279,8 @@ def test_staff_search_tells_namesakes_apart_by_year_initial_and_district(
         register_household(s, members=[NewPerson("Sarah", "Khan", 1990)], actor=ACTOR)
         register_household(s, members=[NewPerson("Sarah", "Jones", 1985)], actor=ACTOR,
                            postcode="M40 1AA")
+        # A name of digits (as an import once brought one in): found by it, like any name.
+        register_household(s, members=[NewPerson("00", "A", None)], actor=ACTOR)
 
     run_in_transaction(engine, reg)
     with read_session(engine) as s:
@@ -286,6 +288,8 @@ def test_staff_search_tells_namesakes_apart_by_year_initial_and_district(
             return [m.label for m in staff_search(s, query=query)]
 
         assert labels("Sarah 1988") == ["Sarah Smith (1988) · BF-014"]
+        assert labels("Sarah 19") == labels("Sarah")  # (a year half typed: not yet a word)
+        assert labels("00") == ["00 A"]
         assert labels("Sarah K") == ["Sarah Khan (1990)"]
         assert labels("Sarah") == ["Sarah Jones (1985) · M40", "Sarah Khan (1990)",
                                    "Sarah Smith (1988) · BF-014"]
