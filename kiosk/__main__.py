@@ -434,8 +434,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     wake.start(250)
     code = app.exec()
     gc_timer.stop()
-    if start.thread is not None:
-        start.thread.join(10)
+    if start.thread is not None and start.thread.ident is not None:  # (started: waiting
+        start.thread.join(10)  # for the database, the next try may not be)
     code = start.code if start.code is not None else code
     if start.kiosk is not None and not start.kiosk.store.shutdown():
         # Its database thread is stuck in the driver: whatever it was doing is in the
