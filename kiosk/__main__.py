@@ -106,11 +106,10 @@ def create(app, database: Database | str, *, site: str | None, windowed: bool,
 
 @dataclass
 class Away:
-    """The start found the database away: the error, and the site's settings noted at
-    the last start that reached it (None if none has)."""
+    """The start found the database away, and no start before has noted the site's
+    settings: the kiosk waits for it."""
 
     error: Exception
-    config: object | None
 
 
 def database_url(url: str | None) -> str:
@@ -174,7 +173,8 @@ class Startup:
         from schema.sql import data_dir
 
         class Relay(QObject):
-            loaded = Signal(object)  # (database, config) or an exception, from the thread
+            # (database, config, database away?), Away, or an exception, from the thread
+            loaded = Signal(object)
 
         self.app, self.args = app, args
         self.url = database_url(args.database)
@@ -269,16 +269,22 @@ class Startup:
             except Exception as exc:
                 if not unavailable(exc):
                     raise
-                database.close()
+                database.close()  # (it connects again when next used)
                 remembered = remembered_config(self.memory, self.url, self.args.site,
                                                self.args.idle)
-                self.relay.loaded.emit(Away(exc, remembered))
+                if remembered is None:
+                    self.relay.loaded.emit(Away(exc))
+                    return
+                logging.getLogger(__name__).warning(
+                    "the database can't be reached (%s): starting with the settings noted "
+                    "at the last start; sign-ins are kept in the outbox until it is back", exc)
+                self.relay.loaded.emit((database, remembered, True))
                 return
             try:
                 remember_config(self.memory, self.url, self.args.site, config)
             except OSError:  # (a start with the database away would wait for it)
                 logging.getLogger(__name__).exception("could not note the site's settings")
-            self.relay.loaded.emit((database, config))
+            self.relay.loaded.emit((database, config, False))
         except Exception as exc:  # reported on the UI thread
             self.relay.loaded.emit(exc)
 
@@ -288,20 +294,12 @@ class Startup:
         from PySide6.QtCore import QTimer
 
         from schema.errors import DropinError
-        from schema.sql import Database
 
-        away = isinstance(result, Away)
-        if away and result.config is None:
+        if isinstance(result, Away):
             self._wait(result.error)
             return
-        if away:
-            logging.getLogger(__name__).warning(
-                "the database can't be reached (%s): starting with the settings noted at the "
-                "last start; sign-ins are kept in the outbox until it is back", result.error)
-            self.database, config = Database(self.url, lean=True, **WAIT), result.config
-        elif not isinstance(result, Exception):
-            self.database, config = result
         if not isinstance(result, Exception):
+            self.database, config, away = result
             self._waiting = False
             self.window.banner.show_starting(False)
             try:

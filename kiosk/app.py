@@ -731,14 +731,11 @@ class Kiosk(QObject):
         # On the shared screen a name is its first word, however much of it was stored.
         v.person_id, v.first_name = result.person_id, first_word(result.first_name)
         v.session_id = result.session_id
-        if result.outcome == "in":
-            self.cards_today.came(v.token)
-        elif result.outcome in ("out", "already_out"):
-            self.cards_today.left(v.token)
         if result.outcome == "choose":
             v.then = "scan"
             self.ask_session(result.sessions)
         elif result.outcome == "in":
+            self.cards_today.came(v.token)
             self.welcomed(len(result.signed_in))
         elif result.outcome == "already":
             # Back to sign in her children after Done went by: she is offered that again.
@@ -746,9 +743,11 @@ class Kiosk(QObject):
                         self.tr("You're already signed in today."),
                         offer_more=v.person_id is not None)
         elif result.outcome == "already_out":  # the card again, a moment after goodbye
+            self.cards_today.left(v.token)
             self.finish(self.tr("Goodbye, %s") % v.first_name,
                         self.tr("You're already signed out. See you soon!"))
         else:
+            self.cards_today.left(v.token)
             # Her children go with her (the core signs them out too): counted, not named.
             children = result.children_out
             self.finish(self.tr("Goodbye, %s") % v.first_name,

@@ -131,10 +131,7 @@ def session_over(on: dt.date, ends: dt.time | None, at: dt.datetime) -> bool:
     only once the day is). Someone signed in to it and not out is taken to have left at
     its end: a scan later that day is a return, not a goodbye, and the fire register
     no longer lists them."""
-    if ends is None:
-        return False
-    end = dt.datetime.combine(on, ends, tzinfo=LONDON)
-    return at > end + LATE
+    return ends is not None and at > _session_end(on, ends) + LATE
 
 
 def _session_end(on: dt.date, ends: dt.time) -> dt.datetime:

@@ -509,8 +509,8 @@ def test_closing_the_kiosk_takes_a_second_tap(rig: Rig) -> None:
     quit_button = rig.find("quitKiosk")
     rig.tap(quit_button)
     assert closed == [] and quit_button.text() == "Tap again to close the kiosk"
-    st._quit_armed.setInterval(100)
-    st._quit_armed.start()
+    st._quit.timer.setInterval(100)
+    st._quit.timer.start()
     rig.qtbot.waitUntil(lambda: quit_button.text() == "Close the kiosk")
     rig.tap(quit_button)
     rig.tap(quit_button)

@@ -131,6 +131,35 @@ class _Rows(QScrollArea):
         return hint
 
 
+class _SecondTap:
+    """A button whose first tap asks and whose second, within a few seconds, goes ahead
+    (closing the kiosk, replacing someone's card): its words say which it is now."""
+
+    def __init__(self, b: QPushButton, parent: QObject) -> None:
+        self.button = b
+        self.timer = QTimer(parent)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(5000)
+        self.timer.timeout.connect(self.disarm)
+        self.words = self.armed_words = ""
+
+    def armed(self) -> bool:
+        return self.timer.isActive()
+
+    def arm(self) -> None:
+        self.timer.start()
+        retext(self.button, self.armed_words)
+
+    def disarm(self) -> None:
+        self.timer.stop()
+        retext(self.button, self.words)
+
+    def set_words(self, words: str, armed_words: str) -> None:
+        """Its words at rest and while armed (in the language on screen)."""
+        self.words, self.armed_words = words, armed_words
+        retext(self.button, armed_words if self.armed() else words)
+
+
 class PinScreen(Screen):
     """A PIN pad. The digits never appear, only dots."""
 
@@ -469,15 +498,9 @@ class StaffScreen(Screen):
         self.pages.addWidget(leave)
 
         # Closing takes two taps: the first asks, a second within a few seconds closes.
-        self._quit_armed = QTimer(self)
-        self._quit_armed.setSingleShot(True)
-        self._quit_armed.setInterval(5000)
-        self._quit_armed.timeout.connect(self._disarm_quit)
-        # So is replacing someone's card (her old one stops working): see ask_to_replace.
-        self._card_armed = QTimer(self)
-        self._card_armed.setSingleShot(True)
-        self._card_armed.setInterval(5000)
-        self._card_armed.timeout.connect(self._disarm_card)
+        self._quit = _SecondTap(self.quit_button, self)
+        # So does replacing someone's card (her old one stops working): ask_to_replace.
+        self._replace = _SecondTap(self.issue_button, self)
         self.exit_button.clicked.connect(self.leave_staff)
         self.quit_button.clicked.connect(self._quit_tapped)
         self.sign_out_button.clicked.connect(self._sign_out)
@@ -522,11 +545,12 @@ class StaffScreen(Screen):
         if self.ref_partner is not None:
             self._show_partner(self.ref_partner_name)
         self._card_prompt()
-        retext(self.issue_button, self.tr("Issue a new card"))
+        self._replace.set_words(self.tr("Issue a new card"),
+                                self.tr("Tap again to replace the card"))
         retext(self.print_button, self.tr("Print it"))
         self.card_qr.setAccessibleName(self.tr("The new card's QR code"))
         self.set_restarts(self.restarts)
-        retext(self.quit_button, self.tr("Close the kiosk"))
+        self._quit.set_words(self.tr("Close the kiosk"), self.tr("Tap again to close the kiosk"))
 
     def _hand_prompt(self, *, alert: bool = False) -> None:
         if alert:
@@ -550,18 +574,13 @@ class StaffScreen(Screen):
         if self.card_person is None:
             self._card_prompt(alert=True)
             return
-        replace = self._card_armed.isActive()
-        self._disarm_card()
+        replace = self._replace.armed()
+        self._replace.disarm()
         self.issue_card.emit(self.card_person, replace)
 
     def ask_to_replace(self) -> None:
         """The person has a card already: a second tap within a few seconds replaces it."""
-        self._card_armed.start()
-        retext(self.issue_button, self.tr("Tap again to replace the card"))
-
-    def _disarm_card(self) -> None:
-        self._card_armed.stop()
-        retext(self.issue_button, self.tr("Issue a new card"))
+        self._replace.arm()
 
     def _hand(self, session_id: int) -> None:
         if self.hand_person is None:
@@ -753,23 +772,18 @@ class StaffScreen(Screen):
         self._ref_step(REF_WHO)
 
     def _card_pick(self, person_id: int, text: str) -> None:
-        self._disarm_card()
+        self._replace.disarm()
         self.card_person, self.card_name = person_id, text
         self._card_prompt()
         self.card_qr.clear()
         self.print_button.setEnabled(False)
 
     def _quit_tapped(self) -> None:
-        if self._quit_armed.isActive():
-            self._quit_armed.stop()
+        if self._quit.armed():
+            self._quit.timer.stop()
             self.quit_kiosk.emit()
             return
-        self._quit_armed.start()
-        retext(self.quit_button, self.tr("Tap again to close the kiosk"))
-
-    def _disarm_quit(self) -> None:
-        self._quit_armed.stop()
-        retext(self.quit_button, self.tr("Close the kiosk"))
+        self._quit.arm()
 
     def set_restarts(self, restarts: bool) -> None:
         """Say what closing the kiosk does here: under its system service (deploy/), the
@@ -794,7 +808,7 @@ class StaffScreen(Screen):
         self.room_counted = None
         self.hand_tiles.fill([], self.hand_tiles.columns)  # session names, some sensitive
         self.hand_person = self.ref_person = self.card_person = None
-        self._disarm_card()
+        self._replace.disarm()
         self.hand_name = self.card_name = ""
         for picker in (self.hand_picker, self.ref_picker, self.card_picker):
             picker.reset()
@@ -805,7 +819,7 @@ class StaffScreen(Screen):
         self._card_prompt()
         self._hand_prompt()
         self.who.setText("")
-        self._disarm_quit()
+        self._quit.disarm()
         # Back to the first page without loading it: the fire register is read when staff
         # mode opens, not on every return to Welcome (a query growing with the room, and
         # full names held in a hidden list while visitors use the kiosk).
