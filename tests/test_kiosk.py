@@ -580,13 +580,7 @@ def test_find_me_family_picks_who_is_here(rig: Rig) -> None:
 
 def test_new_family_of_four(rig: Rig) -> None:
     rig.touches.count = 0
-    rig.tap(rig.kiosk.welcome.new_button)
-    rig.type("Amira")
-    rig.enter()
-    rig.type("K")
-    rig.enter()
-    rig.type("34")
-    rig.tap(rig.find("newNextButton"))
+    _about_you(rig, "Amira")
     for name, age in (("Yusuf", "36"), ("Leila", "6"), ("Omar", "2")):
         rig.type(name)
         rig.enter()
@@ -755,11 +749,7 @@ def test_a_double_tap_does_not_land_on_the_next_screen(rig3: Rig) -> None:
     assert rig.kiosk.current() is rig.kiosk.new
     rig.qtbot.wait(50)
     assert rig.kiosk.new.first.text() == ""  # no stray letter from the keyboard
-    rig.type("Amira")
-    rig.enter()
-    rig.type("K")
-    rig.enter()
-    rig.type("34")
+    _type_about_you(rig)
     rig.tap(rig.find("newNextButton"))
     rig.qtbot.waitUntil(lambda: rig.kiosk.new.step == 1)
     _double_tap(rig, rig.find("familyNextButton"))
@@ -775,16 +765,27 @@ def test_a_double_tap_does_not_land_on_the_next_screen(rig3: Rig) -> None:
     assert _attendances(rig.engine) == 1
 
 
+def _type_about_you(rig: Rig, first: str = "Amira", last: str = "K",
+                    year: str = "34") -> None:
+    """I'm new's first step, typed key by key as a visitor does (Next not tapped)."""
+    rig.type(first)
+    rig.enter()
+    rig.type(last)
+    rig.enter()
+    rig.type(year)
+
+
+def _about_you(rig: Rig, first: str, last: str = "K", year: str = "34") -> None:
+    """I'm new: the visitor's first step, typed key by key; then Next."""
+    rig.tap(rig.kiosk.welcome.new_button)
+    _type_about_you(rig, first, last, year)
+    rig.tap(rig.find("newNextButton"))
+
+
 def _new_household(rig: Rig, *members: tuple[str, str]) -> None:
     """I'm new, typed as a visitor does: Amira K, 34, then each member (name, age) added,
     then "That's everyone": the privacy step is on show."""
-    rig.tap(rig.kiosk.welcome.new_button)
-    rig.type("Amira")
-    rig.enter()
-    rig.type("K")
-    rig.enter()
-    rig.type("34")
-    rig.tap(rig.find("newNextButton"))
+    _about_you(rig, "Amira")
     rig.qtbot.waitUntil(lambda: rig.kiosk.new.step == 1)
     for name, age in members:
         rig.type(name)

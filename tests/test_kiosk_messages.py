@@ -33,7 +33,7 @@ from schema.errors import DropinError, LockedOut, NotFound, Refused
 from schema.staff import create_staff
 from schema.text import clean_first_name, clean_surname
 from tests import test_kiosk_touch as touch
-from tests.test_kiosk import Rig, _family
+from tests.test_kiosk import Rig, _about_you, _family, _type_about_you
 from tests.test_kiosk_touch import _qt_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -454,11 +454,7 @@ def test_a_bad_postcode_and_an_impossible_year_are_told_in_the_kiosks_language(
         rig: Rig, shouting: None) -> None:
     new = rig.kiosk.new
     rig.tap(rig.kiosk.welcome.new_button)
-    rig.type("Amira")
-    rig.enter()
-    rig.type("K")
-    rig.enter()
-    rig.type("34")
+    _type_about_you(rig)
     rig.enter()
     rig.type("ZZZ")
     rig.tap(rig.find("newNextButton"))
@@ -553,17 +549,6 @@ def test_surnames_the_kiosk_refuses(name: str) -> None:
 
 
 # --- the name rules, on screen -----------------------------------------------------------
-
-def _about_you(rig: Rig, first: str, last: str = "K", year: str = "34") -> None:
-    """I'm new: the visitor's first step, typed key by key; then Next."""
-    rig.tap(rig.kiosk.welcome.new_button)
-    rig.type(first)
-    rig.enter()
-    rig.type(last)
-    rig.enter()
-    rig.type(year)
-    rig.tap(rig.find("newNextButton"))
-
 
 def test_a_whole_name_typed_as_the_first_name_is_pointed_out_and_kept(rig: Rig) -> None:
     new = rig.kiosk.new

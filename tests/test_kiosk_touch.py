@@ -18,7 +18,7 @@ from PySide6.QtQuick import QQuickItem
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWidget
 from sqlalchemy.engine import Engine
 
-from tests.test_kiosk import Rig, _build, _family, _sessions_now
+from tests.test_kiosk import Rig, _about_you, _build, _family, _sessions_now
 
 FAMILY = (("Yusuf", "36"), ("Leila", "6"), ("Omar", "2"), ("Noor", "12"), ("Sami", "9"),
           ("Hana", "15"))
@@ -50,13 +50,7 @@ def _in_view(rig: Rig) -> QRect:
 
 
 def _to_family_step(rig: Rig, members: tuple[tuple[str, str], ...]) -> None:
-    rig.tap(rig.kiosk.welcome.new_button)
-    rig.type("Amira")
-    rig.enter()
-    rig.type("K")
-    rig.enter()
-    rig.type("34")
-    rig.tap(rig.find("newNextButton"))
+    _about_you(rig, "Amira")
     for name, age in members:
         rig.type(name)
         rig.enter()
