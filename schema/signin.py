@@ -283,6 +283,14 @@ def _is_child(person: Any, year: int) -> bool:
     return person.age_band in CHILD_BANDS
 
 
+def _known_adult(person: Any, year: int) -> bool:
+    """Of age by a birth year or an age band on record (not just: not known to be a
+    child)."""
+    if person.birth_year is not None:
+        return year - person.birth_year >= ADULT_AGE
+    return person.age_band is not None and person.age_band not in CHILD_BANDS
+
+
 def _children_left_behind(db: Db, household_id: int, leaving: int, sessions: set[int],
                           site_id: int, at: dt.datetime) -> list[_Row]:
     """The open visits of the household's children in the sessions ``leaving`` (an adult)
@@ -291,22 +299,25 @@ def _children_left_behind(db: Db, household_id: int, leaving: int, sessions: set
     they have gone home with her. A child in a session of their own (the youth club
     while she was at the coffee morning) is left as they are, and so are all of them
     while another adult of theirs is still in."""
-    year = local_date(at).year
+    on = local_date(at)
+    year = on.year
     members = household_members(db, household_id)
     others = [m.id for m in members if m.id != leaving]
-    if not others:
-        return []
-    today = _rows(db, _TODAY_AT_SITE, {"ids": others, "site_id": site_id,
-                                       "on": local_date(at)})
-    still_in = {r.person_id for r in today if r.signed_out_at is None}
     by_id = {m.id: m for m in members}
     me = by_id.get(leaving)
-    if me is None or _is_child(me, year):
+    # Whose age is not on record is not taken for a grown-up: a child is signed out with
+    # someone only when that someone is known to be an adult.
+    if not others or me is None or not _known_adult(me, year):
         return []
-    if any(not _is_child(by_id[p], year) for p in still_in if p in by_id):
-        return []  # (another adult of theirs is still here with them)
-    return [r for r in today if r.signed_out_at is None and r.person_id in by_id
-            and r.session_id in sessions and _is_child(by_id[r.person_id], year)]
+    # (In since a session long over: taken to have left at its end, as scan() has it.)
+    open_rows = [r for r in _rows(db, _TODAY_AT_SITE, {"ids": others, "site_id": site_id,
+                                                       "on": on})
+                 if r.signed_out_at is None and not session_over(on, r.ends, at)]
+    if any(not _is_child(by_id[r.person_id], year) for r in open_rows
+           if r.person_id in by_id):
+        return []  # (another grown-up of theirs, or someone of unknown age, is still here)
+    return [r for r in open_rows if r.person_id in by_id and r.session_id in sessions
+            and _is_child(by_id[r.person_id], year)]
 
 
 def scan(

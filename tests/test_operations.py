@@ -24,7 +24,7 @@ from schema.referrals import (
     set_partner_active,
     update_referral,
 )
-from schema.signin import scan, sign_out, who_is_here
+from schema.signin import scan, sign_in, sign_out, who_is_here
 from schema.sql import Db
 from schema.staff import FAIL_DELAY_S, MAX_FAILURES, check_pin, create_staff
 from schema.tables import AuditEvent, Card, Consent, Feedback, Person, Referral
@@ -160,6 +160,51 @@ def test_a_scan_after_the_session_is_long_over_is_a_return_not_a_goodbye(engine)
     assert morning_out == local(*tuesday, 12, 0) and rows[1][1] is None
     assert (here.person_id, here.service) == (hamza, "Youth club")
     assert scan_at(card.token, 19, 45).outcome == "already"  # the same card again at once
+
+
+def test_a_parent_leaving_takes_her_child_when_the_other_adult_left_hours_ago(engine) -> None:
+    """Lee came to the coffee morning (10-12) and never scanned out. In the evening Sam
+    brings Kai (6) to the youth club (18-20) and scans out at 19:30: Lee's morning visit
+    is taken to have ended with its session, so nobody of theirs is left with Kai, and he
+    goes off the fire register with his mother. Someone whose age is not known is not
+    taken to be an adult: a child is never signed out because of them."""
+    w = World(engine)
+    site = w.site("Room")
+    coffee, youth = w.service("Coffee"), w.service("Youth club")
+    for service, start, end in ((coffee, 10, 12), (youth, 18, 20)):
+        w.tx(lambda s, sv=service, a=start, b=end: add_slot(
+            s, site_id=site, service_id=sv, weekday=1, start=dt.time(a), end=dt.time(b),
+            actor=ACTOR))
+    sam, lee, kai = w.household("Sam", "Lee", "Kai", years=(1988, 1986, 2020))
+    card_sam = w.tx(lambda s: issue_card(s, person_id=sam, actor=ACTOR))
+    card_lee = w.tx(lambda s: issue_card(s, person_id=lee, actor=ACTOR))
+    tuesday = (2026, 5, 12)
+
+    def scan_at(token: str, hour: int, minute: int = 0):
+        return w.tx(lambda s: scan(s, token=token, site_id=site, actor=ACTOR,
+                                   at=local(*tuesday, hour, minute)))
+
+    assert scan_at(card_lee.token, 10, 5).outcome == "in"
+    evening = scan_at(card_sam.token, 18, 5)
+    assert evening.outcome == "in"
+    w.tx(lambda s: sign_in(s, person_ids=[kai], session_id=evening.session_id,
+                           method="hand", actor=ACTOR, at=local(*tuesday, 18, 6)))
+    r = scan_at(card_sam.token, 19, 30)
+    assert (r.outcome, r.signed_out, r.children_out) == ("out", [sam, kai], 1)
+    with read_session(engine) as s:
+        assert who_is_here(s, site_id=site, at=local(*tuesday, 19, 31)) == []
+
+    # A grown-up of unknown age (no birth year, no age band) leaving: the child stays.
+    alex, mo = w.household("Alex", "Mo", years=(None, 2021))
+    card_alex = w.tx(lambda s: issue_card(s, person_id=alex, actor=ACTOR))
+    assert scan_at(card_alex.token, 18, 10).outcome == "in"
+    w.tx(lambda s: sign_in(s, person_ids=[mo], session_id=evening.session_id,
+                           method="hand", actor=ACTOR, at=local(*tuesday, 18, 11)))
+    r = scan_at(card_alex.token, 19, 40)
+    assert (r.outcome, r.signed_out, r.children_out) == ("out", [alex], 0)
+    with read_session(engine) as s:
+        assert [x.person_id for x in who_is_here(s, site_id=site,
+                                                 at=local(*tuesday, 19, 41))] == [mo]
 
 
 def test_sessions_on_now_timetable_general_and_closure(engine) -> None:
