@@ -1235,6 +1235,11 @@ class Kiosk(QObject):
         if page == "room":
             self.call(lambda s: signin.who_is_here(s, site_id=site), self._show_room,
                       self.failed)
+            outbox = self.store.outbox
+            try:
+                self.staff.show_set_aside(outbox.set_aside_count(), outbox.aside.name)
+            except OSError:  # (unreadable: the log says so; the register matters more)
+                log.exception("outbox: the set-aside file could not be read")
         elif page == "signin":
             self.call(lambda s: sessions_on_now(s, site_id=site),
                       lambda on: self.staff.show_hand_sessions(

@@ -226,6 +226,15 @@ class Outbox:
         _sync_folder(self.path.parent)
         self._ids = [str(e["id"]) for e in keep]
 
+    def set_aside_count(self) -> int:
+        """How many lines the set-aside file holds (read from disk: it is asked for only
+        when staff open the fire register)."""
+        try:
+            data = self.aside.read_bytes()
+        except FileNotFoundError:
+            return 0
+        return sum(1 for line in data.split(b"\n") if line.strip())
+
     def ids(self) -> list[str]:
         """The entries' ids, oldest first."""
         return list(self._ids)

@@ -1305,6 +1305,24 @@ def test_an_entry_the_database_refuses_for_good_is_set_aside_not_retried_for_eve
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 1  # Kai's
     assert [json.loads(x)["id"] for x in store.outbox.aside.read_text().splitlines()] == [
         first["id"]]
+    # Staff are told where they look, the fire register, so that someone puts it right.
+    store.set_database(back)
+    run_in_transaction(rig.engine, lambda s: create_staff(s, name="Jo", role="staff",
+                                                          pin="2468", actor=ACTOR))
+    rig.kiosk.reset()
+    rig.tap(rig.kiosk.welcome.staff_button)
+    rig.wait_for(rig.kiosk.pin)
+    _enter_pin(rig, "2468")
+    rig.wait_for(rig.kiosk.staff)
+    note = rig.find("setAsideNote", QLabel)
+    rig.qtbot.waitUntil(note.isVisible)
+    assert note.text() == (
+        "This kiosk holds 1 sign-in that it could not send to the database. Please tell "
+        "whoever looks after Dropin: it is in the file outbox.set-aside in the kiosk's data "
+        "folder.")
+    rig.tap(rig.find("exitStaffButton"))
+    rig.wait_for(rig.kiosk.welcome)
+    assert note.text() == "" and note.isHidden()
 
 
 def test_a_sign_in_that_cannot_be_kept_is_not_confirmed(rig: Rig, tmp_path: Path) -> None:

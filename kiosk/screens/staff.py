@@ -31,6 +31,7 @@ from kiosk.screens.visitor import (
     _words,
     room_for_text,
 )
+from kiosk import messages
 from kiosk.screens.welcome import Words
 from kiosk.widgets import button, forget, kinetic, label, qr_pixmap, retext, slot
 
@@ -350,7 +351,12 @@ class StaffScreen(Screen):
         kinetic(self.room_list)
         self.room_counted: tuple[int, int] | None = None  # (people, anonymous) on show
         self.sign_out_button = button("", "signOutSelected", role="primary")
+        # Sign-ins this kiosk kept and then could not send (see kiosk.store.Outbox): said
+        # where staff look, so that someone puts them right.
+        self.set_aside_note = label("", "setAsideNote", role="warning")
+        self.set_aside_note.hide()
         r.addWidget(self.room_count)
+        r.addWidget(self.set_aside_note)
         r.addWidget(self.room_list, 1)
         r.addWidget(self.sign_out_button)
         self.pages.addWidget(room)
@@ -612,6 +618,23 @@ class StaffScreen(Screen):
             self.room_list.addItem(item)
         self._count_room(people, anonymous)
 
+    def show_set_aside(self, count: int, file_name: str) -> None:
+        """``count`` sign-ins kept on this kiosk could not be sent to the database (0: none,
+        and the note is hidden)."""
+        if count == 1:  # (Qt's "%n" has no English plural without a translation file)
+            self.set_aside_note.setText(messages.fill(self.tr(
+                "This kiosk holds 1 sign-in that it could not send to the database. Please "
+                "tell whoever looks after Dropin: it is in the file %1 in the kiosk's data "
+                "folder."), file_name))
+        elif count:
+            self.set_aside_note.setText(messages.fill(self.tr(
+                "This kiosk holds %1 sign-ins that it could not send to the database. "
+                "Please tell whoever looks after Dropin: they are in the file %2 in the "
+                "kiosk's data folder."), str(count), file_name))
+        else:
+            self.set_aside_note.clear()
+        self.set_aside_note.setVisible(bool(count))
+
     def _count_room(self, people: int, anonymous: int) -> None:
         self.room_counted = (people, anonymous)
         total = people + anonymous
@@ -805,6 +828,7 @@ class StaffScreen(Screen):
             forget(edit)
         self.room_list.clear()
         self.room_count.clear()
+        self.show_set_aside(0, "")
         self.room_counted = None
         self.hand_tiles.fill([], self.hand_tiles.columns)  # session names, some sensitive
         self.hand_person = self.ref_person = self.card_person = None
