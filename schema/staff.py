@@ -94,30 +94,57 @@ def check_pin(
     transactions of its own (a :class:`schema.sql.Database`, or
     :class:`schema.db.Sessions`).
 
-    A wrong PIN counts against every active user it could have been meant for
-    (or against ``staff_id``); after MAX_FAILURES in a row the PIN pad is locked
-    for LOCK_FOR. The PIN is checked against the hashes between two short
-    transactions, never inside one: argon2 takes tens of milliseconds a user, and the
-    wrong PIN's delay half a second, and meanwhile another kiosk or the admin window
-    on the same database must be free to write.
+    At a kiosk (no ``staff_id``) a wrong PIN names nobody, so it counts against the
+    kiosk's PIN pad (``actor``): MAX_FAILURES in a row lock that pad for LOCK_FOR, and
+    the one that locks it is answered with :class:`LockedOut` at once. Staff can still
+    sign in at another kiosk or in the admin window. Where the user is chosen first (the
+    admin window, ``staff_id``), a wrong PIN counts against that user, and
+    MAX_FAILURES lock them.
+
+    The PIN is checked against the hashes between two short transactions, never inside
+    one: argon2 takes tens of milliseconds a user, and the wrong PIN's delay half a
+    second, and meanwhile another kiosk or the admin window on the same database must be
+    free to write.
     """
     at = at or now_utc()
-    users = source.transaction(lambda s: _candidates(Db.of(s), at=at, staff_id=staff_id))
+    pad = actor if staff_id is None else None
+    users = source.transaction(lambda s: _candidates(Db.of(s), at=at, staff_id=staff_id,
+                                                     pad=pad))
     user = next((u for u in users if _verified(u.pin_hash, pin)), None)
     if user is not None:
         pin_hash = (HASHER.hash(pin) if HASHER.check_needs_rehash(user.pin_hash)
                     else user.pin_hash)
         return source.transaction(
-            lambda s: _logged_in(Db.of(s), user, pin_hash, actor=actor, at=at))
-    source.transaction(lambda s: _failed(Db.of(s), [u.id for u in users], actor=actor,
-                                         at=at, staff_id=staff_id))
+            lambda s: _logged_in(Db.of(s), user, pin_hash, actor=actor, at=at, pad=pad))
+    locked = source.transaction(lambda s: _failed(Db.of(s), actor=actor, at=at,
+                                                  staff_id=staff_id, pad=pad))
     time.sleep(FAIL_DELAY_S)
+    if locked is not None:
+        raise _locked(locked)
     return None
 
 
-def _candidates(db: Db, *, at: dt.datetime, staff_id: int | None) -> list[StaffRow]:
+def _locked(until: dt.datetime) -> LockedOut:
+    return LockedOut(f"too many wrong PINs: try again after {until:%H:%M} UTC",
+                     code="pin.locked", until=until)
+
+
+def _pad_locked(db: Db, pad: str | None, at: dt.datetime) -> dt.datetime | None:
+    """Until when the kiosk's PIN pad is locked (None: it is not)."""
+    if pad is None:
+        return None
+    until = Db.moment(db.value("SELECT locked_until FROM pin_pad WHERE actor = :pad",
+                               {"pad": pad}))
+    return until if until is not None and until > at else None
+
+
+def _candidates(db: Db, *, at: dt.datetime, staff_id: int | None,
+                pad: str | None) -> list[StaffRow]:
     """The active users a PIN could be meant for, less those locked out; LockedOut when
-    every one of them is."""
+    the kiosk's pad is locked, or every one of them is."""
+    pad_until = _pad_locked(db, pad, at)
+    if pad_until is not None:
+        raise _locked(pad_until)
     sql = _STAFF + " WHERE active = :yes"
     params: dict[str, Any] = {"yes": True}
     if staff_id is not None:
@@ -126,9 +153,7 @@ def _candidates(db: Db, *, at: dt.datetime, staff_id: int | None) -> list[StaffR
     users = [_staff(r) for r in db.rows(sql + " ORDER BY id", params)]
     free = [u for u in users if not (u.locked_until and u.locked_until > at)]
     if users and not free:
-        until = min(u.locked_until for u in users)  # type: ignore[type-var]
-        raise LockedOut(f"too many wrong PINs: try again after {until:%H:%M} UTC",
-                        code="pin.locked", until=until)
+        raise _locked(min(u.locked_until for u in users))  # type: ignore[type-var]
     return free
 
 
@@ -139,36 +164,55 @@ def _verified(pin_hash: str, pin: str) -> bool:
         return False
 
 
-def _logged_in(db: Db, user: StaffRow, pin_hash: str, *, actor: str,
-               at: dt.datetime) -> StaffRow | None:
-    """The right PIN: its user's failures forgotten. Read again first, as the hash was
-    checked outside the transaction: a user since made inactive is not let in, nor one
-    another kiosk's wrong PINs have just locked."""
+def _logged_in(db: Db, user: StaffRow, pin_hash: str, *, actor: str, at: dt.datetime,
+               pad: str | None) -> StaffRow | None:
+    """The right PIN: its user's failures (and the pad's) forgotten. Read again first, as
+    the hash was checked outside the transaction: a user since made inactive is not let
+    in, nor one that wrong PINs have just locked (the user, or this kiosk's pad)."""
     row = db.row(_STAFF + " WHERE id = :id", {"id": user.id})
     now = _staff(row) if row is not None else None
     if now is None or not now.active or now.pin_hash != user.pin_hash:
         return None
     if now.locked_until and now.locked_until > at:
-        raise LockedOut(f"too many wrong PINs: try again after {now.locked_until:%H:%M} UTC",
-                        code="pin.locked", until=now.locked_until)
+        raise _locked(now.locked_until)
+    pad_until = _pad_locked(db, pad, at)
+    if pad_until is not None:
+        raise _locked(pad_until)
     db.run("UPDATE staff_user SET failed_attempts = 0, locked_until = NULL, pin_hash = :hash"
            " WHERE id = :id", {"hash": pin_hash, "id": user.id})
+    if pad is not None:
+        db.run("UPDATE pin_pad SET failed_attempts = 0 WHERE actor = :pad", {"pad": pad})
     record(db, actor=actor, staff_id=user.id, action="staff.login",
            entity="staff_user", entity_id=user.id)
     return replace(now, failed_attempts=0, locked_until=None, pin_hash=pin_hash)
 
 
-def _failed(db: Db, user_ids: list[int], *, actor: str, at: dt.datetime,
-            staff_id: int | None) -> None:
-    """A wrong PIN: one more failure for each user it was tried against, counted in the
-    UPDATE itself (two kiosks' wrong PINs at once both count); the MAX_FAILURES-th locks
-    the user for LOCK_FOR and starts the count again."""
-    for user_id in user_ids:
+def _failed(db: Db, *, actor: str, at: dt.datetime, staff_id: int | None,
+            pad: str | None) -> dt.datetime | None:
+    """A wrong PIN: one more failure for the kiosk's pad, or for the user it was typed
+    for, counted in the statement itself (two wrong PINs at once both count); the
+    MAX_FAILURES-th locks the pad (or the user) for LOCK_FOR and starts the count again.
+    Until when this one locked it, or None."""
+    if pad is not None:
+        db.run("INSERT INTO pin_pad (actor, failed_attempts, locked_until)"
+               " VALUES (:pad, 1, NULL) ON CONFLICT (actor) DO UPDATE"
+               " SET failed_attempts = pin_pad.failed_attempts + 1"
+               " WHERE pin_pad.locked_until IS NULL OR pin_pad.locked_until <= :at",
+               {"pad": pad, "at": at})
+        table, key, value = "pin_pad", "actor", pad
+    elif staff_id is not None:
         db.run("UPDATE staff_user SET failed_attempts = failed_attempts + 1"
-               " WHERE id = :id AND (locked_until IS NULL OR locked_until <= :at)",
-               {"id": user_id, "at": at})
-        db.run("UPDATE staff_user SET failed_attempts = 0, locked_until = :until"
-               " WHERE id = :id AND failed_attempts >= :most",
-               {"id": user_id, "until": at + LOCK_FOR, "most": MAX_FAILURES})
+               " WHERE id = :key AND (locked_until IS NULL OR locked_until <= :at)",
+               {"key": staff_id, "at": at})
+        table, key, value = "staff_user", "id", staff_id
+    else:  # (neither: nothing to count against)
+        return None
+    until = at + LOCK_FOR
+    db.run(f"UPDATE {table} SET failed_attempts = 0, locked_until = :until"
+           f" WHERE {key} = :key AND failed_attempts >= :most",
+           {"key": value, "until": until, "most": MAX_FAILURES})
     record(db, actor=actor, action="staff.login_failed", entity="staff_user",
            entity_id=staff_id)
+    locked = Db.moment(db.value(f"SELECT locked_until FROM {table} WHERE {key} = :key",
+                                {"key": value}))
+    return locked if locked is not None and locked > at else None

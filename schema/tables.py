@@ -345,6 +345,18 @@ class AuditEvent(SQLModel, table=True):
     detail: str = Field(default="", max_length=4000)
 
 
+class PinPad(SQLModel, table=True):
+    """A kiosk's PIN pad: wrong PINs typed on it in a row, and until when it is locked.
+    A wrong PIN names nobody, so it is the pad that is locked, not the staff: a child
+    playing with one room's pad locks no one out of another room or the admin window."""
+
+    __tablename__ = "pin_pad"
+
+    actor: str = Field(primary_key=True, max_length=100)  # the kiosk, e.g. "kiosk:moss-lane"
+    failed_attempts: int = 0
+    locked_until: dt.datetime | None = None
+
+
 class KioskReceipt(SQLModel, table=True):
     """A kiosk's sign-in that must land once only (a registration, a head-count): the id of
     its outbox entry, written in the same transaction as the sign-in. Replaying the entry

@@ -975,13 +975,18 @@ def test_staff_pin_lockout(rig: Rig) -> None:
     _enter_pin(rig, "246")
     rig.qtbot.wait(100)
     rig.qtbot.waitUntil(rig.kiosk.store.idle)
+    assert rig.sql("SELECT COUNT(*) FROM pin_pad") == 0
     assert rig.sql("SELECT MAX(failed_attempts) FROM staff_user") == 0
     assert "●●●" in rig.find("pinDots", QLabel).text()  # still there, to finish
     rig.tap(rig.find("pin_clear"))
-    for _ in range(5):
+    for _ in range(4):
         _enter_pin(rig, "1111")
         rig.qtbot.waitUntil(lambda: "didn't work" in rig.kiosk.w.toast.text())
         rig.kiosk.w.toast.clear_now()
+    _enter_pin(rig, "1111")  # the fifth: the pad says at once that it is locked
+    rig.qtbot.waitUntil(lambda: "locked" in rig.kiosk.w.toast.text())
+    rig.kiosk.w.toast.clear_now()
+    assert rig.sql("SELECT MAX(failed_attempts) FROM staff_user") == 0  # (Jo is not)
     _enter_pin(rig, "2468")  # the right PIN, but the pad is locked now
     rig.qtbot.waitUntil(lambda: "locked" in rig.kiosk.w.toast.text())
     assert rig.kiosk.current() is rig.kiosk.pin

@@ -473,24 +473,31 @@ def test_a_bad_postcode_and_an_impossible_year_are_told_in_the_kiosks_language(
 
 
 def test_a_locked_pin_pad_says_until_when_in_the_rooms_time(rig: Rig) -> None:
+    """The fifth wrong PIN in a row says at once that the pad is locked, and until when;
+    the right PIN is then refused too. Only this kiosk's pad is locked, not Jo."""
     run_in_transaction(rig.engine, lambda s: create_staff(s, name="Jo", role="staff",
                                                           pin="2468", actor="test"))
     run_in_transaction(rig.engine, lambda s: s.execute(text(
-        "UPDATE staff_user SET failed_attempts = 4")))  # one more wrong PIN locks it
+        "INSERT INTO pin_pad (actor, failed_attempts) VALUES (:pad, 4)"),
+        {"pad": rig.kiosk.cfg.actor}))  # one more wrong PIN locks it
     rig.tap(rig.kiosk.welcome.staff_button)
     rig.wait_for(rig.kiosk.pin)
+    said = []
     for pin in ("1111", "2468"):  # the fifth wrong one; then the right one, too late
         rig.kiosk.w.toast.clear_now()
         for digit in pin:
             rig.tap(rig.find(f"pin_{digit}"))
         rig.tap(rig.find("pin_ok"))
         rig.qtbot.waitUntil(lambda: rig.kiosk.w.toast.isVisible(), timeout=5000)
-    locked = rig.sql("SELECT locked_until FROM staff_user")
+        said.append(rig.kiosk.w.toast.text())
+    locked = rig.sql("SELECT locked_until FROM pin_pad")
     until = dt.datetime.fromisoformat(str(locked)).replace(tzinfo=UTC)
     over = until.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)  # (rounded up)
-    assert rig.kiosk.w.toast.text() == (
-        f"Too many wrong PINs. The PIN pad is locked until {over.astimezone(LONDON):%H:%M}.")
+    message = (f"Too many wrong PINs. The PIN pad is locked until "
+               f"{over.astimezone(LONDON):%H:%M}.")
+    assert said == [message, message]
     assert rig.kiosk.current() is rig.kiosk.pin
+    assert rig.sql("SELECT locked_until FROM staff_user") is None
 
 
 # --- the name rules, in the core ---------------------------------------------------------

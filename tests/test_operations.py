@@ -367,21 +367,50 @@ def test_feedback_anonymous_unless_named(engine) -> None:
 
 
 def test_staff_pin_lockout(engine) -> None:
+    """Five wrong PINs in a row lock the kiosk's PIN pad for five minutes; the fifth is
+    told so at once. A wrong PIN names nobody, so it is the pad that is locked: the same
+    staff sign in at another room's kiosk, or in the admin window, meanwhile. In the admin
+    window, where the user is chosen first, wrong PINs lock that user."""
     w = World(engine)
     w.tx(lambda s: create_staff(s, name="Jo", role="staff", pin="2468", actor=ACTOR))
     with read_session(engine) as s:
         (stored,) = s.execute(text("SELECT pin_hash FROM staff_user")).scalars()
     assert stored.startswith("$argon2id$") and "m=19456,t=2" in stored and "2468" not in stored
     at = local(2026, 6, 1)
-    assert check_pin(Sessions(engine), pin="2468", actor=ACTOR, at=at).name == "Jo"
+    pad, other_pad = "kiosk:burns-flats", "kiosk:moss-lane"
+    assert check_pin(Sessions(engine), pin="2468", actor=pad, at=at).name == "Jo"
     started = time.monotonic()
-    for _ in range(MAX_FAILURES):
-        assert check_pin(Sessions(engine), pin="0000", actor=ACTOR, at=at) is None
+    for _ in range(MAX_FAILURES - 1):
+        assert check_pin(Sessions(engine), pin="0000", actor=pad, at=at) is None
+    with pytest.raises(LockedOut) as fifth:  # the one that locks it says so
+        check_pin(Sessions(engine), pin="0000", actor=pad, at=at)
+    assert fifth.value.params["until"] == at + dt.timedelta(minutes=5)
     assert time.monotonic() - started >= MAX_FAILURES * FAIL_DELAY_S  # rate limited
     with pytest.raises(LockedOut):  # even the right PIN, for five minutes
-        check_pin(Sessions(engine), pin="2468", actor=ACTOR, at=at + dt.timedelta(minutes=4))
+        check_pin(Sessions(engine), pin="2468", actor=pad, at=at + dt.timedelta(minutes=4))
+    meanwhile = at + dt.timedelta(minutes=1)
+    assert check_pin(Sessions(engine), pin="2468", actor=other_pad, at=meanwhile).name == "Jo"
+    jo = check_pin(Sessions(engine), pin="2468", actor="admin", at=meanwhile, staff_id=1)
+    assert jo is not None and jo.name == "Jo"
     later = at + dt.timedelta(minutes=6)
-    assert check_pin(Sessions(engine), pin="2468", actor=ACTOR, at=later).name == "Jo"
+    assert check_pin(Sessions(engine), pin="2468", actor=pad, at=later).name == "Jo"
+    # The count starts again after a right PIN: four more wrong ones do not lock the pad.
+    for _ in range(MAX_FAILURES - 1):
+        assert check_pin(Sessions(engine), pin="0000", actor=pad, at=later) is None
+    assert check_pin(Sessions(engine), pin="2468", actor=pad, at=later).name == "Jo"
+
+    # The admin window: five wrong PINs for Jo lock Jo (everywhere), not the kiosks' pads.
+    for _ in range(MAX_FAILURES - 1):
+        assert check_pin(Sessions(engine), pin="0000", actor="admin", at=later,
+                         staff_id=jo.id) is None
+    with pytest.raises(LockedOut):
+        check_pin(Sessions(engine), pin="0000", actor="admin", at=later, staff_id=jo.id)
+    with pytest.raises(LockedOut):
+        check_pin(Sessions(engine), pin="2468", actor=pad, at=later)
+    with read_session(engine) as s:
+        assert s.execute(text("SELECT failed_attempts FROM pin_pad WHERE actor = :a"),
+                         {"a": pad}).scalar() == 0
+
     with pytest.raises(Refused):
         w.tx(lambda s: create_staff(s, name="Al", role="staff", pin="12", actor=ACTOR))
     with pytest.raises(Refused):
@@ -424,7 +453,7 @@ def test_a_pin_is_checked_with_no_lock_held_on_the_database(engine, monkeypatch)
     assert writes == ["while the hash is checked", "during a wrong PIN's delay",
                       "while the hash is checked"]
     with read_session(engine) as s:  # the wrong PIN counted, then the right one cleared it
-        assert s.execute(text("SELECT failed_attempts FROM staff_user")).scalar() == 0
+        assert s.execute(text("SELECT failed_attempts FROM pin_pad")).scalar() == 0
         assert s.execute(text("SELECT COUNT(*) FROM audit_event WHERE action = "
                               "'staff.login_failed'")).scalar() == 1
 

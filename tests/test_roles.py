@@ -80,7 +80,8 @@ def test_kiosk_role_does_kiosk_work_and_reads_no_referrals(postgres_server) -> N
 
 def test_a_kiosk_role_made_before_an_upgrade_can_use_its_new_tables(postgres_server) -> None:
     """A kiosk role made at revision 0001 keeps registering newcomers after the upgrade
-    that brought kiosk_receipt (the migration grants it as kiosk-role would)."""
+    that brought kiosk_receipt, and checking PINs after the one that brought pin_pad (the
+    migrations grant them as kiosk-role would)."""
     from kiosk.app import replay
     from schema.timetable import add_one_off, get_or_create_service
 
@@ -89,7 +90,7 @@ def test_a_kiosk_role_made_before_an_upgrade_can_use_its_new_tables(postgres_ser
     upgrade(owner, "0001")
     with owner.begin() as conn:  # the role as dropin-admin kiosk-role made it then
         for statement in kiosk_role_statements("old_kiosk", "a long test password"):
-            if "kiosk_receipt" not in statement:
+            if "kiosk_receipt" not in statement and "pin_pad" not in statement:
                 conn.execute(text(statement))
     upgrade(owner)
     at = dt.datetime(2026, 5, 12, 10, tzinfo=dt.UTC)
@@ -108,6 +109,11 @@ def test_a_kiosk_role_made_before_an_upgrade_can_use_its_new_tables(postgres_ser
             "members": [{"first_name": "Amira", "last_name": "K", "birth_year": 1990}],
             "postcode": None, "consent_version": "1", "session_id": session_id,
             "at": at.isoformat(), "entry": "d" * 32}))
+        run_in_transaction(owner, lambda s: create_staff(s, name="Jo", role="staff",
+                                                         pin="2468", actor="test"))
+        assert check_pin(database, pin="1111", actor="kiosk:burns-flats") is None
+        staff = check_pin(database, pin="2468", actor="kiosk:burns-flats")
+        assert staff is not None and staff.name == "Jo"
     finally:
         database.close()
     assert made is not None
