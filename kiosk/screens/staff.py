@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk import messages
 from kiosk.screens.visitor import (
     Screen,
     Tiles,
@@ -31,7 +32,6 @@ from kiosk.screens.visitor import (
     _words,
     room_for_text,
 )
-from kiosk import messages
 from kiosk.screens.welcome import Words
 from kiosk.widgets import button, forget, kinetic, label, qr_pixmap, retext, slot
 
