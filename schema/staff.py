@@ -153,7 +153,7 @@ def _candidates(db: Db, *, at: dt.datetime, staff_id: int | None,
     users = [_staff(r) for r in db.rows(sql + " ORDER BY id", params)]
     free = [u for u in users if not (u.locked_until and u.locked_until > at)]
     if users and not free:
-        raise _locked(min(u.locked_until for u in users))  # type: ignore[type-var]
+        raise _locked(min(u.locked_until for u in users if u.locked_until is not None))
     return free
 
 
@@ -193,6 +193,7 @@ def _failed(db: Db, *, actor: str, at: dt.datetime, staff_id: int | None,
     for, counted in the statement itself (two wrong PINs at once both count); the
     MAX_FAILURES-th locks the pad (or the user) for LOCK_FOR and starts the count again.
     Until when this one locked it, or None."""
+    value: str | int
     if pad is not None:
         db.run("INSERT INTO pin_pad (actor, failed_attempts, locked_until)"
                " VALUES (:pad, 1, NULL) ON CONFLICT (actor) DO UPDATE"
