@@ -74,6 +74,10 @@ _SET_SIGNED_OUT = "UPDATE attendance SET signed_out_at = :out_at WHERE id IN (:i
 _VISITOR_SIGNED_OUT = ("UPDATE attendance SET signed_out_at = :out_at, changed_at = :out_at "
                        "WHERE id IN (:ids)")
 _BACK_IN = "UPDATE attendance SET signed_out_at = NULL, changed_at = :at WHERE id IN (:ids)"
+# Signed in at one room: out of any other room they were still in today (nobody is in two
+# rooms; the other room's fire register must not list them).
+_LEFT_OTHER_SITES = ("UPDATE attendance SET signed_out_at = :at WHERE person_id IN (:ids) "
+                     "AND local_date = :on AND site_id <> :site_id AND signed_out_at IS NULL")
 _WHO_IS_HERE = (
     "SELECT attendance.id, attendance.person_id, attendance.signed_in_at, "
     "attendance.headcount, person.first_name, person.last_name, service.name, "
@@ -195,6 +199,11 @@ def _sign_in(
         added.append(person_id)
     if reopen:
         db.run(_BACK_IN, {"ids": reopen, "at": at})
+    if added and row.on_date == local_date(at) and db.run(_LEFT_OTHER_SITES, {
+            "ids": added, "on": row.on_date, "site_id": row.site_id, "at": at}):
+        record(db, actor=actor, staff_id=staff_id, action="attendance.sign_out",
+               entity="site", entity_id=row.site_id, people=added,
+               reason="signed in at another site")
     if added:
         record(db, actor=actor, staff_id=staff_id, action="attendance.sign_in",
                entity="session", entity_id=session_id, people=added, method=method)

@@ -162,6 +162,41 @@ def test_a_scan_after_the_session_is_long_over_is_a_return_not_a_goodbye(engine)
     assert scan_at(card.token, 19, 45).outcome == "already"  # the same card again at once
 
 
+def test_signing_in_at_another_room_signs_out_of_the_first(engine) -> None:
+    """Ayesha signs in at Burns Flats, forgets to sign out, and scans her card at Moss Lane
+    an hour later: she is in at Moss Lane and out of Burns Flats (from that moment), so
+    that Burns Flats' fire register does not list her. Her return to Burns Flats later
+    signs her back in there and out of Moss Lane."""
+    w = World(engine)
+    burns, moss = w.site("Burns Flats"), w.site("Moss Lane")
+    (ayesha,) = w.household("Ayesha")
+    card = w.tx(lambda s: issue_card(s, person_id=ayesha, actor=ACTOR))
+    at = local(2026, 5, 12, 10)
+
+    def scan_at(site: int, later: dt.timedelta):
+        return w.tx(lambda s: scan(s, token=card.token, site_id=site, actor=ACTOR,
+                                   at=at + later))
+
+    def here(site: int, later: dt.timedelta) -> list[int | None]:
+        with read_session(engine) as s:
+            return [x.person_id for x in who_is_here(s, site_id=site, at=at + later)]
+
+    assert scan_at(burns, dt.timedelta(0)).outcome == "in"
+    hour = dt.timedelta(hours=1)
+    r = scan_at(moss, hour)
+    assert (r.outcome, r.signed_in) == ("in", [ayesha])
+    assert here(burns, hour) == [] and here(moss, hour) == [ayesha]
+    with read_session(engine) as s:
+        out_at = s.execute(text("SELECT signed_out_at FROM attendance WHERE site_id = :b"),
+                           {"b": burns}).scalar()
+        assert s.execute(text("SELECT COUNT(*) FROM audit_event WHERE action = "
+                              "'attendance.sign_out'")).scalar() == 1
+    assert Db.moment(out_at) == at + hour
+    r = scan_at(burns, 3 * hour)
+    assert (r.outcome, r.signed_in) == ("in", [ayesha])
+    assert here(burns, 3 * hour) == [ayesha] and here(moss, 3 * hour) == []
+
+
 def test_a_parent_leaving_takes_her_child_when_the_other_adult_left_hours_ago(engine) -> None:
     """Lee came to the coffee morning (10-12) and never scanned out. In the evening Sam
     brings Kai (6) to the youth club (18-20) and scans out at 19:30: Lee's morning visit
