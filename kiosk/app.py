@@ -430,6 +430,7 @@ class Kiosk(QObject):
         done.finish.connect(self.end_visit)
         done.make_card.connect(self.make_card)
         done.add_people.connect(self.add_people)
+        done.leave.connect(self.leave)
         nw = self.new
         nw.back.connect(self.new_back)
         nw.next_step.connect(self.new_next)
@@ -596,9 +597,10 @@ class Kiosk(QObject):
         self.store.call(lambda s: sessions_on_now(s, site_id=site), show, away)
 
     def finish(self, message: str, detail: str = "", offer_card: bool = False,
-               offer_more: bool = False) -> None:
+               offer_more: bool = False, offer_leave: bool = False) -> None:
         self.visit.busy = False
-        self.done.show_message(message, detail, offer_card, offer_more, self.visit.first_name)
+        self.done.show_message(message, detail, offer_card, offer_more, self.visit.first_name,
+                               offer_leave)
         # The visitor is waiting for this screen: it is painted now, in the same pass as
         # the answer, not at the next turn of the event loop. Nothing can be touched or
         # scanned before this returns, so the readers' filters step aside meanwhile.
@@ -609,7 +611,7 @@ class Kiosk(QObject):
             self.w.repaint()
         # Longer with a question on it (a card, "Someone with you?"): it takes reading.
         self.done_timer.start(self.cfg.done_seconds * 1000
-                              * (3 if offer_card else 2 if offer_more else 1))
+                              * (3 if offer_card or offer_leave else 2 if offer_more else 1))
 
     def kept(self, kind: str, args: dict[str, Any], entry: str) -> None:
         """The database is away and the sign-in is in the outbox. A card scanned with no
@@ -748,15 +750,18 @@ class Kiosk(QObject):
                         self.tr("You're already signed out. See you soon!"))
         else:
             self.cards_today.left(v.token)
-            # Her children go with her (the core signs them out too): counted, not named.
-            children = result.children_out
-            self.finish(self.tr("Goodbye, %s") % v.first_name,
-                        self.tr("You're signed out. Thank you for coming — see you soon!")
-                        if not children else
-                        self.tr("You and 1 child are signed out. See you soon!")
-                        if children == 1 else
-                        self.tr("You and %n children are signed out. See you soon!", "",
-                                children))
+            self._goodbye(result.children_out)
+
+    def _goodbye(self, children: int) -> None:
+        """Goodbye, by name. Her children go with her (the core signs them out too):
+        counted, not named."""
+        self.finish(self.tr("Goodbye, %s") % self.visit.first_name,
+                    self.tr("You're signed out. Thank you for coming — see you soon!")
+                    if not children else
+                    self.tr("You and 1 child are signed out. See you soon!")
+                    if children == 1 else
+                    self.tr("You and %n children are signed out. See you soon!", "",
+                            children))
 
     def welcomed(self, count: int, people: list[int] | None = None) -> None:
         v = self.visit
@@ -809,8 +814,45 @@ class Kiosk(QObject):
     def picked(self, person_id: int) -> None:
         if not self._begin():
             return
-        self.call(lambda s: residents.person_card_brief(s, person_id),
-                  lambda found: self._household(found, alone_signs_in=True))
+        site = self.cfg.site_id
+        self.call(lambda s: (residents.person_card_brief(s, person_id),
+                             signin.is_in(s, person_id=person_id, site_id=site)),
+                  self._found)
+
+    def _found(self, answer: tuple[tuple[Any, list[Any], bool], bool]) -> None:
+        """Found by name. Someone in already has no card to scan again as she leaves:
+        she is offered "Sign me out" (and "Someone with you?", for the children she has
+        come back to sign in)."""
+        found, here = answer
+        if not here:
+            self._household(found, alone_signs_in=True)
+            return
+        person, _members, has_card = found
+        v = self.visit
+        v.person_id, v.household_id = person.id, person.household_id
+        v.first_name, v.has_card = first_word(person.first_name), has_card
+        v.signed_in = True  # (Back from Who's here comes back here)
+        self.finish(self.tr("Hello again, %s") % v.first_name,
+                    self.tr("You're already signed in today. Leaving? Tap Sign me out."),
+                    offer_more=True, offer_leave=True)
+
+    def leave(self) -> None:
+        """Done: "Sign me out", for someone found by name who is in already."""
+        person = self.visit.person_id
+        if person is None or not self._begin():
+            return
+        self.done_timer.stop()
+        site, actor = self.cfg.site_id, self.cfg.actor
+
+        def left(result: signin.SignInResult) -> None:
+            if result.outcome == "already_out":  # (staff signed her out meanwhile)
+                self.finish(self.tr("Goodbye, %s") % self.visit.first_name,
+                            self.tr("You're already signed out. See you soon!"))
+            else:
+                self._goodbye(result.children_out)
+
+        self.call(lambda s: signin.leave(s, person_id=person, site_id=site, actor=actor),
+                  left, self._done_failed)
 
     def add_people(self) -> None:
         """Done: "Someone with you?" The household on Who's here, the visitor already in,

@@ -453,6 +453,42 @@ def scan(
     return result
 
 
+def _in_now(db: Db, person_id: int, site_id: int, at: dt.datetime) -> list[_Row]:
+    """The person's visits at the site that are open now (not in a session long over)."""
+    on = local_date(at)
+    return [r for r in _rows(db, _TODAY_AT_SITE, {"ids": [person_id], "site_id": site_id,
+                                                  "on": on})
+            if r.signed_out_at is None and not session_over(on, r.ends, at)]
+
+
+def is_in(s: Db | Any, *, person_id: int, site_id: int, at: dt.datetime | None = None) -> bool:
+    """Whether the person is signed in at the site now."""
+    return bool(_in_now(Db.of(s), person_id, site_id, at or now_utc()))
+
+
+def leave(s: Db | Any, *, person_id: int, site_id: int, actor: str,
+          at: dt.datetime | None = None) -> SignInResult:
+    """Someone without a card signing herself out (found by name): what a card's second
+    scan does. Her children in the sessions she is leaving go with her when no other
+    grown-up of theirs is still in (see :func:`_children_left_behind`). Outcome "out", or
+    "already_out" when she is not in (signed out meanwhile, by staff say)."""
+    at = at or now_utc()
+    db = Db.of(s)
+    result = SignInResult(outcome="already_out", person_id=person_id)
+    open_rows = _in_now(db, person_id, site_id, at)
+    if not open_rows:
+        return result
+    household_id = db.value("SELECT household_id FROM person WHERE id = :id",
+                            {"id": person_id})
+    children = _children_left_behind(db, household_id, person_id,
+                                     {r.session_id for r in open_rows}, site_id, at)
+    result.outcome, result.household_id = "out", household_id
+    result.children_out = len({r.person_id for r in children})
+    result.signed_out = _sign_out_rows(db, open_rows + children, site_id=site_id, actor=actor,
+                                       staff_id=None, at=at)
+    return result
+
+
 @dataclass(frozen=True)
 class InRoom:
     """One line of the fire register. ``label`` is the person's full name, or "" for an

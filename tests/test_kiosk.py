@@ -525,6 +525,43 @@ def test_find_me_single_person_in_seven_touches(rig: Rig) -> None:
     assert decode_qr(rig.find("cardQr", QLabel).pixmap().toImage()) == token
 
 
+def test_find_me_for_someone_already_in_offers_sign_me_out(rig: Rig) -> None:
+    """Samira has no card to scan again as she leaves: found by name while she is in, she
+    is told so and offered "Sign me out" (not signed in a second time); tapping it says
+    goodbye and takes her off the fire register."""
+    ids, _ = _family(rig.engine, ("Samira", "Wilson", 1988), card=False)
+
+    def find_samira() -> None:
+        rig.tap(rig.kiosk.welcome.sign_in_button)
+        rig.type("Sam")
+        rig.enter()
+        rig.type("W")
+        rig.qtbot.waitUntil(lambda: rig.shown("result0"))
+        rig.tap(rig.find("result0"))
+        rig.wait_for(rig.kiosk.done)
+
+    find_samira()
+    assert rig.find("doneMessage", QLabel).text() == "Welcome, Samira"
+    assert not rig.shown("signOutButton")
+    rig.kiosk.reset()
+    find_samira()
+    assert rig.find("doneMessage", QLabel).text() == "Hello again, Samira"
+    assert rig.find("doneDetail", QLabel).text() == (
+        "You're already signed in today. Leaving? Tap Sign me out.")
+    assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
+    assert rig.shown("addPeopleButton")
+    rig.tap(rig.find("signOutButton"))
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Samira")
+    assert rig.find("doneDetail", QLabel).text() == (
+        "You're signed out. Thank you for coming — see you soon!")
+    assert not rig.shown("signOutButton")
+    assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p "
+                   "AND signed_out_at IS NULL", p=ids[0]) == 0
+    rig.kiosk.reset()
+    find_samira()  # out now: a return signs her in again
+    assert rig.find("doneMessage", QLabel).text() == "Welcome, Samira"
+
+
 def test_on_screen_keyboard_types_into_the_focused_field(rig: Rig) -> None:
     """Find-me by touch alone: the embedded Qt Virtual Keyboard's keys, pressed where they
     are drawn, type into the field that has focus and the search answers."""

@@ -24,7 +24,7 @@ from schema.referrals import (
     set_partner_active,
     update_referral,
 )
-from schema.signin import scan, sign_in, sign_out, who_is_here
+from schema.signin import is_in, leave, scan, sign_in, sign_out, who_is_here
 from schema.sql import Db
 from schema.staff import FAIL_DELAY_S, MAX_FAILURES, check_pin, create_staff
 from schema.tables import AuditEvent, Card, Consent, Feedback, Person, Referral
@@ -195,6 +195,26 @@ def test_signing_in_at_another_room_signs_out_of_the_first(engine) -> None:
     r = scan_at(burns, 3 * hour)
     assert (r.outcome, r.signed_in) == ("in", [ayesha])
     assert here(burns, 3 * hour) == [ayesha] and here(moss, 3 * hour) == []
+
+
+def test_someone_without_a_card_signs_herself_out_as_a_second_scan_would(engine) -> None:
+    """Joanne has no card: found by name, she leaves with her son as a card's second scan
+    would have it; asked again, she is out already. Nothing of anyone else changes."""
+    w = World(engine)
+    site = w.site("Room")
+    joanne, kai = w.household("Joanne", "Kai", years=(1951, 2020))
+    (pat,) = w.household("Pat")
+    at = local(2026, 5, 12, 10)
+    w.attend([joanne, kai, pat], at)
+    later = at + dt.timedelta(hours=1)
+    assert w.tx(lambda s: is_in(s, person_id=joanne, site_id=site, at=later))
+    r = w.tx(lambda s: leave(s, person_id=joanne, site_id=site, actor=ACTOR, at=later))
+    assert (r.outcome, r.signed_out, r.children_out) == ("out", [joanne, kai], 1)
+    assert not w.tx(lambda s: is_in(s, person_id=joanne, site_id=site, at=later))
+    r = w.tx(lambda s: leave(s, person_id=joanne, site_id=site, actor=ACTOR, at=later))
+    assert (r.outcome, r.signed_out) == ("already_out", [])
+    with read_session(engine) as s:
+        assert [x.person_id for x in who_is_here(s, site_id=site, at=later)] == [pat]
 
 
 def test_a_parent_leaving_takes_her_child_when_the_other_adult_left_hours_ago(engine) -> None:

@@ -411,6 +411,7 @@ class DoneScreen(Screen):
 
     make_card = Signal()
     add_people = Signal()
+    leave = Signal()
     finish = Signal()
 
     def __init__(self) -> None:
@@ -431,9 +432,12 @@ class DoneScreen(Screen):
         self.qr.setObjectName("cardQr")
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.card_button = button("", "makeCardButton", role="primary")
+        # For someone found by name who is in already: no card to scan again to leave.
+        self.leave_button = button("", "signOutButton", role="primary")
         self.card_row.addStretch(1)
         self.card_row.addWidget(self.qr)
         self.card_row.addWidget(self.card_button)
+        self.card_row.addWidget(self.leave_button)
         self.card_row.addStretch(1)
         outer.addLayout(self.card_row)
         outer.addStretch(1)
@@ -448,6 +452,7 @@ class DoneScreen(Screen):
         outer.addLayout(bottom)
         self.card_button.clicked.connect(self.make_card)
         self.add_button.clicked.connect(self.add_people)
+        self.leave_button.clicked.connect(self.leave)
         self.ok_button.clicked.connect(self.finish)
         self._asked = ""  # the name "Someone with you?" asks by
         self.reset()
@@ -456,19 +461,23 @@ class DoneScreen(Screen):
     def retranslate(self) -> None:
         self.qr.setAccessibleName(self.tr("Your card's QR code"))
         retext(self.card_button, self.tr("Make me a card for next time"))
+        retext(self.leave_button, self.tr("Sign me out"))
         retext(self.ok_button, self.tr("Done"))
         self._ask_more(self._asked)
 
     def show_message(self, message: str, detail: str = "", offer_card: bool = False,
-                     offer_more: bool = False, name: str = "") -> None:
+                     offer_more: bool = False, name: str = "", offer_leave: bool = False,
+                     ) -> None:
         """``offer_more``: "Someone with you?", asked of ``name`` by name, so that the next
         person in the queue, should they step up before this screen has gone, does not
-        take it for their own way in (it opens this visitor's household)."""
+        take it for their own way in (it opens this visitor's household). ``offer_leave``:
+        "Sign me out"."""
         self.message.setText(message)
         self.detail.setText(detail)
         self.qr.clear()
         self.qr.hide()
         self.card_button.setVisible(offer_card)
+        self.leave_button.setVisible(offer_leave)
         if offer_more:
             self._ask_more(name)
         self.add_button.setVisible(offer_more)
