@@ -1302,6 +1302,11 @@ class Kiosk(QObject):
             return (self.tr("Visitor (not named)") if r.headcount == 1
                     else self.tr("%n visitors", "", r.headcount))
 
+        def what(r: signin.InRoom) -> str:
+            # Staff mode is on the room's shared screen too: a sensitive service (a police
+            # surgery, a mental-health café) is not named beside a visitor's name.
+            return self.tr("Private session") if r.sensitive else r.service
+
         # By name, as a roll is called (the head-counts after): "Sarah Smith" is found
         # without reading the whole room in the order it came in.
         rows = sorted(rows, key=lambda r: (r.person_id is None, r.label.casefold()
@@ -1309,7 +1314,7 @@ class Kiosk(QObject):
         self.staff.show_room(
             # The time before the service: a long service name is cut, not the time.
             [(r.attendance_id, f"{who(r)}  ·  {r.signed_in_at.astimezone(LONDON):%H:%M}  ·  "
-              f"{r.service}") for r in rows],
+              f"{what(r)}") for r in rows],
             len(named), anonymous)
 
     def staff_sign_out(self, attendance_ids: list[int]) -> None:

@@ -81,7 +81,7 @@ _LEFT_OTHER_SITES = ("UPDATE attendance SET signed_out_at = :at WHERE person_id 
 _WHO_IS_HERE = (
     "SELECT attendance.id, attendance.person_id, attendance.signed_in_at, "
     "attendance.headcount, person.first_name, person.last_name, service.name, "
-    "session.end_time "
+    "session.end_time, service.sensitive "
     "FROM attendance LEFT OUTER JOIN person ON person.id = attendance.person_id "
     "JOIN service ON service.id = attendance.service_id "
     "JOIN session ON session.id = attendance.session_id "
@@ -500,6 +500,7 @@ class InRoom:
     service: str
     signed_in_at: dt.datetime
     headcount: int
+    sensitive: bool = False  # the service is one not named on a shared screen
 
 
 def who_is_here(s: Db | Any, *, site_id: int, at: dt.datetime | None = None) -> list[InRoom]:
@@ -509,8 +510,8 @@ def who_is_here(s: Db | Any, *, site_id: int, at: dt.datetime | None = None) -> 
     seen: set[int] = set()
     out: list[InRoom] = []
     today = local_date(at)
-    for att_id, person_id, signed_in_at, headcount, first, last, service, ends in db.rows(
-            _WHO_IS_HERE, {"site_id": site_id, "on": today}):
+    for att_id, person_id, signed_in_at, headcount, first, last, service, ends, sensitive in (
+            db.rows(_WHO_IS_HERE, {"site_id": site_id, "on": today})):
         if session_over(today, Db.clock(ends), at):
             continue  # (taken to have left at its end: see session_over)
         if person_id is not None:
@@ -521,7 +522,8 @@ def who_is_here(s: Db | Any, *, site_id: int, at: dt.datetime | None = None) -> 
         else:
             label = ""
         out.append(InRoom(att_id, person_id, label, service,
-                          Db.moment(signed_in_at), headcount))  # type: ignore[arg-type]
+                          Db.moment(signed_in_at), headcount,  # type: ignore[arg-type]
+                          Db.flag(sensitive)))
     return out
 
 

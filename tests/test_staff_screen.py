@@ -24,6 +24,7 @@ from kiosk.screens.visitor import room_for_text
 from kiosk.theme import stylesheet
 from schema.db import read_session, run_in_transaction
 from schema.referrals import get_or_create_partner, set_partner_active
+from schema.signin import sign_in
 from schema.staff import create_staff
 from tests import test_kiosk as journeys
 from tests.test_kiosk import (
@@ -450,6 +451,23 @@ def test_leaving_staff_mode_forgets_sessions_room_count_and_follow_up(rig: Rig) 
     assert count.text() == ""
     assert rig.kiosk.staff.follow_group.checkedId() == 7
     assert said == "1 person in the room"
+
+
+def test_the_fire_register_does_not_name_a_sensitive_service(rig: Rig) -> None:
+    """Staff mode is on the room's shared screen: beside a visitor's name the register
+    says "Private session", not "Police beat surgery"."""
+    _sessions_now(rig.engine, [("Police beat surgery", True)])
+    ids, _token = _family(rig.engine, ("Sam", "Wilson", 1988))
+    police = rig.sql("SELECT s.id FROM session s JOIN service v ON v.id = s.service_id "
+                     "WHERE v.name = 'Police beat surgery'")
+    run_in_transaction(rig.engine, lambda s: sign_in(
+        s, person_ids=ids, session_id=police, method="hand", actor=ACTOR))
+    _staff_mode(rig)
+    room = rig.find("roomList", QListWidget)
+    rig.qtbot.waitUntil(lambda: room.count() == 1)
+    name, _time, service = room.item(0).text().split("  ·  ")
+    assert (name, service) == ("Sam Wilson", "Private session")
+    assert "Police" not in _staff_text(rig)
 
 
 def test_the_room_count_says_person_or_people(qtbot) -> None:
