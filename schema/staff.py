@@ -120,13 +120,9 @@ def check_pin(
                                                   staff_id=staff_id, pad=pad))
     time.sleep(FAIL_DELAY_S)
     if locked is not None:
-        raise _locked(locked)
+        raise LockedOut(f"too many wrong PINs: try again after {locked:%H:%M} UTC",
+                        code="pin.locked", until=locked)
     return None
-
-
-def _locked(until: dt.datetime) -> LockedOut:
-    return LockedOut(f"too many wrong PINs: try again after {until:%H:%M} UTC",
-                     code="pin.locked", until=until)
 
 
 def _pad_locked(db: Db, pad: str | None, at: dt.datetime) -> dt.datetime | None:
@@ -144,7 +140,8 @@ def _candidates(db: Db, *, at: dt.datetime, staff_id: int | None,
     the kiosk's pad is locked, or every one of them is."""
     pad_until = _pad_locked(db, pad, at)
     if pad_until is not None:
-        raise _locked(pad_until)
+        raise LockedOut(f"too many wrong PINs: try again after {pad_until:%H:%M} UTC",
+                        code="pin.locked", until=pad_until)
     sql = _STAFF + " WHERE active = :yes"
     params: dict[str, Any] = {"yes": True}
     if staff_id is not None:
@@ -153,7 +150,9 @@ def _candidates(db: Db, *, at: dt.datetime, staff_id: int | None,
     users = [_staff(r) for r in db.rows(sql + " ORDER BY id", params)]
     free = [u for u in users if not (u.locked_until and u.locked_until > at)]
     if users and not free:
-        raise _locked(min(u.locked_until for u in users if u.locked_until is not None))
+        until = min(u.locked_until for u in users if u.locked_until is not None)
+        raise LockedOut(f"too many wrong PINs: try again after {until:%H:%M} UTC",
+                        code="pin.locked", until=until)
     return free
 
 
@@ -174,10 +173,12 @@ def _logged_in(db: Db, user: StaffRow, pin_hash: str, *, actor: str, at: dt.date
     if now is None or not now.active or now.pin_hash != user.pin_hash:
         return None
     if now.locked_until and now.locked_until > at:
-        raise _locked(now.locked_until)
+        raise LockedOut(f"too many wrong PINs: try again after {now.locked_until:%H:%M} UTC",
+                        code="pin.locked", until=now.locked_until)
     pad_until = _pad_locked(db, pad, at)
     if pad_until is not None:
-        raise _locked(pad_until)
+        raise LockedOut(f"too many wrong PINs: try again after {pad_until:%H:%M} UTC",
+                        code="pin.locked", until=pad_until)
     db.run("UPDATE staff_user SET failed_attempts = 0, locked_until = NULL, pin_hash = :hash"
            " WHERE id = :id", {"hash": pin_hash, "id": user.id})
     if pad is not None:

@@ -87,6 +87,48 @@ def test_family_step_next_is_above_the_keyboard_with_a_family_of_six(
     assert rig.find("privacyNotice", QLabel).isVisible()
 
 
+def test_a_message_goes_at_the_first_touch_once_read_and_the_touch_still_counts(
+        rig: Rig) -> None:
+    """A message lies over the top of the screen, where Back is. The touch that brought it
+    (or a double tap's second) leaves it; the first touch after that fades it at once, so
+    that Back is in sight again, and that touch still does what it was for."""
+    from kiosk.widgets import Toast
+
+    toast = rig.kiosk.w.toast
+    rig.kiosk.say("Sorry, that card didn't scan. Please try again.", "error")
+    rig.tap(rig.kiosk.welcome.sign_in_button)  # at once: the message stays
+    rig.wait_for(rig.kiosk.identify)
+    assert toast.isVisible() and toast.text()
+    rig.qtbot.wait(Toast.READ_MS + 50)
+    rig.tap(rig.find("backButton"))
+    rig.wait_for(rig.kiosk.welcome)  # (the touch went on to Back)
+    rig.qtbot.waitUntil(lambda: not toast.isVisible() and toast.text() == "")
+
+
+def test_a_postcode_is_typed_in_capitals_on_the_on_screen_keyboard(rig: Rig) -> None:
+    """The on-screen keyboard keeps to capitals in the postcode field (in a name field it
+    drops Shift after the first letter, as in a sentence: "Sw" for a postcode)."""
+    rig.tap(rig.kiosk.welcome.new_button)
+    field = rig.find("newPostcode", QLineEdit)
+    rig.tap(field)
+    keyboard = rig.kiosk.w.keyboard
+    rig.qtbot.waitUntil(keyboard.isVisible)
+    rig.qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
+    items = keyboard.rootObject().findChildren(QQuickItem)
+
+    def press(letter: str) -> None:
+        key = next(i for i in items if str(i.property("text")).lower() == letter
+                   and i.isVisible() and i.metaObject().className().startswith("Key"))
+        centre = key.mapToScene(QPointF(key.width() / 2, key.height() / 2))
+        rig.qtbot.mouseClick(keyboard, Qt.MouseButton.LeftButton,
+                             pos=QPoint(round(centre.x()), round(centre.y())))
+
+    for letter in "sws":
+        press(letter)
+    rig.qtbot.waitUntil(lambda: len(field.text()) == 3)
+    assert field.text() == "SWS"
+
+
 def test_a_tap_on_a_person_asks_before_removing_them(rig: Rig) -> None:
     _to_family_step(rig, FAMILY[:3])
     new = rig.kiosk.new

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QLocale, QPoint
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPushButton
 
@@ -495,6 +495,25 @@ def _fifteen_more(rig: Rig) -> None:
         rig.type("5")
         rig.enter()
     rig.qtbot.waitUntil(lambda: len(rig.kiosk.visit.new_members) == 15)
+
+
+def test_a_big_household_leaves_yes_and_no_thanks_on_the_privacy_page(rig: Rig) -> None:
+    """Fifteen people typed in: "Who's here with you today?" takes at most three rows, and
+    the notice with Yes and No thanks stays on the page at 1280 x 800 (no scrolling to
+    them, which nothing on the page would hint at)."""
+    _fifteen_more(rig)
+    rig.tap(rig.find("familyNextButton"))
+    rig.qtbot.waitUntil(lambda: rig.kiosk.new.step == 2)
+    rig.qtbot.wait(50)
+    window = rig.kiosk.w
+    assert window.size().height() == 800
+    rows = {rig.find(f"here{i}").mapTo(window, QPoint(0, 0)).y() for i in range(15)}
+    assert len(rows) == 3
+    for name in ("privacyNotice", "agreeButton", "declineButton"):
+        w = rig.find(name)
+        top = w.mapTo(window, QPoint(0, 0)).y()
+        assert w.isVisible() and 0 <= top and top + w.height() <= window.height(), name
+    assert min(rig.find(f"here{i}").height() for i in range(15)) >= 64
 
 
 def test_a_sixteenth_member_typed_in_does_not_hold_the_visitor_up(rig: Rig) -> None:

@@ -533,6 +533,7 @@ class NewScreen(Screen):
     count_me = Signal()
     back = Signal()
     MEMBER_COLUMNS = 4
+    HERE_ROWS = 3  # the consent step's "Who's here with you today?", at most
     CONFIRM_MS = 6000  # how long "Remove Leila?" waits for its tap
 
     def __init__(self) -> None:
@@ -569,6 +570,11 @@ class NewScreen(Screen):
         self.year.setMaxLength(4)
         self.postcode = _line("newPostcode")
         self.postcode.setMaxLength(8)
+        # Capitals, as postcodes are written (the keyboard would drop Shift after the
+        # first letter, as in a sentence); no word suggestions for a code.
+        self.postcode.setInputMethodHints(Qt.InputMethodHint.ImhPreferUppercase
+                                          | Qt.InputMethodHint.ImhNoPredictiveText
+                                          | Qt.InputMethodHint.ImhNoAutoUppercase)
         self.phone = _line("newPhone")
         self.phone.setInputMethodHints(Qt.InputMethodHint.ImhDialableCharactersOnly)
         self.phone.setMaxLength(20)
@@ -712,15 +718,20 @@ class NewScreen(Screen):
         before = {b.text(): b.isChecked() for b in self.here_toggles}
         _clear_layout(self.here_grid)
         self.here_toggles = []
-        for column in range(self.MEMBER_COLUMNS):
-            self.here_grid.setColumnStretch(column, 1)
+        # A big household in at most HERE_ROWS rows of compact toggles (still 64 px), so
+        # that the notice and Yes / No thanks stay on the page, with no scrolling to them.
+        names = len(self._names)
+        columns = max(self.MEMBER_COLUMNS, -(-names // self.HERE_ROWS))
+        for column in range(max(columns, self.here_grid.columnCount())):
+            self.here_grid.setColumnStretch(column, 1 if column < columns else 0)
         for i, name in enumerate(self._names):
             b = button(name, f"here{i}", role="toggle")
             b.setSizePolicy(QSizePolicy.Policy.Ignored, b.sizePolicy().verticalPolicy())
+            b.setProperty("compact", names > self.MEMBER_COLUMNS)  # (theme.qss)
             b.setCheckable(True)
             b.setChecked(before.get(name, True))
             self.here_toggles.append(b)
-            self.here_grid.addWidget(b, i // self.MEMBER_COLUMNS, i % self.MEMBER_COLUMNS)
+            self.here_grid.addWidget(b, i // columns, i % columns)
         self.here_title.setVisible(bool(self._names))
         self.retranslate()
 

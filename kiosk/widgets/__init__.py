@@ -9,6 +9,7 @@ property system by enum key (``setProperty("focusPolicy", "NoFocus")``), or late
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
+    QApplication,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -137,8 +139,14 @@ def kinetic(area: QAbstractScrollArea) -> None:
 class Toast(Words, QLabel):
     """The kiosk's one door for messages: a calm banner that fades; never a dialog.
 
-    Part of the first window on screen: its fade is set up with the first message.
+    Part of the first window on screen: its fade is set up with the first message. It
+    lies over the top of the screen, where a screen's Back and Sign in are: touches go
+    through it, and the first touch after it has been read (anywhere, from
+    ``READ_MS`` on) fades it at once, so that what it covered is back in sight.
     """
+
+    READ_MS = 400  # (the finger that made it, a double tap's second touch: not yet)
+    _PRESSES = (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -151,8 +159,25 @@ class Toast(Words, QLabel):
         self._timer.timeout.connect(self.dismiss)
         self._effect: QGraphicsOpacityEffect | None = None
         self._fade: QPropertyAnimation | None = None
+        self._shown_at = 0.0  # (time.monotonic)
+        self._watching = False  # an application-wide filter for the next touch, while shown
         self.retranslate()
         self.hide()
+
+    def _watch(self, on: bool) -> None:
+        if on != self._watching:
+            app = QApplication.instance()
+            if app is not None:
+                (app.installEventFilter if on else app.removeEventFilter)(self)
+            self._watching = on
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (event.type() in self._PRESSES
+                and time.monotonic() - self._shown_at >= self.READ_MS / 1000):
+            self._watch(False)
+            self._timer.stop()
+            self.dismiss()
+        return False  # (the touch goes on to what it was for)
 
     def retranslate(self) -> None:
         # Announced by its text, the message itself; the description says what it is.
@@ -184,6 +209,8 @@ class Toast(Words, QLabel):
         self.show()
         self.raise_()
         self._timer.start(ms)
+        self._shown_at = time.monotonic()
+        self._watch(True)
         # Said by a screen reader as it appears, as an alert is.
         from PySide6.QtGui import QAccessible, QAccessibleEvent
 
@@ -196,6 +223,7 @@ class Toast(Words, QLabel):
             self._fade.start()
 
     def clear_now(self) -> None:
+        self._watch(False)
         self._timer.stop()
         if self._fade is not None:
             self._fade.stop()
@@ -204,6 +232,7 @@ class Toast(Words, QLabel):
 
     def _faded(self) -> None:
         if self._effect is not None and self._effect.opacity() < 0.05:
+            self._watch(False)
             self.hide()
             self.setText("")
 
