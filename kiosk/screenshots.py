@@ -138,6 +138,12 @@ def _shoot_all(app, engine, tmp: Path, tokens: tuple[str, str], out: Path, width
     shot("what-for", lambda: k.who.next_button.click(), 900)
     shot("done", lambda: tap("session0"), 900)
     k.reset()
+    k.go(k.identify)  # the same visitor again, by name: in already, so "Sign me out"
+    k.identify.first.setText(first[0])
+    k.identify.hint.setText(first[1])
+    settle(700)
+    shot("find-me-already-in", lambda: tap("result0"), 900)
+    k.reset()
     shot("card-scan-choice", lambda: fake.show(token), 900)
     tap("session0")
     settle(600)

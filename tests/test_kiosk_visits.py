@@ -509,8 +509,9 @@ def test_a_big_household_leaves_yes_and_no_thanks_on_the_privacy_page(rig: Rig) 
     assert window.size().height() == 800
     rows = {rig.find(f"here{i}").mapTo(window, QPoint(0, 0)).y() for i in range(15)}
     assert len(rows) == 3
-    for name in ("privacyNotice", "agreeButton", "declineButton"):
-        w = rig.find(name)
+    for name, kind in (("privacyNotice", QLabel), ("agreeButton", QPushButton),
+                       ("declineButton", QPushButton)):
+        w = rig.find(name, kind)
         top = w.mapTo(window, QPoint(0, 0)).y()
         assert w.isVisible() and 0 <= top and top + w.height() <= window.height(), name
     assert min(rig.find(f"here{i}").height() for i in range(15)) >= 64
