@@ -75,9 +75,11 @@ _VISITOR_SIGNED_OUT = ("UPDATE attendance SET signed_out_at = :out_at, changed_a
                        "WHERE id IN (:ids)")
 _BACK_IN = "UPDATE attendance SET signed_out_at = NULL, changed_at = :at WHERE id IN (:ids)"
 # Signed in at one room: out of any other room they were still in today (nobody is in two
-# rooms; the other room's fire register must not list them).
-_LEFT_OTHER_SITES = ("UPDATE attendance SET signed_out_at = :at WHERE person_id IN (:ids) "
-                     "AND local_date = :on AND site_id <> :site_id AND signed_out_at IS NULL")
+# rooms; the other room's fire register must not list them). See _leave_other_sites.
+_AT_OTHER_SITES = ("SELECT a.id, a.person_id, a.site_id, a.signed_in_at, a.signed_out_at, "
+                   "a.changed_at, s.end_time FROM attendance a "
+                   "JOIN session s ON s.id = a.session_id WHERE a.person_id IN (:ids) "
+                   "AND a.local_date = :on AND a.site_id <> :site_id")
 _WHO_IS_HERE = (
     "SELECT attendance.id, attendance.person_id, attendance.signed_in_at, "
     "attendance.headcount, person.first_name, person.last_name, service.name, "
@@ -181,16 +183,18 @@ def _sign_in(
     by_person = {r.person_id: r for r in existing}
     added: list[int] = []
     reopen: list[int] = []
+    visits: dict[int, int] = {}  # person -> the attendance they are in now
     for person_id in wanted:
         found = by_person.get(person_id)
         if found is not None:
             # Back in after signing out, the same day: the same attendance, open again.
             if found.signed_out_at is not None and row.on_date == local_date(at):
                 reopen.append(found.id)
+                visits[person_id] = found.id
                 added.append(person_id)
             continue
         new = _New(person_id, households[person_id], row.site_id, row.service_id, row.on_date)
-        db.insert("attendance", {
+        visits[person_id] = db.insert("attendance", {
             "session_id": session_id, "person_id": person_id, "household_id": new.household_id,
             "site_id": row.site_id, "service_id": row.service_id, "local_date": row.on_date,
             "signed_in_at": at, "signed_out_at": None, "changed_at": at, "headcount": 1,
@@ -199,15 +203,47 @@ def _sign_in(
         added.append(person_id)
     if reopen:
         db.run(_BACK_IN, {"ids": reopen, "at": at})
-    if added and row.on_date == local_date(at) and db.run(_LEFT_OTHER_SITES, {
-            "ids": added, "on": row.on_date, "site_id": row.site_id, "at": at}):
-        record(db, actor=actor, staff_id=staff_id, action="attendance.sign_out",
-               entity="site", entity_id=row.site_id, people=added,
-               reason="signed in at another site")
+    if added and row.on_date == local_date(at):
+        _leave_other_sites(db, visits, row, actor=actor, staff_id=staff_id, at=at)
     if added:
         record(db, actor=actor, staff_id=staff_id, action="attendance.sign_in",
                entity="session", entity_id=session_id, people=added, method=method)
     return added
+
+
+def _leave_other_sites(db: Db, visits: dict[int, int], row: SessionRow, *, actor: str,
+                       staff_id: int | None, at: dt.datetime) -> None:
+    """The people just signed in at ``row``'s site at ``at`` (``visits``: person -> that
+    attendance) are out of any other site they were still in today: from ``at``, or from their
+    session's end if that is long over (as a scan there would have it); audited for each
+    site they left. A sign-in sent late from an outbox, older than a visit begun at
+    another site since, closes nothing there: its own visits end when that one began."""
+    found = db.rows(_AT_OTHER_SITES, {"ids": list(visits), "on": row.on_date,
+                                      "site_id": row.site_id})
+    by_site: dict[int, set[int]] = {}
+    since: dict[int, dt.datetime] = {}  # person -> first visit elsewhere begun after ``at``
+    for att_id, person_id, site_id, signed_in, signed_out, changed, ends in found:
+        began = [t for t in (Db.moment(signed_in), Db.moment(changed)) if t is not None]
+        for t in began:
+            if t > at:
+                since[person_id] = min(t, since.get(person_id, t))
+        if signed_out is not None or max(began) > at:
+            continue
+        end = Db.clock(ends)
+        out = (_session_end(row.on_date, end)
+               if end is not None and session_over(row.on_date, end, at) else at)
+        db.run(_SET_SIGNED_OUT, {"ids": [att_id], "out_at": out})
+        by_site.setdefault(site_id, set()).add(person_id)
+    for site_id, left in sorted(by_site.items()):
+        record(db, actor=actor, staff_id=staff_id, action="attendance.sign_out",
+               entity="site", entity_id=site_id, people=sorted(left),
+               reason="signed in at another site")
+    for person_id, left_at in sorted(since.items()):
+        db.run(_SET_SIGNED_OUT, {"ids": [visits[person_id]], "out_at": left_at})
+    if since:
+        record(db, actor=actor, staff_id=staff_id, action="attendance.sign_out",
+               entity="site", entity_id=row.site_id, people=sorted(since),
+               reason="signed in at another site since")
 
 
 def sign_in(

@@ -195,6 +195,22 @@ def test_signing_in_at_another_room_signs_out_of_the_first(engine) -> None:
     r = scan_at(burns, 3 * hour)
     assert (r.outcome, r.signed_in) == ("in", [ayesha])
     assert here(burns, 3 * hour) == [ayesha] and here(moss, 3 * hour) == []
+    with read_session(engine) as s:
+        audits = s.execute(text("SELECT entity_id FROM audit_event WHERE action = "
+                                "'attendance.sign_out' ORDER BY id")).scalars().all()
+    assert audits == [burns, moss]  # (each the room she left)
+
+    # A sign-in kept in Moss Lane's outbox, sent late with its own time (before she came
+    # back to Burns Flats): it does not close the visit she has begun since, and its own
+    # visit ends when that one began. She is on one register, the right one.
+    moss_session = w.session(at, site="Moss Lane")
+    w.tx(lambda s: sign_in(s, person_ids=[ayesha], session_id=moss_session, method="card",
+                           actor=ACTOR, at=at + 2 * hour))
+    assert here(burns, 4 * hour) == [ayesha] and here(moss, 4 * hour) == []
+    with read_session(engine) as s:
+        late_out = s.execute(text("SELECT signed_out_at FROM attendance "
+                                  "WHERE session_id = :s"), {"s": moss_session}).scalar()
+    assert Db.moment(late_out) == at + 3 * hour
 
 
 def test_someone_without_a_card_signs_herself_out_as_a_second_scan_would(engine) -> None:
