@@ -611,7 +611,7 @@ class Kiosk(QObject):
             self.w.repaint()
         # Longer with a question on it (a card, "Someone with you?"): it takes reading.
         self.done_timer.start(self.cfg.done_seconds * 1000
-                              * (3 if offer_card or offer_leave else 2 if offer_more else 1))
+                              * (3 if offer_card else 2 if offer_more or offer_leave else 1))
 
     def kept(self, kind: str, args: dict[str, Any], entry: str) -> None:
         """The database is away and the sign-in is in the outbox. A card scanned with no
@@ -1443,6 +1443,7 @@ class Kiosk(QObject):
                       self.idle.timer, self.idle.warn_timer):
             timer.stop()
         self.app.removeEventFilter(self.idle)
+        self.w.toast.clear_now()  # (and its application-wide filter with it)
         for reader in self.readers:
             reader.stop()
         self.store.shutdown()

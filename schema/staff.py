@@ -95,9 +95,10 @@ def check_pin(
     :class:`schema.db.Sessions`).
 
     At a kiosk (no ``staff_id``) a wrong PIN names nobody, so it counts against the
-    kiosk's PIN pad (``actor``): MAX_FAILURES in a row lock that pad for LOCK_FOR, and
-    the one that locks it is answered with :class:`LockedOut` at once. Staff can still
-    sign in at another kiosk or in the admin window. Where the user is chosen first (the
+    PIN pad of the kiosk's room (``actor``, "kiosk:<site>"; a room's kiosks share it):
+    MAX_FAILURES in a row lock that pad for LOCK_FOR, and the one that locks it is
+    answered with :class:`LockedOut` at once. Staff can still sign in at another room's
+    kiosk or in the admin window. Where the user is chosen first (the
     admin window, ``staff_id``), a wrong PIN counts against that user, and
     MAX_FAILURES lock them.
 
@@ -213,8 +214,11 @@ def _failed(db: Db, *, actor: str, at: dt.datetime, staff_id: int | None,
     db.run(f"UPDATE {table} SET failed_attempts = 0, locked_until = :until"
            f" WHERE {key} = :key AND failed_attempts >= :most",
            {"key": value, "until": until, "most": MAX_FAILURES})
-    record(db, actor=actor, action="staff.login_failed", entity="staff_user",
-           entity_id=staff_id)
+    record(db, actor=actor, action="staff.login_failed", entity=table, entity_id=staff_id)
     locked = Db.moment(db.value(f"SELECT locked_until FROM {table} WHERE {key} = :key",
                                 {"key": value}))
-    return locked if locked is not None and locked > at else None
+    if locked is None or locked <= at:
+        return None
+    record(db, actor=actor, action="staff.locked", entity=table, entity_id=staff_id,
+           until=locked.isoformat())
+    return locked

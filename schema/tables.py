@@ -346,7 +346,8 @@ class AuditEvent(SQLModel, table=True):
 
 
 class PinPad(SQLModel, table=True):
-    """A kiosk's PIN pad: wrong PINs typed on it in a row, and until when it is locked.
+    """A room's PIN pad (its kiosks: the actor "kiosk:<site>"): wrong PINs typed on it in a
+    row, and until when it is locked.
     A wrong PIN names nobody, so it is the pad that is locked, not the staff: a child
     playing with one room's pad locks no one out of another room or the admin window."""
 

@@ -550,6 +550,8 @@ def test_find_me_for_someone_already_in_offers_sign_me_out(rig: Rig) -> None:
         "You're already signed in today. Leaving? Tap Sign me out.")
     assert rig.sql("SELECT COUNT(*) FROM attendance") == 1
     assert rig.shown("addPeopleButton")
+    # Her name on it: the next in the queue does not take it for theirs.
+    assert rig.find("signOutButton").text() == "Sign me out, Samira"
     rig.tap(rig.find("signOutButton"))
     rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Samira")
     assert rig.find("doneDetail", QLabel).text() == (

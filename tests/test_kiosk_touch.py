@@ -92,17 +92,21 @@ def test_a_message_goes_at_the_first_touch_once_read_and_the_touch_still_counts(
     """A message lies over the top of the screen, where Back is. The touch that brought it
     (or a double tap's second) leaves it; the first touch after that fades it at once, so
     that Back is in sight again, and that touch still does what it was for."""
+    from PySide6.QtCore import QAbstractAnimation
+
     from kiosk.widgets import Toast
 
     toast = rig.kiosk.w.toast
-    rig.kiosk.say("Sorry, that card didn't scan. Please try again.", "error")
+    rig.kiosk.say("Sorry, that card didn't scan. Please try again.", "error", ms=60_000)
     rig.tap(rig.kiosk.welcome.sign_in_button)  # at once: the message stays
     rig.wait_for(rig.kiosk.identify)
-    assert toast.isVisible() and toast.text()
     rig.qtbot.wait(Toast.READ_MS + 50)
+    fade = toast._fade
+    assert fade is not None and fade.state() != QAbstractAnimation.State.Running
+    assert toast.isVisible() and toast.text()
     rig.tap(rig.find("backButton"))
     rig.wait_for(rig.kiosk.welcome)  # (the touch went on to Back)
-    rig.qtbot.waitUntil(lambda: not toast.isVisible() and toast.text() == "")
+    rig.qtbot.waitUntil(lambda: not toast.isVisible() and toast.text() == "", timeout=1500)
 
 
 def test_a_postcode_is_typed_in_capitals_on_the_on_screen_keyboard(rig: Rig) -> None:

@@ -481,6 +481,9 @@ def test_staff_pin_lockout(engine) -> None:
     with read_session(engine) as s:
         assert s.execute(text("SELECT failed_attempts FROM pin_pad WHERE actor = :a"),
                          {"a": pad}).scalar() == 0
+        locks = s.execute(text("SELECT actor, entity FROM audit_event WHERE action = "
+                               "'staff.locked' ORDER BY id")).all()
+    assert [tuple(x) for x in locks] == [(pad, "pin_pad"), ("admin", "staff_user")]
 
     with pytest.raises(Refused):
         w.tx(lambda s: create_staff(s, name="Al", role="staff", pin="12", actor=ACTOR))

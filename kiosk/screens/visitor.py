@@ -461,7 +461,7 @@ class DoneScreen(Screen):
     def retranslate(self) -> None:
         self.qr.setAccessibleName(self.tr("Your card's QR code"))
         retext(self.card_button, self.tr("Make me a card for next time"))
-        retext(self.leave_button, self.tr("Sign me out"))
+        self._name_leave(self._asked)
         retext(self.ok_button, self.tr("Done"))
         self._ask_more(self._asked)
 
@@ -481,6 +481,8 @@ class DoneScreen(Screen):
         if offer_more:
             self._ask_more(name)
         self.add_button.setVisible(offer_more)
+        if offer_leave:
+            self._name_leave(name)
 
     def _ask_more(self, name: str) -> None:
         """ "Someone with you?", with ``name`` in it (the next in the queue must not take
@@ -497,6 +499,13 @@ class DoneScreen(Screen):
                     break
         if self.add_button.text() != text:
             retext(self.add_button, text)
+
+    def _name_leave(self, name: str) -> None:
+        """ "Sign me out", with the visitor's name on it: the next in the queue, stepping
+        up before this screen has gone, must not take it for their own."""
+        text = self.tr("Sign me out, %s") % name if name else self.tr("Sign me out")
+        if self.leave_button.text() != text:
+            retext(self.leave_button, text)
 
     def _room(self) -> int:
         """The room for text on "Someone with you?". Worked out from the stack's width: a
@@ -519,6 +528,7 @@ class DoneScreen(Screen):
     def reset(self) -> None:
         self.show_message("")
         self._ask_more("")  # (the question without the last visitor's name)
+        self._name_leave("")
         self.qr.setPixmap(QPixmap())
 
 

@@ -217,7 +217,10 @@ class Toast(Words, QLabel):
         QAccessible.updateAccessibility(QAccessibleEvent(self, QAccessible.Event.Alert))
 
     def dismiss(self) -> None:
-        if self.isVisible() and self._fade is not None:
+        from PySide6.QtCore import QAbstractAnimation
+
+        running = QAbstractAnimation.State.Running
+        if self.isVisible() and self._fade is not None and self._fade.state() != running:
             self._fade.setStartValue(1.0)
             self._fade.setEndValue(0.0)
             self._fade.start()
