@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -117,6 +119,26 @@ def test_household_card_signs_in_the_family_and_asks_which_session(engine) -> No
     assert (r.outcome, sorted(r.signed_in), r.others) == ("in", sorted(people), 2)
 
 
+def _coffee_morning_and_youth_club(w: World) -> int:
+    """A room with a coffee morning (10-12) and a youth club (18-20) every Tuesday."""
+    site = w.site("Room")
+    coffee, youth = w.service("Coffee"), w.service("Youth club")
+    for service, start, end in ((coffee, 10, 12), (youth, 18, 20)):
+        w.tx(lambda s, sv=service, a=start, b=end: add_slot(
+            s, site_id=site, service_id=sv, weekday=1, start=dt.time(a), end=dt.time(b),
+            actor=ACTOR))
+    return site
+
+
+def _scans_on(w: World, site: int, day: tuple[int, int, int]) -> Callable[..., Any]:
+    """A card shown at ``site`` on ``day`` at an hour and minute: the scan's result."""
+    def scan_at(token: str, hour: int, minute: int = 0) -> Any:
+        return w.tx(lambda s: scan(s, token=token, site_id=site, actor=ACTOR,
+                                   at=local(*day, hour, minute)))
+
+    return scan_at
+
+
 def test_a_scan_after_the_session_is_long_over_is_a_return_not_a_goodbye(engine) -> None:
     """Hamza came to the coffee morning (10-12) and left without scanning out. At 19:44,
     for the youth club, his card signs him in, not out: the morning's attendance is taken
@@ -124,21 +146,13 @@ def test_a_scan_after_the_session_is_long_over_is_a_return_not_a_goodbye(engine)
     is still on (or ended within the half hour it counts as on). Half an hour after the
     end is still a goodbye."""
     w = World(engine)
-    site = w.site("Room")
-    coffee, youth = w.service("Coffee"), w.service("Youth club")
-    for service, start, end in ((coffee, 10, 12), (youth, 18, 20)):
-        w.tx(lambda s, sv=service, a=start, b=end: add_slot(
-            s, site_id=site, service_id=sv, weekday=1, start=dt.time(a), end=dt.time(b),
-            actor=ACTOR))
+    site = _coffee_morning_and_youth_club(w)
     (hamza,) = w.household("Hamza")
     card = w.tx(lambda s: issue_card(s, person_id=hamza, actor=ACTOR))
     (blessing,) = w.household("Blessing")
     card_b = w.tx(lambda s: issue_card(s, person_id=blessing, actor=ACTOR))
     tuesday = (2026, 5, 12)
-
-    def scan_at(token: str, hour: int, minute: int = 0):
-        return w.tx(lambda s: scan(s, token=token, site_id=site, actor=ACTOR,
-                                   at=local(*tuesday, hour, minute)))
+    scan_at = _scans_on(w, site, tuesday)
 
     assert scan_at(card.token, 10, 5).outcome == "in"
     assert scan_at(card_b.token, 10, 20).outcome == "in"
@@ -240,20 +254,12 @@ def test_a_parent_leaving_takes_her_child_when_the_other_adult_left_hours_ago(en
     goes off the fire register with his mother. Someone whose age is not known is not
     taken to be an adult: a child is never signed out because of them."""
     w = World(engine)
-    site = w.site("Room")
-    coffee, youth = w.service("Coffee"), w.service("Youth club")
-    for service, start, end in ((coffee, 10, 12), (youth, 18, 20)):
-        w.tx(lambda s, sv=service, a=start, b=end: add_slot(
-            s, site_id=site, service_id=sv, weekday=1, start=dt.time(a), end=dt.time(b),
-            actor=ACTOR))
+    site = _coffee_morning_and_youth_club(w)
     sam, lee, kai = w.household("Sam", "Lee", "Kai", years=(1988, 1986, 2020))
     card_sam = w.tx(lambda s: issue_card(s, person_id=sam, actor=ACTOR))
     card_lee = w.tx(lambda s: issue_card(s, person_id=lee, actor=ACTOR))
     tuesday = (2026, 5, 12)
-
-    def scan_at(token: str, hour: int, minute: int = 0):
-        return w.tx(lambda s: scan(s, token=token, site_id=site, actor=ACTOR,
-                                   at=local(*tuesday, hour, minute)))
+    scan_at = _scans_on(w, site, tuesday)
 
     assert scan_at(card_lee.token, 10, 5).outcome == "in"
     evening = scan_at(card_sam.token, 18, 5)
