@@ -242,24 +242,31 @@ class CardsToday:
 
     def __init__(self) -> None:
         self._day: dt.date | None = None
-        self._in: dict[str, float] = {}  # token -> when it was signed in (monotonic)
+        # token -> when it was signed in (monotonic), and whose card it is (when known)
+        self._in: dict[str, tuple[float, int | None]] = {}
 
-    def _today(self) -> dict[str, float]:
+    def _today(self) -> dict[str, tuple[float, int | None]]:
         day = now_utc().astimezone(LONDON).date()
         if day != self._day:
             self._day, self._in = day, {}
         return self._in
 
-    def came(self, token: str) -> None:
-        self._today()[token] = time.monotonic()
+    def came(self, token: str, person_id: int | None = None) -> None:
+        self._today()[token] = (time.monotonic(), person_id)
 
     def left(self, token: str) -> None:
         self._today().pop(token, None)
 
+    def person_left(self, person_id: int) -> None:
+        """The person signed out without her card (found by name): her card is out too."""
+        today = self._today()
+        for token in [t for t, (_at, who) in today.items() if who == person_id]:
+            del today[token]
+
     def since(self, token: str) -> float | None:
         """Seconds since the card was signed in today, if it is in."""
-        at = self._today().get(token)
-        return None if at is None else time.monotonic() - at
+        found = self._today().get(token)
+        return None if found is None else time.monotonic() - found[0]
 
 
 @dataclass
@@ -737,7 +744,7 @@ class Kiosk(QObject):
             v.then = "scan"
             self.ask_session(result.sessions)
         elif result.outcome == "in":
-            self.cards_today.came(v.token)
+            self.cards_today.came(v.token, result.person_id)
             self.welcomed(len(result.signed_in))
         elif result.outcome == "already":
             # Back to sign in her children after Done went by: she is offered that again.
@@ -845,6 +852,7 @@ class Kiosk(QObject):
         site, actor = self.cfg.site_id, self.cfg.actor
 
         def left(result: signin.SignInResult) -> None:
+            self.cards_today.person_left(person)
             if result.outcome == "already_out":  # (staff signed her out meanwhile)
                 self.finish(self.tr("Goodbye, %s") % self.visit.first_name,
                             self.tr("You're already signed out. See you soon!"))

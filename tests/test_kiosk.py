@@ -375,7 +375,8 @@ def test_leaving_with_the_database_away_is_a_goodbye_not_what_for(
     r.tap(r.find("session0"))
     r.qtbot.waitUntil(lambda: r.find("doneMessage", QLabel).text() == "Welcome, Sam")
     _an_hour_ago(r)
-    r.kiosk.cards_today._in[token] -= 3600  # (and so the kiosk remembers it)
+    came, whose = r.kiosk.cards_today._in[token]
+    r.kiosk.cards_today._in[token] = (came - 3600, whose)  # (and so the kiosk remembers it)
     r.tap(r.find("doneButton"))
     r.kiosk.store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
     r.scanner.show(token)
@@ -562,6 +563,33 @@ def test_find_me_for_someone_already_in_offers_sign_me_out(rig: Rig) -> None:
     rig.kiosk.reset()
     find_samira()  # out now: a return signs her in again
     assert rig.find("doneMessage", QLabel).text() == "Welcome, Samira"
+
+
+def test_a_card_holder_who_left_by_name_is_not_told_goodbye_by_her_card_offline(
+        rig: Rig, tmp_path: Path) -> None:
+    """Samira came in with her card an hour ago and signs out through Find me. Back later
+    with the database away, her card is a sign-in kept for later ("Thank you!"), not a
+    goodbye: the kiosk knows she left."""
+    _ids, token = _family(rig.engine, ("Samira", "Wilson", 1988))
+    rig.scanner.show(token)
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Welcome, Samira")
+    came, whose = rig.kiosk.cards_today._in[token]
+    rig.kiosk.cards_today._in[token] = (came - 3600, whose)
+    rig.kiosk.reset()
+    rig.tap(rig.kiosk.welcome.sign_in_button)
+    rig.type("Sam")
+    rig.enter()
+    rig.type("W")
+    rig.qtbot.waitUntil(lambda: rig.shown("result0"))
+    rig.tap(rig.find("result0"))
+    rig.qtbot.waitUntil(lambda: rig.shown("signOutButton"))
+    rig.tap(rig.find("signOutButton"))
+    rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Samira")
+    rig.kiosk.reset()
+    rig.kiosk.store.set_database(Database(f"sqlite:///{tmp_path / 'gone' / 'x.sqlite3'}"))
+    rig.scanner.show(token)
+    rig.qtbot.waitUntil(lambda: rig.kiosk.current() is rig.kiosk.done, timeout=5000)
+    assert rig.find("doneMessage", QLabel).text() == "Thank you!"
 
 
 def test_on_screen_keyboard_types_into_the_focused_field(rig: Rig) -> None:
