@@ -1331,7 +1331,7 @@ class Kiosk(QObject):
             return
         site, staff_id = self.cfg.site_id, self.visit.staff_id
 
-        def out(s: Db) -> int:
+        def out(s: Db) -> tuple[int, list[int]]:
             rows = signin.attendance_people(s, attendance_ids)
             named = [person for _att, person in rows if person is not None]
             for att, person in rows:
@@ -1341,10 +1341,16 @@ class Kiosk(QObject):
             if named:
                 signin.sign_out(s, person_ids=named, site_id=site, actor=self.cfg.actor,
                                 staff_id=staff_id)
-            return len(rows)
+            return len(rows), named
 
-        self.call(out, lambda n: (self.say(self.tr("Signed out: %n", "", n), "ok"),
-                                        self.staff_page("room")), self.failed)
+        def done(answer: tuple[int, list[int]]) -> None:
+            count, named = answer
+            for person in named:  # (their cards, shown again, are arrivals)
+                self.cards_today.person_left(person)
+            self.say(self.tr("Signed out: %n", "", count), "ok")
+            self.staff_page("room")
+
+        self.call(out, done, self.failed)
 
     def staff_search(self, query: str, picker: Any) -> None:
         self._shown.add(self.staff)

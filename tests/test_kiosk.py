@@ -1783,10 +1783,13 @@ def test_staff_fire_register_hand_sign_in_and_idle_exit(rig: Rig) -> None:
     rig.qtbot.waitUntil(lambda: room.count() == 2)
     sam_row = next(i for i in range(room.count()) if room.item(i).text().startswith("Sam"))
     rig.tap_row(room, sam_row)
+    assert rig.kiosk.cards_today.since(token) is not None
     rig.tap(rig.find("signOutSelected"))
     rig.qtbot.waitUntil(lambda: room.count() == 1)
     assert rig.sql("SELECT COUNT(*) FROM attendance WHERE person_id = :p "
                    "AND signed_out_at IS NOT NULL", p=ids[0]) == 1
+    # His card is out for the kiosk too: shown with the database away, it is an arrival.
+    assert rig.kiosk.cards_today.since(token) is None
     # Staff mode ends by itself when nobody touches it.
     rig.kiosk.idle.set_seconds(1)
     rig.wait_for(rig.kiosk.welcome, timeout=4000)
