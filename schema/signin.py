@@ -344,8 +344,7 @@ def _children_left_behind(db: Db, household_id: int, leaving: int, sessions: set
     they have gone home with her. A child in a session of their own (the youth club
     while she was at the coffee morning) is left as they are, and so are all of them
     while another adult of theirs is still in."""
-    on = local_date(at)
-    year = on.year
+    year = local_date(at).year
     members = household_members(db, household_id)
     others = [m.id for m in members if m.id != leaving]
     by_id = {m.id: m for m in members}
@@ -354,10 +353,7 @@ def _children_left_behind(db: Db, household_id: int, leaving: int, sessions: set
     # someone only when that someone is known to be an adult.
     if not others or me is None or not _known_adult(me, year):
         return []
-    # (In since a session long over: taken to have left at its end, as scan() has it.)
-    open_rows = [r for r in _rows(db, _TODAY_AT_SITE, {"ids": others, "site_id": site_id,
-                                                       "on": on})
-                 if r.signed_out_at is None and not session_over(on, r.ends, at)]
+    open_rows = _in_now(db, others, site_id, at)
     if any(not _is_child(by_id[r.person_id], year) for r in open_rows
            if r.person_id in by_id):
         return []  # (another grown-up of theirs, or someone of unknown age, is still here)
@@ -489,17 +485,18 @@ def scan(
     return result
 
 
-def _in_now(db: Db, person_id: int, site_id: int, at: dt.datetime) -> list[_Row]:
-    """The person's visits at the site that are open now (not in a session long over)."""
+def _in_now(db: Db, people: list[int], site_id: int, at: dt.datetime) -> list[_Row]:
+    """The people's visits at the site that are open now: not signed out, and not in a
+    session long over (taken to have ended with it, as :func:`scan` has it)."""
     on = local_date(at)
-    return [r for r in _rows(db, _TODAY_AT_SITE, {"ids": [person_id], "site_id": site_id,
+    return [r for r in _rows(db, _TODAY_AT_SITE, {"ids": people, "site_id": site_id,
                                                   "on": on})
             if r.signed_out_at is None and not session_over(on, r.ends, at)]
 
 
 def is_in(s: Db | Any, *, person_id: int, site_id: int, at: dt.datetime | None = None) -> bool:
     """Whether the person is signed in at the site now."""
-    return bool(_in_now(Db.of(s), person_id, site_id, at or now_utc()))
+    return bool(_in_now(Db.of(s), [person_id], site_id, at or now_utc()))
 
 
 def leave(s: Db | Any, *, person_id: int, site_id: int, actor: str,
@@ -511,7 +508,7 @@ def leave(s: Db | Any, *, person_id: int, site_id: int, actor: str,
     at = at or now_utc()
     db = Db.of(s)
     result = SignInResult(outcome="already_out", person_id=person_id)
-    open_rows = _in_now(db, person_id, site_id, at)
+    open_rows = _in_now(db, [person_id], site_id, at)
     if not open_rows:
         return result
     household_id = db.value("SELECT household_id FROM person WHERE id = :id",
