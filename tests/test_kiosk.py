@@ -526,6 +526,16 @@ def test_find_me_single_person_in_seven_touches(rig: Rig) -> None:
     assert decode_qr(rig.find("cardQr", QLabel).pixmap().toImage()) == token
 
 
+def _pick_by_name(rig: Rig, first: str, hint: str) -> None:
+    """Welcome: Sign in, the first name and the hint typed, the first match tapped."""
+    rig.tap(rig.kiosk.welcome.sign_in_button)
+    rig.type(first)
+    rig.enter()
+    rig.type(hint)
+    rig.qtbot.waitUntil(lambda: rig.shown("result0"))
+    rig.tap(rig.find("result0"))
+
+
 def test_find_me_for_someone_already_in_offers_sign_me_out(rig: Rig) -> None:
     """Samira has no card to scan again as she leaves: found by name while she is in, she
     is told so and offered "Sign me out" (not signed in a second time); tapping it says
@@ -533,12 +543,7 @@ def test_find_me_for_someone_already_in_offers_sign_me_out(rig: Rig) -> None:
     ids, _ = _family(rig.engine, ("Samira", "Wilson", 1988), card=False)
 
     def find_samira() -> None:
-        rig.tap(rig.kiosk.welcome.sign_in_button)
-        rig.type("Sam")
-        rig.enter()
-        rig.type("W")
-        rig.qtbot.waitUntil(lambda: rig.shown("result0"))
-        rig.tap(rig.find("result0"))
+        _pick_by_name(rig, "Sam", "W")
         rig.wait_for(rig.kiosk.done)
 
     find_samira()
@@ -576,12 +581,7 @@ def test_a_card_holder_who_left_by_name_is_not_told_goodbye_by_her_card_offline(
     came, whose = rig.kiosk.cards_today._in[token]
     rig.kiosk.cards_today._in[token] = (came - 3600, whose)
     rig.kiosk.reset()
-    rig.tap(rig.kiosk.welcome.sign_in_button)
-    rig.type("Sam")
-    rig.enter()
-    rig.type("W")
-    rig.qtbot.waitUntil(lambda: rig.shown("result0"))
-    rig.tap(rig.find("result0"))
+    _pick_by_name(rig, "Sam", "W")
     rig.qtbot.waitUntil(lambda: rig.shown("signOutButton"))
     rig.tap(rig.find("signOutButton"))
     rig.qtbot.waitUntil(lambda: rig.find("doneMessage", QLabel).text() == "Goodbye, Samira")
