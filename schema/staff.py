@@ -126,23 +126,22 @@ def check_pin(
     return None
 
 
-def _pad_locked(db: Db, pad: str | None, at: dt.datetime) -> dt.datetime | None:
-    """Until when the kiosk's PIN pad is locked (None: it is not)."""
+def _check_pad(db: Db, pad: str | None, at: dt.datetime) -> None:
+    """LockedOut while the kiosk's PIN pad is locked."""
     if pad is None:
-        return None
+        return
     until = Db.moment(db.value("SELECT locked_until FROM pin_pad WHERE actor = :pad",
                                {"pad": pad}))
-    return until if until is not None and until > at else None
+    if until is not None and until > at:
+        raise LockedOut(f"too many wrong PINs: try again after {until:%H:%M} UTC",
+                        code="pin.locked", until=until)
 
 
 def _candidates(db: Db, *, at: dt.datetime, staff_id: int | None,
                 pad: str | None) -> list[StaffRow]:
     """The active users a PIN could be meant for, less those locked out; LockedOut when
     the kiosk's pad is locked, or every one of them is."""
-    pad_until = _pad_locked(db, pad, at)
-    if pad_until is not None:
-        raise LockedOut(f"too many wrong PINs: try again after {pad_until:%H:%M} UTC",
-                        code="pin.locked", until=pad_until)
+    _check_pad(db, pad, at)
     sql = _STAFF + " WHERE active = :yes"
     params: dict[str, Any] = {"yes": True}
     if staff_id is not None:
@@ -176,10 +175,7 @@ def _logged_in(db: Db, user: StaffRow, pin_hash: str, *, actor: str, at: dt.date
     if now.locked_until and now.locked_until > at:
         raise LockedOut(f"too many wrong PINs: try again after {now.locked_until:%H:%M} UTC",
                         code="pin.locked", until=now.locked_until)
-    pad_until = _pad_locked(db, pad, at)
-    if pad_until is not None:
-        raise LockedOut(f"too many wrong PINs: try again after {pad_until:%H:%M} UTC",
-                        code="pin.locked", until=pad_until)
+    _check_pad(db, pad, at)
     db.run("UPDATE staff_user SET failed_attempts = 0, locked_until = NULL, pin_hash = :hash"
            " WHERE id = :id", {"hash": pin_hash, "id": user.id})
     if pad is not None:
@@ -195,7 +191,7 @@ def _failed(db: Db, *, actor: str, at: dt.datetime, staff_id: int | None,
     for, counted in the statement itself (two wrong PINs at once both count); the
     MAX_FAILURES-th locks the pad (or the user) for LOCK_FOR and starts the count again.
     Until when this one locked it, or None."""
-    value: str | int
+    value: str | int | None
     if pad is not None:
         db.run("INSERT INTO pin_pad (actor, failed_attempts, locked_until)"
                " VALUES (:pad, 1, NULL) ON CONFLICT (actor) DO UPDATE"
@@ -203,22 +199,17 @@ def _failed(db: Db, *, actor: str, at: dt.datetime, staff_id: int | None,
                " WHERE pin_pad.locked_until IS NULL OR pin_pad.locked_until <= :at",
                {"pad": pad, "at": at})
         table, key, value = "pin_pad", "actor", pad
-    elif staff_id is not None:
+    else:  # (the admin window: the user was chosen first)
         db.run("UPDATE staff_user SET failed_attempts = failed_attempts + 1"
                " WHERE id = :key AND (locked_until IS NULL OR locked_until <= :at)",
                {"key": staff_id, "at": at})
         table, key, value = "staff_user", "id", staff_id
-    else:  # (neither: nothing to count against)
-        return None
-    until = at + LOCK_FOR
-    db.run(f"UPDATE {table} SET failed_attempts = 0, locked_until = :until"
-           f" WHERE {key} = :key AND failed_attempts >= :most",
-           {"key": value, "until": until, "most": MAX_FAILURES})
     record(db, actor=actor, action="staff.login_failed", entity=table, entity_id=staff_id)
-    locked = Db.moment(db.value(f"SELECT locked_until FROM {table} WHERE {key} = :key",
-                                {"key": value}))
-    if locked is None or locked <= at:
+    until = at + LOCK_FOR
+    if not db.run(f"UPDATE {table} SET failed_attempts = 0, locked_until = :until"
+                  f" WHERE {key} = :key AND failed_attempts >= :most",
+                  {"key": value, "until": until, "most": MAX_FAILURES}):
         return None
     record(db, actor=actor, action="staff.locked", entity=table, entity_id=staff_id,
-           until=locked.isoformat())
-    return locked
+           until=until.isoformat())
+    return until
